@@ -1,0 +1,18 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TenantTokenGuard } from './auth/tenant-token.guard';
+import { SettingsModule } from './config/settings.module';
+import { HealthController } from './health/health.controller';
+import { LoggingModule } from './logging/logging.module';
+import { LogosController } from './logos/logos.controller';
+import { LookupModule } from './lookup/lookup.module';
+
+@Module({
+  imports: [SettingsModule, LoggingModule, LookupModule],
+  controllers: [HealthController, LogosController],
+  providers: [
+    { provide: APP_GUARD, useClass: TenantTokenGuard },
+    { provide: APP_PIPE, useValue: new ValidationPipe({ transform: true, whitelist: true }) },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,14 @@
+import { createParamDecorator, InternalServerErrorException, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Tenant } from '../config/tenant';
+
+export interface TenantRequest extends Request {
+  tenant?: Tenant;
+}
+
+/** The tenant the token guard authenticated. */
+export const CurrentTenant = createParamDecorator((_: unknown, context: ExecutionContext): Tenant => {
+  const tenant = context.switchToHttp().getRequest<TenantRequest>().tenant;
+  if (!tenant) throw new InternalServerErrorException('Route reads a tenant but is not protected by the token guard');
+  return tenant;
+});

@@ -1,0 +1,60 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { ConfigurationError, validateSettings } from './settings-validation';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The CONNECTOR contract: "at most 5" results, more slows every stage. */
+export const CONTRACT_MAX_RESULTS = 5;
+
+export class GlobalSettings {
+  @IsInt({ message: 'must be a whole number from 1 to 65535' })
+  @Min(1, { message: 'must be a whole number from 1 to 65535' })
+  @Max(65535, { message: 'must be a whole number from 1 to 65535' })
+  PORT: number = 3000;
+
+  @IsString()
+  @IsNotEmpty({ message: 'must be an address to listen on, e.g. 0.0.0.0 or 127.0.0.1' })
+  HOST: string = '0.0.0.0';
+
+  @IsString()
+  @IsNotEmpty({ message: 'must be the folder that holds the <tenant-id>.env files' })
+  TENANTS_DIR: string = './tenants';
+
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  LOOKUP_TIMEOUT_MS: number = 1500;
+
+  @IsInt({ message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` })
+  @Min(1, { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` })
+  @Max(CONTRACT_MAX_RESULTS, {
+    message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)`,
+  })
+  LOOKUP_MAX_RESULTS: number = CONTRACT_MAX_RESULTS;
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an absolute http(s) URL such as https://lookup.example.ch' },
+  )
+  PUBLIC_URL?: string;
+}
+
+export interface ResolvedGlobalSettings extends GlobalSettings {
+  /** `PUBLIC_URL` without a trailing slash, defaulting to `http://localhost:<PORT>`. */
+  readonly publicUrl: string;
+}
+
+export function loadGlobalSettings(env: Readonly<Record<string, string | undefined>>): ResolvedGlobalSettings {
+  const { settings, problems } = validateSettings(GlobalSettings, env);
+  if (problems.length > 0) throw new ConfigurationError('The environment (or .env)', problems);
+  const publicUrl = (settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
+  return Object.assign(settings, { publicUrl });
+}
+
+export const globalSettings = registerAs('global', () => loadGlobalSettings(process.env));

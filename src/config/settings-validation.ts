@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+
+export interface SettingProblem {
+  readonly key: string;
+  readonly problem: string;
+}
+
+/** Thrown at start when settings are wrong: names where, which key, and what is wrong with it. */
+export class ConfigurationError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly problems: readonly SettingProblem[],
+  ) {
+    super(`${origin} has invalid settings:\n${problems.map((p) => `  - ${p.key}: ${p.problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const SECRET_KEYS = Symbol('secretSettingKeys');
+
+/** Marks a setting whose value must never be echoed in an error or a log. */
+export function Secret(): PropertyDecorator {
+  return (target, key) => {
+    const keys: Set<string | symbol> = Reflect.getMetadata(SECRET_KEYS, target) ?? new Set();
+    keys.add(key);
+    Reflect.defineMetadata(SECRET_KEYS, keys, target);
+  };
+}
+
+function isSecret(schema: new () => object, key: string): boolean {
+  const keys: Set<string | symbol> | undefined = Reflect.getMetadata(SECRET_KEYS, schema.prototype);
+  return keys?.has(key) ?? false;
+}
+
+/** The keys a class-validator schema declares: its decorated properties. */
+export function declaredKeys(schema: new () => object): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(schema, '', true, false);
+  return [...new Set(metadata.map((m) => m.propertyName))];
+}
+
+export function describeValue(schema: new () => object, key: string, value: unknown): string {
+  if (value === undefined) return `${key} (not set)`;
+  return isSecret(schema, key) ? `${key} (value hidden)` : `${key}=${JSON.stringify(value)}`;
+}
+
+/**
+ * Validates raw string settings (environment or env file) against a class-validator schema.
+ * Empty values count as unset, so the schema's default applies.
+ */
+export function validateSettings<T extends object>(
+  schema: new () => T,
+  raw: Readonly<Record<string, string | undefined>>,
+): { settings: T; problems: SettingProblem[] } {
+  const keys = declaredKeys(schema);
+  const present: Record<string, string> = {};
+  for (const key of keys) {
+    const value = raw[key]?.trim();
+    if (value !== undefined && value !== '') present[key] = value;
+  }
+  const settings = plainToInstance(schema, present, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(settings, { forbidUnknownValues: false });
+  const problems = errors.map((error) => toProblem(schema, error, present));
+  return { settings, problems };
+}
+
+function toProblem(schema: new () => object, error: ValidationError, raw: Record<string, string>): SettingProblem {
+  const messages = Object.values(error.constraints ?? {});
+  return {
+    key: describeValue(schema, error.property, raw[error.property]),
+    problem: messages.join('; '),
+  };
+}

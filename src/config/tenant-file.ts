@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { parse as parseEnv } from 'dotenv';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { LookupSource } from '../sources/source';
+import { declaredKeys, describeValue, validateSettings, type SettingProblem } from './settings-validation';
+import type { CustomDataField, Tenant, TenantSource } from './tenant';
+import { sourceDisplaySchema, TenantCoreSettings } from './tenant-settings';
+
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+export function digestToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+interface SourceKeys {
+  readonly source: LookupSource;
+  readonly settingsSchema: new () => object;
+  readonly displaySchema: new () => object;
+}
+
+export type TenantFileResult = { tenant: Tenant; problems: [] } | { tenant: undefined; problems: SettingProblem[] };
+
+/**
+ * Reads one `<tenant-id>.env` file: the core keys, then each source's own keys (declared by its schema).
+ * Any key no schema declares is a problem, so a typo never silently disables a source.
+ */
+export function parseTenantFile(
+  id: string,
+  file: string,
+  content: string,
+  sources: readonly LookupSource[],
+): TenantFileResult {
+  const raw = parseEnv(content);
+  const problems: SettingProblem[] = [];
+
+  const core = validateSettings(TenantCoreSettings, raw);
+  problems.push(...core.problems);
+
+  const perSource: SourceKeys[] = sources.map((source) => ({
+    source,
+    settingsSchema: source.settingsSchema,
+    displaySchema: sourceDisplaySchema(source.keyPrefix),
+  }));
+  const known = new Set([
+    ...declaredKeys(TenantCoreSettings),
+    ...perSource.flatMap((s) => [...declaredKeys(s.settingsSchema), ...declaredKeys(s.displaySchema)]),
+  ]);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) problems.push({ key, problem: 'unknown key (check its spelling; see tenants/example.env.example)' });
+  }
+
+  const enabled: TenantSource[] = [];
+  for (const { source, settingsSchema, displaySchema } of perSource) {
+    const own = validateSettings(settingsSchema, raw);
+    const display = validateSettings(displaySchema, raw);
+    problems.push(...own.problems, ...display.problems);
+    if (own.problems.length > 0 || !source.isEnabled(own.settings)) continue;
+    const shown = display.settings as Record<string, string | undefined>;
+    enabled.push({
+      source,
+      settings: own.settings,
+      displayName: shown[`${source.keyPrefix}_NAME`] ?? source.defaultDisplayName,
+      logoUrl: shown[`${source.keyPrefix}_LOGO_URL`],
+    });
+  }
+
+  const sourceOrder = resolveSourceOrder(core.settings.CRM_ORDER, sources, problems);
+  if (problems.length > 0) return { tenant: undefined, problems };
+
+  const settings = core.settings;
+  return {
+    problems: [],
+    tenant: {
+      id,
+      file,
+      authHeader: settings.AUTH_HEADER.toLowerCase(),
+      tokenDigests: splitList(settings.TOKEN).map(digestToken),
+      defaultRegion: settings.DEFAULT_REGION as CountryCode,
+      responseCase: settings.RESPONSE_CASE,
+      sourceOrder,
+      customDataFields: [...new Set(splitList(settings.CUSTOM_DATA_FIELDS))] as CustomDataField[],
+      sources: enabled,
+    },
+  };
+}
+
+function resolveSourceOrder(
+  crmOrder: string | undefined,
+  sources: readonly LookupSource[],
+  problems: SettingProblem[],
+): string[] {
+  const registered = sources.map((s) => s.id);
+  const listed = crmOrder === undefined ? [] : splitList(crmOrder).map((id) => id.toLowerCase());
+  const unknown = listed.filter((id) => !registered.includes(id));
+  if (unknown.length > 0) {
+    problems.push({
+      key: describeValue(TenantCoreSettings, 'CRM_ORDER', crmOrder),
+      problem: `names unknown source(s) ${unknown.join(', ')}; known sources: ${registered.join(', ')}`,
+    });
+  }
+  return [...new Set([...listed, ...registered])];
+}

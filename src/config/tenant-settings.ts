@@ -1,0 +1,53 @@
+import { Transform } from 'class-transformer';
+import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { getCountries } from 'libphonenumber-js/max';
+import { Secret } from './settings-validation';
+
+export const MIN_TOKEN_LENGTH = 8;
+export const CUSTOM_DATA_FIELDS = ['CustomData', 'CustomFields'] as const;
+const COUNTRIES: readonly string[] = getCountries();
+
+/** The keys every tenant file may set, whatever sources it uses. */
+export class TenantCoreSettings {
+  @Secret()
+  @IsDefined({ message: 'missing: set one or more secrets, comma-separated (the CONNECTOR sends one of them)' })
+  @Matches(new RegExp(`^[^,\\s]{${MIN_TOKEN_LENGTH},}(\\s*,\\s*[^,\\s]{${MIN_TOKEN_LENGTH},})*$`), {
+    message: `must be one or more tokens of at least ${MIN_TOKEN_LENGTH} characters without spaces, separated by commas`,
+  })
+  TOKEN: string;
+
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { message: 'must be an HTTP header name (letters, digits and -)' })
+  AUTH_HEADER: string = 'X-Execution-Token';
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @IsIn(COUNTRIES, { message: 'must be a two-letter ISO 3166 country code, e.g. CH, DE, AT, FR, IT, GB, US' })
+  DEFAULT_REGION: string = 'CH';
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(['pascal', 'camel'], { message: 'must be pascal (Name, Company, …) or camel (name, company, …)' })
+  RESPONSE_CASE: 'pascal' | 'camel' = 'pascal';
+
+  @IsOptional()
+  @IsString()
+  CRM_ORDER?: string;
+
+  @Matches(/^(CustomData|CustomFields)(\s*,\s*(CustomData|CustomFields))?$/, {
+    message: 'must be CustomData, CustomFields, or both separated by a comma',
+  })
+  CUSTOM_DATA_FIELDS: string = CUSTOM_DATA_FIELDS.join(',');
+}
+
+/** `<PREFIX>_NAME` and `<PREFIX>_LOGO_URL`, which every source has; built per source prefix. */
+export function sourceDisplaySchema(prefix: string): new () => object {
+  class SourceDisplaySettings {}
+  const nameKey = `${prefix}_NAME`;
+  const logoKey = `${prefix}_LOGO_URL`;
+  IsOptional()(SourceDisplaySettings.prototype, nameKey);
+  IsNotEmpty({ message: 'must be the name shown as the CRM tooltip' })(SourceDisplaySettings.prototype, nameKey);
+  IsOptional()(SourceDisplaySettings.prototype, logoKey);
+  IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an absolute http(s) URL of an image' },
+  )(SourceDisplaySettings.prototype, logoKey);
+  return SourceDisplaySettings;
+}

@@ -1,0 +1,30 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { LookupSource } from '../sources/source';
+
+export type ResponseCase = 'pascal' | 'camel';
+export type CustomDataField = 'CustomData' | 'CustomFields';
+
+/** A source enabled for one tenant, with that tenant's settings for it. */
+export interface TenantSource {
+  readonly source: LookupSource;
+  readonly settings: object;
+  /** `CrmName` on the cards. */
+  readonly displayName: string;
+  /** `CrmLogo` override; the gateway's own badge when absent. */
+  readonly logoUrl: string | undefined;
+}
+
+/** One customer, read from `<tenant-id>.env`. Holds token digests only, never the secrets. */
+export interface Tenant {
+  readonly id: string;
+  readonly file: string;
+  /** Lower-case header name, as Node presents incoming headers. */
+  readonly authHeader: string;
+  readonly tokenDigests: readonly Buffer[];
+  readonly defaultRegion: CountryCode;
+  readonly responseCase: ResponseCase;
+  /** Source ids, highest priority first: breaks ties in ranking. */
+  readonly sourceOrder: readonly string[];
+  readonly customDataFields: readonly CustomDataField[];
+  readonly sources: readonly TenantSource[];
+}

@@ -1,0 +1,45 @@
+import type { Tenant } from '../config/tenant';
+import { encodeRecordId } from '../sources/record-id';
+import type { Candidate } from '../sources/source';
+
+/** A contact card as the CONNECTOR reads it (PascalCase, as in the contract). */
+export interface PascalCard {
+  Name: string;
+  Company: string;
+  ContactUri: string;
+  CompanyUri: string;
+  Id: string;
+  CrmName: string;
+  CrmLogo: string;
+  CustomData?: Record<string, string>;
+  CustomFields?: Record<string, string>;
+}
+
+export type Card = PascalCard | Record<string, unknown>;
+
+export function logoUrlFor(publicUrl: string, sourceId: string): string {
+  return `${publicUrl}/logos/${sourceId}.svg`;
+}
+
+/**
+ * Turns a ranked candidate into the card the CONNECTOR shows. Absent texts are empty strings so the
+ * card never shows "null"; `CustomData` is repeated as `CustomFields` (contract decision 1).
+ */
+export function presentCard(candidate: Candidate, tenant: Tenant, publicUrl: string): Card {
+  const source = tenant.sources.find((s) => s.source.id === candidate.sourceId);
+  const card: PascalCard = {
+    Name: candidate.name,
+    Company: candidate.company ?? '',
+    ContactUri: candidate.contactUri ?? '',
+    CompanyUri: candidate.companyUri ?? '',
+    Id: encodeRecordId(candidate),
+    CrmName: source?.displayName ?? candidate.sourceId,
+    CrmLogo: source?.logoUrl ?? logoUrlFor(publicUrl, candidate.sourceId),
+  };
+  for (const field of tenant.customDataFields) card[field] = { ...candidate.customData };
+  return tenant.responseCase === 'camel' ? toCamelCase(card) : card;
+}
+
+function toCamelCase(card: PascalCard): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(card).map(([key, value]) => [key[0]!.toLowerCase() + key.slice(1), value]));
+}

@@ -1,0 +1,68 @@
+import { performance } from 'node:perf_hooks';
+import type { Candidate } from '../sources/source';
+import { SourceError, type SourceErrorCode } from '../sources/source-error';
+
+export interface SourceTask {
+  readonly sourceId: string;
+  run(signal: AbortSignal): Promise<readonly Candidate[]>;
+}
+
+export type SourceOutcome =
+  | { readonly status: 'ok'; readonly sourceId: string; readonly elapsedMs: number; readonly candidates: readonly Candidate[] }
+  | { readonly status: 'timeout'; readonly sourceId: string; readonly elapsedMs: number }
+  | {
+      readonly status: 'error';
+      readonly sourceId: string;
+      readonly elapsedMs: number;
+      readonly code: SourceErrorCode | 'INTERNAL';
+      readonly reason: string;
+    };
+
+const DEADLINE_PASSED = Symbol('deadline passed');
+
+/**
+ * Asks every source at once under one deadline. Whatever a source does (hang, throw, reject late),
+ * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
+ */
+export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): Promise<SourceOutcome[]> {
+  const started = performance.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new SourceError('TIMEOUT', `lookup deadline of ${deadlineMs} ms passed`));
+      resolve(DEADLINE_PASSED);
+    }, deadlineMs);
+  });
+  const finishedAt: number[] = tasks.map(() => Number.NaN);
+
+  const settled = await Promise.allSettled(
+    tasks.map((task, i) => {
+      const work = Promise.resolve()
+        .then(() => task.run(controller.signal))
+        .finally(() => {
+          finishedAt[i] = performance.now() - started;
+        });
+      work.catch(() => undefined); // a source failing after the deadline must not become an unhandled rejection
+      return Promise.race([work, deadline]);
+    }),
+  );
+  clearTimeout(timer);
+  const deadlineElapsed = performance.now() - started;
+
+  return settled.map((result, i): SourceOutcome => {
+    const sourceId = tasks[i]!.sourceId;
+    const elapsedMs = Math.round(Number.isNaN(finishedAt[i]!) ? deadlineElapsed : finishedAt[i]!);
+    if (result.status === 'rejected') return { status: 'error', sourceId, elapsedMs, ...describeFailure(result.reason) };
+    if (result.value === DEADLINE_PASSED) return { status: 'timeout', sourceId, elapsedMs };
+    if (!Array.isArray(result.value)) {
+      return { status: 'error', sourceId, elapsedMs, code: 'INTERNAL', reason: 'the source answered something other than a list' };
+    }
+    return { status: 'ok', sourceId, elapsedMs, candidates: result.value };
+  });
+}
+
+function describeFailure(error: unknown): { code: SourceErrorCode | 'INTERNAL'; reason: string } {
+  if (error instanceof SourceError) return { code: error.code, reason: error.message };
+  return { code: 'INTERNAL', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { globalSettings, type ResolvedGlobalSettings } from './config/global-settings';
+
+/** Bodies are small JSON objects; anything bigger is a mistake or an attack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export async function createApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts the gateway; resolves with the address it listens on. */
+export async function bootstrap(): Promise<{ app: NestExpressApplication; url: string }> {
+  const app = await createApp();
+  const settings = app.get<ResolvedGlobalSettings>(globalSettings.KEY);
+  await app.listen(settings.PORT, settings.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : settings.PORT;
+  app.get(Logger).log(`Gateway listening on ${settings.HOST}:${port} (public URL ${settings.publicUrl})`);
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+if (require.main === module) {
+  bootstrap().catch((error: unknown) => {
+    process.stderr.write(`\nThe gateway did not start.\n${error instanceof Error ? error.message : String(error)}\n\n`);
+    process.exit(1);
+  });
+}

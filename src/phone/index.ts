@@ -1,0 +1,3 @@
+export * from './incoming-number';
+export * from './match';
+export * from './stored-phone';

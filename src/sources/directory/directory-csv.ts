@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import type { Candidate } from '../source';
+
+export const DIRECTORY_SOURCE_ID = 'directory';
+const KNOWN_COLUMNS = ['name', 'company', 'phone', 'mobile', 'extension', 'url', 'company_url'] as const;
+type KnownColumn = (typeof KNOWN_COLUMNS)[number];
+const PHONE_COLUMNS = ['phone', 'mobile', 'extension'] as const;
+
+export interface DirectoryEntry {
+  readonly candidate: Candidate;
+  /** Values of the `extension` column: internal numbers, matched as digits only. */
+  readonly extensions: readonly string[];
+}
+
+export interface ParsedDirectory {
+  readonly entries: readonly DirectoryEntry[];
+  /** Rows left out because they name nobody (no name, no company) or hold no number. */
+  readonly skippedRows: number;
+}
+
+/**
+ * Reads the phone book CSV: a header row with `name`, `company`, `phone`, `mobile`, `extension`,
+ * `url`, `company_url` (any case, any order); every other column goes to `CustomData` under its header.
+ * Throws with a readable reason when the file is not such a CSV.
+ */
+export function parseDirectoryCsv(content: string): ParsedDirectory {
+  const rows: string[][] = parse(content, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: false });
+  const [header, ...body] = rows;
+  if (!header) throw new Error('the file is empty: it needs a header row (name,company,phone,mobile,extension,…)');
+
+  const columns = header.map((h) => h.trim());
+  const index = new Map<KnownColumn, number>();
+  columns.forEach((column, i) => {
+    const known = KNOWN_COLUMNS.find((k) => k === column.toLowerCase());
+    if (known && !index.has(known)) index.set(known, i);
+  });
+  if (!index.has('name') && !index.has('company')) {
+    throw new Error(`the header row has neither a name nor a company column (found: ${columns.join(', ')})`);
+  }
+  if (!PHONE_COLUMNS.some((c) => index.has(c))) {
+    throw new Error(`the header row has no phone, mobile or extension column (found: ${columns.join(', ')})`);
+  }
+  const customColumns = columns
+    .map((label, i) => ({ label, i }))
+    .filter(({ i }) => ![...index.values()].includes(i) && columns[i] !== '');
+
+  const entries: DirectoryEntry[] = [];
+  let skippedRows = 0;
+  for (const row of body) {
+    const cell = (column: KnownColumn): string => {
+      const i = index.get(column);
+      return i === undefined ? '' : (row[i] ?? '');
+    };
+    const name = cell('name');
+    const company = cell('company');
+    const phones = [cell('phone'), cell('mobile')].filter((p) => p !== '');
+    const extensions = cell('extension') === '' ? [] : [cell('extension')];
+    if ((name === '' && company === '') || phones.length + extensions.length === 0) {
+      skippedRows++;
+      continue;
+    }
+    const customData: Record<string, string> = {};
+    for (const { label, i } of customColumns) {
+      const value = row[i] ?? '';
+      if (value !== '') customData[label] = value;
+    }
+    entries.push({
+      extensions,
+      candidate: {
+        sourceId: DIRECTORY_SOURCE_ID,
+        objectType: 'entry',
+        recordId: stableRowId(name, company, phones, extensions),
+        kind: name === '' ? 'company' : 'person',
+        name: name === '' ? company : name,
+        company: name === '' ? undefined : company || undefined,
+        contactUri: cell('url') || undefined,
+        companyUri: cell('company_url') || undefined,
+        phones: [...phones, ...extensions],
+        customData,
+      },
+    });
+  }
+  return { entries, skippedRows };
+}
+
+/** Row numbers shift when the file is edited; the content does not. */
+function stableRowId(name: string, company: string, phones: string[], extensions: string[]): string {
+  return createHash('sha256')
+    .update([name, company, ...phones, '|', ...extensions].join('\n'))
+    .digest('base64url')
+    .slice(0, 16);
+}

@@ -1,0 +1,87 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { ConfigurationError } from '../../config/settings-validation';
+import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
+import { DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
+import { DirectoryIndex } from './directory-index';
+import { DirectorySettings } from './directory.settings';
+
+/** How often the phone book file is checked for changes. */
+export const DIRECTORY_POLL_INTERVAL_MS = 500;
+
+interface TenantDirectory {
+  readonly path: string;
+  readonly region: CountryCode;
+  index: DirectoryIndex;
+}
+
+/** A tenant's CSV phone book, kept in memory, indexed by number and reloaded when the file changes. */
+@Injectable()
+export class DirectorySource implements LookupSource<DirectorySettings>, OnModuleDestroy {
+  readonly id = DIRECTORY_SOURCE_ID;
+  readonly keyPrefix = 'DIRECTORY';
+  readonly defaultDisplayName = 'Directory';
+  readonly badge = { letters: 'DIR', color: '#3B5B7A' };
+  readonly settingsSchema = DirectorySettings;
+
+  private readonly logger = new Logger(DirectorySource.name);
+  private readonly directories = new Map<string, TenantDirectory>();
+
+  isEnabled(settings: DirectorySettings): boolean {
+    return settings.DIRECTORY_FILE !== undefined;
+  }
+
+  async attachTenant({ tenantId, tenantFile, settings, region }: TenantAttachment<DirectorySettings>): Promise<void> {
+    const path = resolve(dirname(tenantFile), settings.DIRECTORY_FILE ?? '');
+    let index: DirectoryIndex;
+    try {
+      index = this.buildIndex(tenantId, readFileSync(path, 'utf8'), region);
+    } catch (error) {
+      throw new ConfigurationError(tenantFile, [
+        { key: `DIRECTORY_FILE=${JSON.stringify(settings.DIRECTORY_FILE)}`, problem: `cannot load ${path}: ${reason(error)}` },
+      ]);
+    }
+    const directory: TenantDirectory = { path, region, index };
+    this.directories.set(tenantId, directory);
+    watchFile(path, { interval: DIRECTORY_POLL_INTERVAL_MS, persistent: false }, (now: Stats, before: Stats) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) void this.reload(tenantId, directory);
+    });
+  }
+
+  async search({ tenantId, number }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
+    return this.directories.get(tenantId)?.index.find(number) ?? [];
+  }
+
+  onModuleDestroy(): void {
+    for (const { path } of this.directories.values()) unwatchFile(path);
+    this.directories.clear();
+  }
+
+  private async reload(tenantId: string, directory: TenantDirectory): Promise<void> {
+    try {
+      directory.index = this.buildIndex(tenantId, await readFile(directory.path, 'utf8'), directory.region);
+    } catch (error) {
+      this.logger.warn(
+        `Directory of tenant ${tenantId} not reloaded, still serving the previous ${directory.index.size} entries: ${directory.path}: ${reason(error)}`,
+      );
+    }
+  }
+
+  private buildIndex(tenantId: string, content: string, region: CountryCode): DirectoryIndex {
+    const { entries, skippedRows } = parseDirectoryCsv(content);
+    const index = new DirectoryIndex(entries, region);
+    const notes = [
+      skippedRows > 0 ? `${skippedRows} row(s) without a name or number skipped` : '',
+      index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
+    ].filter((n) => n !== '');
+    this.logger.log(`Directory of tenant ${tenantId} loaded: ${index.size} entries${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    return index;
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,73 @@
+import type { InjectionToken } from '@nestjs/common';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { IncomingNumber } from '../phone';
+
+/** People before companies when two records match equally well. */
+export type RecordKind = 'person' | 'company';
+
+/** One record a source believes may be the caller; the core verifies its phones before using it. */
+export interface Candidate {
+  readonly sourceId: string;
+  /** The source's object type (`Contact`, `Lead`, `Account`, `entry`): part of the routable `Id`. */
+  readonly objectType: string;
+  readonly recordId: string;
+  readonly kind: RecordKind;
+  readonly name: string;
+  readonly company?: string;
+  readonly contactUri?: string;
+  readonly companyUri?: string;
+  /** Every phone value stored on the record, raw, as the CRM returned it. */
+  readonly phones: readonly string[];
+  readonly customData: Readonly<Record<string, string>>;
+  readonly modifiedAt?: Date;
+}
+
+export interface SourceSearch<S> {
+  readonly tenantId: string;
+  readonly number: IncomingNumber;
+  /** The tenant's region, for numbers stored without a country code. */
+  readonly region: CountryCode;
+  readonly settings: S;
+  /** Aborted when the lookup's deadline passes: stop work and release sockets. */
+  readonly signal: AbortSignal;
+}
+
+export interface TenantAttachment<S> {
+  readonly tenantId: string;
+  /** The tenant's env file, to name in errors and to resolve relative paths. */
+  readonly tenantFile: string;
+  /** The tenant's region, for numbers stored without a country code. */
+  readonly region: CountryCode;
+  readonly settings: S;
+}
+
+export interface SourceBadge {
+  /** Two or three letters. */
+  readonly letters: string;
+  /** Background colour, `#rrggbb`. */
+  readonly color: string;
+}
+
+/** Where a source's class-validator schema comes from: its properties are its tenant keys. */
+export type SettingsSchema<S> = new () => S;
+
+/**
+ * What every source implements. A source owns its tenant keys (declared by its settings schema),
+ * decides from them whether it is enabled for a tenant, and answers searches with raw candidates.
+ */
+export interface LookupSource<S extends object = object> {
+  /** Stable lower-case id: used in `CRM_ORDER`, in routable ids and in `/logos/<id>.svg`. */
+  readonly id: string;
+  /** Prefix of its tenant keys; `<PREFIX>_NAME` and `<PREFIX>_LOGO_URL` are handled by the core. */
+  readonly keyPrefix: string;
+  readonly defaultDisplayName: string;
+  /** The gateway's own badge for this source, served at `/logos/<id>.svg`. */
+  readonly badge: SourceBadge;
+  readonly settingsSchema: SettingsSchema<S>;
+  isEnabled(settings: S): boolean;
+  /** Called once per enabled tenant at start; throw `TenantSettingError` to refuse the start. */
+  attachTenant?(attachment: TenantAttachment<S>): Promise<void>;
+  search(query: SourceSearch<S>): Promise<readonly Candidate[]>;
+}
+
+export const LOOKUP_SOURCES: InjectionToken<readonly LookupSource[]> = Symbol('LOOKUP_SOURCES');
