@@ -1,4 +1,4 @@
-/** Unit tests sit next to the code (src/**/*.spec.ts); e2e tests run the whole app (test/e2e). */
+// Unit tests sit next to the code (src/**/*.spec.ts) or in test/unit; e2e tests run the whole app (test/e2e).
 process.env.TZ = 'UTC';
 
 const shared = {

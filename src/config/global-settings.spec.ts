@@ -1,0 +1,46 @@
+import { loadGlobalSettings } from './global-settings';
+import { ConfigurationError } from './settings-validation';
+
+describe('loadGlobalSettings', () => {
+  it('applies the documented defaults', () => {
+    expect(loadGlobalSettings({})).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      TENANTS_DIR: './tenants',
+      LOOKUP_TIMEOUT_MS: 1500,
+      LOOKUP_MAX_RESULTS: 5,
+      LOG_LEVEL: 'info',
+      publicUrl: 'http://localhost:3000',
+    });
+  });
+
+  it('reads numbers and keeps PUBLIC_URL without its trailing slash', () => {
+    const settings = loadGlobalSettings({ PORT: '8080', LOOKUP_TIMEOUT_MS: '900', PUBLIC_URL: 'https://lookup.example.ch/' });
+    expect(settings).toMatchObject({ PORT: 8080, LOOKUP_TIMEOUT_MS: 900, publicUrl: 'https://lookup.example.ch' });
+  });
+
+  it('derives the default PUBLIC_URL from PORT', () => {
+    expect(loadGlobalSettings({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadGlobalSettings({ PORT: '', LOG_LEVEL: ' ' })).toMatchObject({ PORT: 3000, LOG_LEVEL: 'info' });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT="abc": must be a whole number from 1 to 65535'],
+    ['PORT', '70000', 'PORT="70000": must be a whole number from 1 to 65535'],
+    ['LOOKUP_TIMEOUT_MS', '1.5', 'LOOKUP_TIMEOUT_MS="1.5": must be a whole number of milliseconds from 100 to 30000'],
+    ['LOOKUP_TIMEOUT_MS', '10', 'LOOKUP_TIMEOUT_MS="10": must be a whole number of milliseconds from 100 to 30000'],
+    ['LOOKUP_MAX_RESULTS', '10', 'LOOKUP_MAX_RESULTS="10": must be a whole number from 1 to 5 (the CONNECTOR shows at most 5)'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['PUBLIC_URL', 'lookup.example.ch', 'PUBLIC_URL="lookup.example.ch": must be an absolute http(s) URL'],
+  ])('refuses %s=%s, naming the variable, the value and the rule', (key, value, message) => {
+    expect(() => loadGlobalSettings({ [key]: value })).toThrow(ConfigurationError);
+    expect(() => loadGlobalSettings({ [key]: value })).toThrow(message);
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadGlobalSettings({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT="x"[\s\S]*LOG_LEVEL="loud"/);
+  });
+});

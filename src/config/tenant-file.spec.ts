@@ -1,0 +1,95 @@
+import { IsOptional, IsUrl, MinLength } from 'class-validator';
+import type { LookupSource } from '../sources/source';
+import { Secret } from './settings-validation';
+import { digestToken, parseTenantFile } from './tenant-file';
+
+class CrmSettings {
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'must be the CRM URL' })
+  CRM_URL?: string;
+
+  @Secret()
+  @IsOptional()
+  @MinLength(10, { message: 'must be the 10+ character API secret' })
+  CRM_SECRET?: string;
+}
+
+const crm: LookupSource<CrmSettings> = {
+  id: 'crm',
+  keyPrefix: 'CRM',
+  defaultDisplayName: 'Some CRM',
+  badge: { letters: 'CR', color: '#000000' },
+  settingsSchema: CrmSettings,
+  isEnabled: (s) => s.CRM_URL !== undefined,
+  search: async () => [],
+};
+const other = { ...crm, id: 'other', keyPrefix: 'OTHER', settingsSchema: class {} } as unknown as LookupSource;
+const sources = [crm, other] as LookupSource[];
+
+const parse = (content: string) => parseTenantFile('acme', '/t/acme.env', content, sources);
+const problems = (content: string) => parse(content).problems.map((p) => `${p.key}: ${p.problem}`);
+
+describe('parseTenantFile', () => {
+  it('reads the core keys with their defaults', () => {
+    const { tenant } = parse('TOKEN=secret-token-1\n');
+    expect(tenant).toMatchObject({
+      id: 'acme',
+      file: '/t/acme.env',
+      authHeader: 'x-execution-token',
+      defaultRegion: 'CH',
+      responseCase: 'pascal',
+      sourceOrder: ['crm', 'other'],
+      customDataFields: ['CustomData', 'CustomFields'],
+      sources: [],
+    });
+    expect(tenant!.tokenDigests).toEqual([digestToken('secret-token-1')]);
+  });
+
+  it('reads several tokens, a custom header, region and casing', () => {
+    const { tenant } = parse(
+      'TOKEN=first-token-1, second-token-2\nAUTH_HEADER=X-Api-Key\nDEFAULT_REGION=de\nRESPONSE_CASE=Camel\nCUSTOM_DATA_FIELDS=CustomFields\n',
+    );
+    expect(tenant).toMatchObject({ authHeader: 'x-api-key', defaultRegion: 'DE', responseCase: 'camel', customDataFields: ['CustomFields'] });
+    expect(tenant!.tokenDigests).toEqual([digestToken('first-token-1'), digestToken('second-token-2')]);
+  });
+
+  it('enables a source when its keys say so, with its display overrides', () => {
+    const { tenant } = parse('TOKEN=secret-token-1\nCRM_URL=http://127.0.0.1:9/\nCRM_NAME=Our CRM\nCRM_LOGO_URL=https://x.example/logo.png\n');
+    expect(tenant!.sources).toEqual([
+      { source: crm, settings: expect.objectContaining({ CRM_URL: 'http://127.0.0.1:9/' }), displayName: 'Our CRM', logoUrl: 'https://x.example/logo.png' },
+    ]);
+  });
+
+  it('puts CRM_ORDER first and the other sources after', () => {
+    expect(parse('TOKEN=secret-token-1\nCRM_ORDER=other\n').tenant!.sourceOrder).toEqual(['other', 'crm']);
+  });
+
+  it.each([
+    ['', 'TOKEN (not set): missing'],
+    ['TOKEN=short', 'TOKEN (value hidden): must be one or more tokens of at least 8 characters'],
+    ['TOKEN=secret-token-1\nTOKENS=x', 'TOKENS: unknown key'],
+    ['TOKEN=secret-token-1\nCRM_URLL=http://x', 'CRM_URLL: unknown key'],
+    ['TOKEN=secret-token-1\nDEFAULT_REGION=XX', 'DEFAULT_REGION="XX": must be a two-letter ISO 3166 country code'],
+    ['TOKEN=secret-token-1\nRESPONSE_CASE=snake', 'RESPONSE_CASE="snake": must be pascal'],
+    ['TOKEN=secret-token-1\nAUTH_HEADER=X Token', 'AUTH_HEADER="X Token": must be an HTTP header name'],
+    ['TOKEN=secret-token-1\nCRM_ORDER=crm,salesforse', 'names unknown source(s) salesforse; known sources: crm, other'],
+    ['TOKEN=secret-token-1\nCUSTOM_DATA_FIELDS=Extra', 'CUSTOM_DATA_FIELDS="Extra": must be CustomData, CustomFields, or both'],
+    ['TOKEN=secret-token-1\nCRM_URL=not-a-url', 'CRM_URL="not-a-url": must be the CRM URL'],
+    ['TOKEN=secret-token-1\nCRM_LOGO_URL=logo.png', 'CRM_LOGO_URL="logo.png": must be an absolute http(s) URL'],
+  ])('refuses %j naming the key and the problem', (content, expected) => {
+    expect(parse(content).tenant).toBeUndefined();
+    expect(problems(content).join('\n')).toContain(expected);
+  });
+
+  it('never repeats a secret in its problems', () => {
+    const text = problems('TOKEN=bad token with spaces\nCRM_URL=x\nCRM_SECRET=\nTYPO=1').join('\n');
+    expect(text).toContain('TOKEN (value hidden)');
+    expect(text).not.toContain('bad token');
+  });
+
+  it('hides values of keys a source marks secret', () => {
+    const text = problems('TOKEN=secret-token-1\nCRM_SECRET=hunter2\nCRM_URL=http://crm.local').join('\n');
+    expect(text).toContain('CRM_SECRET (value hidden): must be the 10+ character API secret');
+    expect(text).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,44 @@
+import { factory } from '../../test/support/factory';
+import type { LookupSource } from '../sources/source';
+import { presentCard } from './card.presenter';
+
+const directory = { id: 'directory', defaultDisplayName: 'Directory' } as LookupSource;
+const candidate = factory.candidate({
+  recordId: 'abc',
+  contactUri: 'https://crm.example.ch/c/abc',
+  customData: { Department: 'Sales' },
+});
+
+describe('presentCard', () => {
+  it('fills every contract field, PascalCase, with the gateway badge as logo', () => {
+    const tenant = factory.tenant({ sources: [factory.tenantSource({ source: directory, displayName: 'Phone book' })] });
+    expect(presentCard(candidate, tenant, 'https://lookup.example.ch')).toEqual({
+      Name: 'Anna Muster',
+      Company: 'Muster Treuhand AG',
+      ContactUri: 'https://crm.example.ch/c/abc',
+      CompanyUri: '',
+      Id: 'directory:entry:abc',
+      CrmName: 'Phone book',
+      CrmLogo: 'https://lookup.example.ch/logos/directory.svg',
+      CustomData: { Department: 'Sales' },
+      CustomFields: { Department: 'Sales' },
+    });
+  });
+
+  it('uses camelCase keys when the tenant asks, leaving custom data labels alone', () => {
+    const tenant = factory.tenant({ responseCase: 'camel', sources: [factory.tenantSource({ source: directory })] });
+    const card = presentCard(candidate, tenant, 'http://localhost:3000');
+    expect(Object.keys(card)).toEqual(['name', 'company', 'contactUri', 'companyUri', 'id', 'crmName', 'crmLogo', 'customData', 'customFields']);
+    expect(card).toMatchObject({ crmName: 'Directory', customData: { Department: 'Sales' } });
+  });
+
+  it("uses the tenant's logo override and emits only the custom data keys it chose", () => {
+    const tenant = factory.tenant({
+      customDataFields: ['CustomFields'],
+      sources: [factory.tenantSource({ source: directory, logoUrl: 'https://intranet.example.ch/book.svg' })],
+    });
+    const card = presentCard(candidate, tenant, 'http://localhost:3000');
+    expect(card).toMatchObject({ CrmLogo: 'https://intranet.example.ch/book.svg', CustomFields: { Department: 'Sales' } });
+    expect(card).not.toHaveProperty('CustomData');
+  });
+});

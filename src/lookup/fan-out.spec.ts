@@ -1,0 +1,95 @@
+import { factory } from '../../test/support/factory';
+import type { Candidate } from '../sources/source';
+import { SourceError } from '../sources/source-error';
+import { fanOut, type SourceTask } from './fan-out';
+
+const answer = (sourceId: string, candidates: Candidate[]): SourceTask => ({ sourceId, run: async () => candidates });
+const never = (sourceId: string, seen: { signal?: AbortSignal } = {}): SourceTask => ({
+  sourceId,
+  run: (signal) => {
+    seen.signal = signal;
+    return new Promise(() => undefined);
+  },
+});
+
+describe('fanOut', () => {
+  it('returns every source outcome, in task order', async () => {
+    const a = factory.candidate({ recordId: 'a' });
+    const outcomes = await fanOut([answer('one', [a]), answer('two', [])], 1000);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'ok', sourceId: 'one', candidates: [a] }),
+      expect.objectContaining({ status: 'ok', sourceId: 'two', candidates: [] }),
+    ]);
+  });
+
+  it('asks the sources in parallel, not one after another', async () => {
+    const started: string[] = [];
+    const slowly = (sourceId: string): SourceTask => ({
+      sourceId,
+      run: async () => {
+        started.push(sourceId);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return [];
+      },
+    });
+    const pending = fanOut([slowly('one'), slowly('two'), slowly('three')], 5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['one', 'two', 'three']);
+    await pending;
+  });
+
+  it('settles at the deadline with a timeout for a hanging source, and aborts its signal', async () => {
+    const seen: { signal?: AbortSignal } = {};
+    const outcomes = await fanOut([never('hangs', seen), answer('fast', [])], 100);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'hangs' });
+    expect(outcomes[0]!.elapsedMs).toBeGreaterThanOrEqual(90);
+    expect(outcomes[1]).toMatchObject({ status: 'ok', sourceId: 'fast' });
+    expect(seen.signal?.aborted).toBe(true);
+    expect(seen.signal?.reason).toBeInstanceOf(SourceError);
+  });
+
+  it('reports a SourceError with its code, and any other error as INTERNAL', async () => {
+    const outcomes = await fanOut(
+      [
+        { sourceId: 'limited', run: async () => Promise.reject(new SourceError('RATE_LIMITED', '429 secondly limit')) },
+        {
+          sourceId: 'throws',
+          run: () => {
+            throw new TypeError('boom');
+          },
+        },
+      ],
+      1000,
+    );
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'error', code: 'RATE_LIMITED', reason: '429 secondly limit' }),
+      expect.objectContaining({ status: 'error', code: 'INTERNAL', reason: 'TypeError: boom' }),
+    ]);
+  });
+
+  it('treats an answer that is not a list as an error', async () => {
+    const outcomes = await fanOut([{ sourceId: 'odd', run: async () => ({}) as unknown as Candidate[] }], 1000);
+    expect(outcomes[0]).toMatchObject({ status: 'error', code: 'INTERNAL' });
+  });
+
+  it('does not leave an unhandled rejection when a source fails after the deadline', async () => {
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const late: SourceTask = {
+        sourceId: 'late',
+        run: () => new Promise((_, reject) => setTimeout(() => reject(new Error('too late')), 80)),
+      };
+      const outcomes = await fanOut([late], 20);
+      expect(outcomes[0]).toMatchObject({ status: 'timeout' });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('answers at once with no sources', async () => {
+    expect(await fanOut([], 1000)).toEqual([]);
+  });
+});
