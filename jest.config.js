@@ -1,4 +1,4 @@
-// Unit tests sit next to the code (src/**/*.spec.ts) or in test/unit; e2e tests run the whole app (test/e2e).
+// Unit tests sit next to the code (src/**/*.spec.ts); e2e tests run the whole app over HTTP (test/e2e).
 process.env.TZ = 'UTC';
 
 const shared = {
@@ -9,7 +9,7 @@ const shared = {
 
 module.exports = {
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/test/unit'], testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

@@ -8,12 +8,17 @@ import { globalSettings, type ResolvedGlobalSettings } from './config/global-set
 /** Bodies are small JSON objects; anything bigger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export async function createApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false, abortOnError: false });
+/** What production adds to the Nest application; e2e tests call it too, so they run the same app. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.enableShutdownHooks();
   return app;
+}
+
+export async function createApp(): Promise<NestExpressApplication> {
+  // Nest's own start-up chatter is off; failures reach the caller as one readable error.
+  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { logger: false, abortOnError: false }));
 }
 
 /** Starts the gateway; resolves with the address it listens on. */

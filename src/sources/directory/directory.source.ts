@@ -82,6 +82,11 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   }
 }
 
+const FILE_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file' };
+
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && FILE_ERRORS[code]) return FILE_ERRORS[code];
+  return typeof message === 'string' ? message : String(error);
 }

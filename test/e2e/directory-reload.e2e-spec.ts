@@ -1,0 +1,43 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACME_TENANT, PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const WAIT_LIMIT_MS = 8000;
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + WAIT_LIMIT_MS;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`condition not met within ${WAIT_LIMIT_MS} ms`);
+}
+
+describe('directory reload (e2e)', () => {
+  let gateway: TestApp;
+  const names = async (number: string): Promise<string[]> => {
+    const response = await gateway.http.get('/lookup').query({ PhoneNumber: number }).set('X-Execution-Token', TOKEN).expect(200);
+    return response.body.map((c: { Name: string }) => c.Name);
+  };
+
+  beforeAll(async () => {
+    gateway = await startTestApp({ files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
+  });
+  afterAll(() => gateway.close());
+
+  it('serves a changed file without a restart', async () => {
+    expect(await names('41612710000')).toEqual([]);
+    writeFileSync(join(gateway.dir, 'book.csv'), `${PHONE_BOOK_CSV}\nLaura Steiner,Steiner Architektur,061 271 00 00,,,,,\n`);
+    await eventually(async () => (await names('41612710000')).includes('Laura Steiner'));
+    expect(await names('41789072228')).toEqual(['Anna Muster']);
+  });
+
+  it('keeps the previous phone book when the new file does not parse, and logs why', async () => {
+    writeFileSync(join(gateway.dir, 'book.csv'), 'name,phone\n"unterminated,044 668 18 00\n');
+    await eventually(async () => gateway.logs.lines.some((l) => l.level === 40 && String(l.msg).includes('not reloaded')));
+    const warning = gateway.logs.lines.find((l) => String(l.msg).includes('not reloaded'));
+    expect(warning?.msg).toMatch(/Directory of tenant acme not reloaded, still serving the previous 8 entries: .*book\.csv: .*quote/i);
+    expect(await names('41612710000')).toEqual(['Laura Steiner']);
+  });
+});

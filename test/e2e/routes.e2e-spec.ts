@@ -1,0 +1,57 @@
+import { ACME_TENANT, PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** Nest's catch-all that answers 404 for paths no controller serves. */
+const NOT_FOUND_HANDLER = '/{*path}';
+
+/** The only routes anyone may call without a token. */
+const PUBLIC_ROUTES = ['GET /health', 'GET /logos/:file'];
+
+describe('every route is protected unless deliberately public (e2e)', () => {
+  let gateway: TestApp;
+  let routes: string[];
+
+  beforeAll(async () => {
+    gateway = await startTestApp({ files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
+    const router = (gateway.app.getHttpAdapter().getInstance() as { router: { stack: RouteLayer[] } }).router;
+    routes = router.stack.flatMap((layer) =>
+      layer.route && layer.route.path !== NOT_FOUND_HANDLER ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`) : [],
+    );
+  });
+  afterAll(() => gateway.close());
+
+  const call = (route: string, token?: string) => {
+    const [method, path] = route.split(' ') as [string, string];
+    const url = path.replace(/:[a-zA-Z]+/g, 'directory.svg');
+    const req = method === 'POST' ? gateway.http.post(url) : gateway.http.get(url);
+    return token ? req.set('X-Execution-Token', token) : req;
+  };
+
+  it('finds the routes', () => {
+    expect(routes).toEqual(expect.arrayContaining(['GET /lookup', 'POST /lookup', 'GET /lookup/Lookup', 'POST /lookup/Lookup', ...PUBLIC_ROUTES]));
+  });
+
+  it('answers 401 without a token on every route but the public ones', async () => {
+    for (const route of routes) {
+      const response = await call(route);
+      if (PUBLIC_ROUTES.includes(route)) expect({ route, status: response.status }).toEqual({ route, status: 200 });
+      else expect({ route, status: response.status }).toEqual({ route, status: 401 });
+    }
+  });
+
+  it('lets a valid token through on every protected route', async () => {
+    for (const route of routes.filter((r) => !PUBLIC_ROUTES.includes(r))) {
+      const response = await call(route, TOKEN);
+      expect({ route, status: response.status }).not.toEqual({ route, status: 401 });
+    }
+  });
+
+  it('answers a path no controller serves with a plain 404', async () => {
+    const response = await gateway.http.get('/admin').expect(404);
+    expect(response.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /admin' });
+  });
+});

@@ -1,0 +1,76 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
+import { LOG_DESTINATION } from '../../src/logging/logging.module';
+import { configureApp } from '../../src/main';
+import { DirectorySource } from '../../src/sources/directory/directory.source';
+import { LOOKUP_SOURCES, type LookupSource } from '../../src/sources/source';
+import { LogCapture } from './log-capture';
+
+export interface TestAppOptions {
+  /** Files to write into a fresh tenants folder: `{ 'acme.env': 'TOKEN=…', 'book.csv': '…' }`. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Use this existing tenants folder instead (left as it is). */
+  readonly tenantsDir?: string;
+  /** Global settings, as environment strings. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Sources registered after the directory (test doubles for the core's fan-out). */
+  readonly extraSources?: readonly LookupSource[];
+}
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly http: ReturnType<typeof request>;
+  readonly logs: LogCapture;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+/** The whole gateway, as production wires it, on a tenants folder made for the test. */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const ownsDir = options.tenantsDir === undefined;
+  const dir = options.tenantsDir ?? mkdtempSync(join(tmpdir(), 'gateway-tenants-'));
+  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
+  const removeDir = (): void => {
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+  };
+  const logs = new LogCapture();
+  let app: NestExpressApplication | undefined;
+  try {
+    let builder = Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(globalSettings.KEY)
+      .useValue(loadGlobalSettings({ TENANTS_DIR: dir, LOG_LEVEL: 'debug', ...options.env }))
+      .overrideProvider(LOG_DESTINATION)
+      .useValue(logs);
+    if (options.extraSources) {
+      const extra = options.extraSources;
+      builder = builder.overrideProvider(LOOKUP_SOURCES).useFactory({
+        inject: [DirectorySource],
+        factory: (directory: DirectorySource) => [directory, ...extra],
+      });
+    }
+    const moduleRef = await builder.compile();
+    app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger: false }));
+    await app.init();
+  } catch (error) {
+    await app?.close();
+    removeDir();
+    throw error;
+  }
+  const started = app;
+  return {
+    app: started,
+    http: request(started.getHttpServer()),
+    logs,
+    dir,
+    async close() {
+      await started.close();
+      removeDir();
+    },
+  };
+}
