@@ -8,10 +8,14 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The CONNECTOR contract: "at most 5" results, more slows every stage. */
 export const CONTRACT_MAX_RESULTS = 5;
 
+const PORT_RULE = { message: 'must be a whole number from 1 to 65535' };
+const TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 100 to 30000' };
+const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
+
 export class GlobalSettings {
-  @IsInt({ message: 'must be a whole number from 1 to 65535' })
-  @Min(1, { message: 'must be a whole number from 1 to 65535' })
-  @Max(65535, { message: 'must be a whole number from 1 to 65535' })
+  @IsInt(PORT_RULE)
+  @Min(1, PORT_RULE)
+  @Max(65535, PORT_RULE)
   PORT: number = 3000;
 
   @IsString()
@@ -22,16 +26,14 @@ export class GlobalSettings {
   @IsNotEmpty({ message: 'must be the folder that holds the <tenant-id>.env files' })
   TENANTS_DIR: string = './tenants';
 
-  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 30000' })
-  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
-  @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @IsInt(TIMEOUT_RULE)
+  @Min(100, TIMEOUT_RULE)
+  @Max(30000, TIMEOUT_RULE)
   LOOKUP_TIMEOUT_MS: number = 1500;
 
-  @IsInt({ message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` })
-  @Min(1, { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` })
-  @Max(CONTRACT_MAX_RESULTS, {
-    message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)`,
-  })
+  @IsInt(MAX_RESULTS_RULE)
+  @Min(1, MAX_RESULTS_RULE)
+  @Max(CONTRACT_MAX_RESULTS, MAX_RESULTS_RULE)
   LOOKUP_MAX_RESULTS: number = CONTRACT_MAX_RESULTS;
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })

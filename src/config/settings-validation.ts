@@ -23,14 +23,14 @@ const SECRET_KEYS = Symbol('secretSettingKeys');
 /** Marks a setting whose value must never be echoed in an error or a log. */
 export function Secret(): PropertyDecorator {
   return (target, key) => {
-    const keys: Set<string | symbol> = Reflect.getMetadata(SECRET_KEYS, target) ?? new Set();
+    const keys = (Reflect.getMetadata(SECRET_KEYS, target) as Set<string | symbol> | undefined) ?? new Set();
     keys.add(key);
     Reflect.defineMetadata(SECRET_KEYS, keys, target);
   };
 }
 
 function isSecret(schema: new () => object, key: string): boolean {
-  const keys: Set<string | symbol> | undefined = Reflect.getMetadata(SECRET_KEYS, schema.prototype);
+  const keys = Reflect.getMetadata(SECRET_KEYS, schema.prototype as object) as Set<string | symbol> | undefined;
   return keys?.has(key) ?? false;
 }
 

@@ -40,7 +40,7 @@ function phoneNumberFrom(query: Record<string, unknown>, body: LookupBody | unde
   const key = Object.keys(query).find((k) => k.toLowerCase() === PHONE_PARAMETER);
   if (key !== undefined) {
     const value = query[key];
-    const first = Array.isArray(value) ? value[0] : value;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
     if (typeof first === 'string') return first;
     throw new BadRequestException('PhoneNumber must be a single value, e.g. ?PhoneNumber=41789072228');
   }

@@ -47,7 +47,7 @@ export class ScriptedSource implements LookupSource {
         return new Promise((_, reject) => {
           query.signal.addEventListener('abort', () => {
             this.abortedSearches.push(query);
-            reject(query.signal.reason);
+            reject(query.signal.reason instanceof Error ? query.signal.reason : new Error('aborted'));
           });
         });
     }

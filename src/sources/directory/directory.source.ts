@@ -88,5 +88,5 @@ function reason(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && FILE_ERRORS[code]) return FILE_ERRORS[code];
-  return typeof message === 'string' ? message : String(error);
+  return typeof message === 'string' ? message : 'unknown error';
 }
