@@ -6,9 +6,11 @@ import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
 import { LogosController } from './logos/logos.controller';
 import { LookupModule } from './lookup/lookup.module';
+import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
-  imports: [SettingsModule, LoggingModule, LookupModule],
+  // LookupModule before WorkflowsModule: `POST /lookup/Lookup` must win over `POST /lookup/:workflow`.
+  imports: [SettingsModule, LoggingModule, LookupModule, WorkflowsModule],
   controllers: [HealthController, LogosController],
   providers: [
     { provide: APP_GUARD, useClass: TenantTokenGuard },

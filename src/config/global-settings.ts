@@ -10,6 +10,7 @@ export const CONTRACT_MAX_RESULTS = 5;
 
 const PORT_RULE = { message: 'must be a whole number from 1 to 65535' };
 const TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 100 to 30000' };
+const WORKFLOW_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1000 to 120000' };
 const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
 
 export class GlobalSettings {
@@ -30,6 +31,11 @@ export class GlobalSettings {
   @Min(100, TIMEOUT_RULE)
   @Max(30000, TIMEOUT_RULE)
   LOOKUP_TIMEOUT_MS: number = 1500;
+
+  @IsInt(WORKFLOW_TIMEOUT_RULE)
+  @Min(1000, WORKFLOW_TIMEOUT_RULE)
+  @Max(120000, WORKFLOW_TIMEOUT_RULE)
+  WORKFLOW_TIMEOUT_MS: number = 10000;
 
   @IsInt(MAX_RESULTS_RULE)
   @Min(1, MAX_RESULTS_RULE)

@@ -72,6 +72,13 @@ export function parseTenantFile(
   }
 
   const sourceOrder = resolveSourceOrder(core.settings.CRM_ORDER, sources, problems);
+  const defaultCrm = core.settings.WORKFLOW_DEFAULT_CRM;
+  if (defaultCrm !== undefined && !enabled.some((s) => s.source.id === defaultCrm)) {
+    problems.push({
+      key: describeValue(TenantCoreSettings, 'WORKFLOW_DEFAULT_CRM', defaultCrm),
+      problem: `must name a source enabled for this tenant (enabled: ${enabled.map((s) => s.source.id).join(', ') || 'none'})`,
+    });
+  }
   if (problems.length > 0) return { tenant: undefined, problems };
 
   const settings = core.settings;
@@ -87,6 +94,9 @@ export function parseTenantFile(
       sourceOrder,
       customDataFields: [...new Set(splitList(settings.CUSTOM_DATA_FIELDS))] as CustomDataField[],
       sources: enabled,
+      timezone: settings.TIMEZONE,
+      language: settings.LANGUAGE,
+      workflowDefaultSource: defaultCrm,
     },
   };
 }

@@ -1,5 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy } from 'class-validator';
+import { IANAZone } from 'luxon';
+import { LANGUAGES } from '../workflows/call-texts';
 import { getCountries } from 'libphonenumber-js/max';
 import { Secret } from './settings-validation';
 
@@ -30,6 +32,21 @@ export class TenantCoreSettings {
   @IsOptional()
   @IsString()
   CRM_ORDER?: string;
+
+  @ValidateBy(
+    { name: 'isTimeZone', validator: { validate: (value: unknown) => typeof value === 'string' && IANAZone.isValidZone(value) } },
+    { message: 'must be an IANA time zone such as Europe/Zurich' },
+  )
+  TIMEZONE: string = 'Europe/Zurich';
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(LANGUAGES, { message: `must be one of ${LANGUAGES.join(', ')}` })
+  LANGUAGE: (typeof LANGUAGES)[number] = 'en';
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsString()
+  WORKFLOW_DEFAULT_CRM?: string;
 
   @Matches(/^(CustomData|CustomFields)(\s*,\s*(CustomData|CustomFields))?$/, {
     message: 'must be CustomData, CustomFields, or both separated by a comma',

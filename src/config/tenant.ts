@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { LookupSource } from '../sources/source';
+import type { Language } from '../workflows/call-texts';
 
 export type ResponseCase = 'pascal' | 'camel';
 export type CustomDataField = 'CustomData' | 'CustomFields';
@@ -27,4 +28,10 @@ export interface Tenant {
   readonly sourceOrder: readonly string[];
   readonly customDataFields: readonly CustomDataField[];
   readonly sources: readonly TenantSource[];
+  /** IANA zone for call times sent without an offset. */
+  readonly timezone: string;
+  /** Language of call subjects and descriptions written into CRMs. */
+  readonly language: Language;
+  /** Source that takes workflows of unknown callers (no `contactCrmId`). */
+  readonly workflowDefaultSource: string | undefined;
 }

@@ -12,7 +12,7 @@ const candidate = factory.candidate({
 describe('presentCard', () => {
   it('fills every contract field, PascalCase, with the gateway badge as logo', () => {
     const tenant = factory.tenant({ sources: [factory.tenantSource({ source: directory, displayName: 'Phone book' })] });
-    expect(presentCard(candidate, tenant, 'https://lookup.example.ch')).toEqual({
+    expect(presentCard(candidate, tenant, 'https://lookup.example.ch', ['CallFlow', 'CreateTicket'])).toEqual({
       Name: 'Anna Muster',
       Company: 'Muster Treuhand AG',
       ContactUri: 'https://crm.example.ch/c/abc',
@@ -20,6 +20,7 @@ describe('presentCard', () => {
       Id: 'directory:entry:abc',
       CrmName: 'Phone book',
       CrmLogo: 'https://lookup.example.ch/logos/directory.svg',
+      CrmActions: ['CallFlow', 'CreateTicket'],
       CustomData: { Department: 'Sales' },
       CustomFields: { Department: 'Sales' },
     });
@@ -27,9 +28,9 @@ describe('presentCard', () => {
 
   it('uses camelCase keys when the tenant asks, leaving custom data labels alone', () => {
     const tenant = factory.tenant({ responseCase: 'camel', sources: [factory.tenantSource({ source: directory })] });
-    const card = presentCard(candidate, tenant, 'http://localhost:3000');
-    expect(Object.keys(card)).toEqual(['name', 'company', 'contactUri', 'companyUri', 'id', 'crmName', 'crmLogo', 'customData', 'customFields']);
-    expect(card).toMatchObject({ crmName: 'Directory', customData: { Department: 'Sales' } });
+    const card = presentCard(candidate, tenant, 'http://localhost:3000', ['CallFlow']);
+    expect(Object.keys(card)).toEqual(['name', 'company', 'contactUri', 'companyUri', 'id', 'crmName', 'crmLogo', 'crmActions', 'customData', 'customFields']);
+    expect(card).toMatchObject({ crmName: 'Directory', crmActions: ['CallFlow'], customData: { Department: 'Sales' } });
   });
 
   it("uses the tenant's logo override and emits only the custom data keys it chose", () => {
@@ -37,7 +38,7 @@ describe('presentCard', () => {
       customDataFields: ['CustomFields'],
       sources: [factory.tenantSource({ source: directory, logoUrl: 'https://intranet.example.ch/book.svg' })],
     });
-    const card = presentCard(candidate, tenant, 'http://localhost:3000');
+    const card = presentCard(candidate, tenant, 'http://localhost:3000', []);
     expect(card).toMatchObject({ CrmLogo: 'https://intranet.example.ch/book.svg', CustomFields: { Department: 'Sales' } });
     expect(card).not.toHaveProperty('CustomData');
   });

@@ -11,6 +11,8 @@ export interface PascalCard {
   Id: string;
   CrmName: string;
   CrmLogo: string;
+  /** Workflow names the record's source supports. */
+  CrmActions: string[];
   CustomData?: Record<string, string>;
   CustomFields?: Record<string, string>;
 }
@@ -25,7 +27,7 @@ export function logoUrlFor(publicUrl: string, sourceId: string): string {
  * Turns a ranked candidate into the card the CONNECTOR shows. Absent texts are empty strings so the
  * card never shows "null"; `CustomData` is repeated as `CustomFields` (contract decision 1).
  */
-export function presentCard(candidate: Candidate, tenant: Tenant, publicUrl: string): Card {
+export function presentCard(candidate: Candidate, tenant: Tenant, publicUrl: string, actions: readonly string[]): Card {
   const source = tenant.sources.find((s) => s.source.id === candidate.sourceId);
   const card: PascalCard = {
     Name: candidate.name,
@@ -35,6 +37,7 @@ export function presentCard(candidate: Candidate, tenant: Tenant, publicUrl: str
     Id: encodeRecordId(candidate),
     CrmName: source?.displayName ?? candidate.sourceId,
     CrmLogo: source?.logoUrl ?? logoUrlFor(publicUrl, candidate.sourceId),
+    CrmActions: [...actions],
   };
   for (const field of tenant.customDataFields) card[field] = { ...candidate.customData };
   return tenant.responseCase === 'camel' ? toCamelCase(card) : card;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { WorkflowRegistryModule } from '../workflows/workflow-registry.module';
 import { LookupController } from './lookup.controller';
 import { LookupService } from './lookup.service';
 
-@Module({ controllers: [LookupController], providers: [LookupService] })
+@Module({ imports: [WorkflowRegistryModule], controllers: [LookupController], providers: [LookupService] })
 export class LookupModule {}

@@ -7,6 +7,7 @@ import { maskPhoneNumber } from '../logging/mask';
 import { MatchStrength, normalizeIncoming, scoreStoredPhones, type IncomingNumber } from '../phone';
 import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome } from './fan-out';
+import { WorkflowRegistry } from '../workflows/workflow-registry';
 import { rankCandidates, type VerifiedCandidate } from './rank';
 
 /** Who is calling: asks the tenant's sources at once, verifies what they return, ranks, answers. */
@@ -14,6 +15,7 @@ import { rankCandidates, type VerifiedCandidate } from './rank';
 export class LookupService {
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
+    private readonly workflows: WorkflowRegistry,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(LookupService.name);
@@ -51,7 +53,9 @@ export class LookupService {
       },
       'Lookup answered',
     );
-    return ranked.map(({ candidate }) => presentCard(candidate, tenant, this.settings.publicUrl));
+    return ranked.map(({ candidate }) =>
+      presentCard(candidate, tenant, this.settings.publicUrl, this.workflows.namesOf(candidate.sourceId)),
+    );
   }
 
   private logFailures(tenant: Tenant, outcomes: readonly SourceOutcome[]): void {

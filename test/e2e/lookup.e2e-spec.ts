@@ -31,6 +31,7 @@ describe('lookup (e2e)', () => {
         Id: expect.stringMatching(/^directory:entry:.+/),
         CrmName: 'Directory',
         CrmLogo: 'http://localhost:3000/logos/directory.svg',
+        CrmActions: [],
         CustomData: { Department: 'Accounting' },
         CustomFields: { Department: 'Accounting' },
       },

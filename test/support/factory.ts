@@ -28,6 +28,9 @@ export const factory = {
       sourceOrder: ['directory'],
       customDataFields: ['CustomData', 'CustomFields'],
       sources: [],
+      timezone: 'Europe/Zurich',
+      language: 'en',
+      workflowDefaultSource: undefined,
       ...overrides,
     };
   },

@@ -1,3 +1,4 @@
+import type { Provider } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Sources registered after the directory (test doubles for the core's fan-out). */
   readonly extraSources?: readonly LookupSource[];
+  /** More providers, e.g. workflow handlers of the extra sources. */
+  readonly providers?: Provider[];
 }
 
 export interface TestApp {
@@ -42,7 +45,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const logs = new LogCapture();
   let app: NestExpressApplication | undefined;
   try {
-    let builder = Test.createTestingModule({ imports: [AppModule] })
+    let builder = Test.createTestingModule({ imports: [AppModule], providers: options.providers ?? [] })
       .overrideProvider(globalSettings.KEY)
       .useValue(loadGlobalSettings({ TENANTS_DIR: dir, LOG_LEVEL: 'debug', ...options.env }))
       .overrideProvider(LOG_DESTINATION)

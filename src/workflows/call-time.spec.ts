@@ -1,0 +1,37 @@
+import { EXPECTED_TIME, parseCallTime } from './call-time';
+
+const iso = (raw: unknown, tz = 'Europe/Zurich') => {
+  const reading = parseCallTime(raw, tz);
+  return reading.ok ? reading.value?.toISOString() : `refused: ${reading.expected}`;
+};
+
+describe('parseCallTime', () => {
+  it.each<[unknown, string, string | undefined]>([
+    ['2026-11-24T10:15:00+01:00', 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    ['2026-11-24T10:15:00Z', 'Europe/Zurich', '2026-11-24T10:15:00.000Z'],
+    ['2026-11-24T10:15:00.250-05:00', 'Europe/Zurich', '2026-11-24T15:15:00.250Z'],
+    ['2026-11-24T10:15:00', 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    ['2026-07-01T10:15:00', 'Europe/Zurich', '2026-07-01T08:15:00.000Z'],
+    ['2026-11-24T10:15:00', 'America/New_York', '2026-11-24T15:15:00.000Z'],
+    ['2026-11-24 10:15:00', 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    ['2026-07-01 10:15:00', 'UTC', '2026-07-01T10:15:00.000Z'],
+    ['2026-11-24 10:15:00 +03:00', 'Europe/Zurich', '2026-11-24T07:15:00.000Z'],
+    [1795511700, 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    [1795511700000, 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    ['1795511700', 'Europe/Zurich', '2026-11-24T09:15:00.000Z'],
+    ['1795511700123', 'Europe/Zurich', '2026-11-24T09:15:00.123Z'],
+    ['', 'Europe/Zurich', undefined],
+    ['   ', 'Europe/Zurich', undefined],
+    [null, 'Europe/Zurich', undefined],
+    [undefined, 'Europe/Zurich', undefined],
+  ])('reads %j in %s as %s', (raw, tz, expected) => {
+    expect(iso(raw, tz)).toBe(expected);
+  });
+
+  it.each<unknown>(['yesterday', '24.11.2026 10:15', '2026-13-01T00:00:00', '2026-11-24T25:00:00', -5, 123, 1e15, Number.NaN, true, {}, ['2026-11-24']])(
+    'refuses %j, saying what it expects',
+    (raw) => {
+      expect(iso(raw)).toBe(`refused: ${EXPECTED_TIME}`);
+    },
+  );
+});

@@ -1,0 +1,90 @@
+import { factory } from '../../test/support/factory';
+import type { LookupSource } from '../sources/source';
+import { routeWorkflow } from './routing';
+import type { WorkflowHandler } from './workflow-handler';
+import { WorkflowHandlers } from './workflow-registry';
+
+const source = (id: string) => ({ id, defaultDisplayName: id }) as LookupSource;
+const handler = (sourceId: string, workflow: string): WorkflowHandler => ({ sourceId, workflow, run: jest.fn() });
+
+const handlers = new WorkflowHandlers([
+  handler('alpha', 'CallFlow'),
+  handler('alpha', 'CreateTicket'),
+  handler('beta', 'CallFlow'),
+  handler('gamma', 'CallFlow'),
+]);
+const tenant = factory.tenant({
+  sources: [factory.tenantSource({ source: source('alpha') }), factory.tenantSource({ source: source('beta') }), factory.tenantSource({ source: source('directory') })],
+});
+const withDefault = { ...tenant, workflowDefaultSource: 'beta' };
+
+describe('routeWorkflow', () => {
+  it('routes to the source of our id, passing the record to update', () => {
+    const route = routeWorkflow('CallFlow', { id: 'beta:Task:t1', contactCrmId: 'alpha:Contact:c1' }, tenant, handlers);
+    expect(route).toMatchObject({ ok: true, handler: { sourceId: 'beta' }, previous: { sourceId: 'beta', objectType: 'Task', recordId: 't1' } });
+    expect(route.ok && route.contact).toBeUndefined();
+  });
+
+  it('routes to the source of contactCrmId, passing the contact', () => {
+    const route = routeWorkflow('callflow', { contactCrmId: 'alpha:Contact:c1' }, withDefault, handlers);
+    expect(route).toMatchObject({ ok: true, handler: { sourceId: 'alpha', workflow: 'CallFlow' }, contact: { recordId: 'c1' } });
+  });
+
+  it('passes the contact along with our id when both name the same source', () => {
+    const route = routeWorkflow('CallFlow', { id: 'alpha:Task:t1', contactCrmId: 'alpha:Contact:c1' }, tenant, handlers);
+    expect(route).toMatchObject({ ok: true, previous: { recordId: 't1' }, contact: { recordId: 'c1' } });
+  });
+
+  it('routes an unknown caller to WORKFLOW_DEFAULT_CRM', () => {
+    expect(routeWorkflow('CallFlow', {}, withDefault, handlers)).toMatchObject({ ok: true, handler: { sourceId: 'beta' } });
+  });
+
+  it('refuses an unknown caller without WORKFLOW_DEFAULT_CRM (422)', () => {
+    expect(routeWorkflow('CallFlow', {}, tenant, handlers)).toMatchObject({ ok: false, status: 422, message: expect.stringContaining('WORKFLOW_DEFAULT_CRM') });
+  });
+
+  it.each([
+    [{ id: 'garbage' }, 'inputs.id is not an id this gateway issued'],
+    [{ id: 'gamma:Task:1' }, 'inputs.id names source "gamma", which this tenant does not use'],
+    [{ contactCrmId: '003xx000004TmiQ' }, 'inputs.contactCrmId is not an id this gateway issued'],
+    [{ contactCrmId: 'salesforce:Contact:003' }, 'inputs.contactCrmId names source "salesforce", which this tenant does not use'],
+    [{ id: 'alpha:Task:1', contactCrmId: 'nope' }, 'inputs.contactCrmId is not an id this gateway issued'],
+  ])('refuses %j with 422 naming the field', (inputs, message) => {
+    expect(routeWorkflow('CallFlow', inputs, withDefault, handlers)).toEqual({ ok: false, status: 422, message });
+  });
+
+  it('refuses a workflow the owning source does not support (422), naming both', () => {
+    expect(routeWorkflow('CreateTicket', { contactCrmId: 'beta:Contact:1' }, tenant, handlers)).toEqual({
+      ok: false,
+      status: 422,
+      message: 'Source "beta" does not support workflow "CreateTicket" (it supports: CallFlow).',
+    });
+    expect(routeWorkflow('CallFlow', { contactCrmId: 'directory:entry:1' }, tenant, handlers)).toMatchObject({
+      status: 422,
+      message: 'Source "directory" does not support workflow "CallFlow" (it supports: none).',
+    });
+  });
+
+  it('answers 404 for a name no source of the tenant offers, listing what it can use', () => {
+    expect(routeWorkflow('SendFax', { contactCrmId: 'alpha:Contact:1' }, tenant, handlers)).toEqual({
+      ok: false,
+      status: 404,
+      message: 'Unknown workflow "SendFax". This tenant can use: CallFlow, CreateTicket.',
+      availableWorkflows: ['CallFlow', 'CreateTicket'],
+    });
+  });
+});
+
+describe('WorkflowHandlers', () => {
+  it('refuses two handlers for one workflow name and source', () => {
+    expect(() => new WorkflowHandlers([handler('alpha', 'CallFlow'), handler('alpha', 'callflow')])).toThrow(
+      'Two handlers for workflow callflow of source alpha',
+    );
+  });
+
+  it('allows the same name in different sources, and lists names per source', () => {
+    expect(handlers.namesOf('alpha')).toEqual(['CallFlow', 'CreateTicket']);
+    expect(handlers.namesOf('directory')).toEqual([]);
+    expect(handlers.find('beta', 'CALLFLOW')?.sourceId).toBe('beta');
+  });
+});

@@ -1,0 +1,64 @@
+import type { Tenant } from '../config/tenant';
+import { decodeRecordId, type RecordRef } from '../sources/record-id';
+import type { WorkflowHandler } from './workflow-handler';
+
+export interface HandlerIndex {
+  find(sourceId: string, workflow: string): WorkflowHandler | undefined;
+  namesOf(sourceId: string): readonly string[];
+  namesOfAny(sourceIds: readonly string[]): readonly string[];
+}
+
+export type Route =
+  | { readonly ok: true; readonly handler: WorkflowHandler; readonly contact?: RecordRef; readonly previous?: RecordRef }
+  | { readonly ok: false; readonly status: 404 | 422; readonly message: string; readonly availableWorkflows?: readonly string[] };
+
+/**
+ * Which source's handler takes a workflow request: the source of our `id` (an earlier request of the
+ * same call), else the source of `contactCrmId` (the record the lookup returned), else the tenant's
+ * `WORKFLOW_DEFAULT_CRM`. Ids we did not issue are refused before anything is written.
+ */
+export function routeWorkflow(
+  workflow: string,
+  inputs: { readonly id?: string; readonly contactCrmId?: string },
+  tenant: Tenant,
+  handlers: HandlerIndex,
+): Route {
+  const enabled = tenant.sources.map((s) => s.source.id);
+  const available = handlers.namesOfAny(enabled);
+  if (!available.some((name) => name.toLowerCase() === workflow.toLowerCase())) {
+    const offer = available.length > 0 ? `This tenant can use: ${available.join(', ')}.` : 'No source of this tenant offers workflows.';
+    return { ok: false, status: 404, message: `Unknown workflow "${workflow}". ${offer}`, availableWorkflows: available };
+  }
+
+  const read = (field: 'id' | 'contactCrmId'): RecordRef | { error: string } | undefined => {
+    const value = inputs[field];
+    if (value === undefined) return undefined;
+    const ref = decodeRecordId(value);
+    if (!ref) return { error: `inputs.${field} is not an id this gateway issued` };
+    if (!enabled.includes(ref.sourceId)) return { error: `inputs.${field} names source "${ref.sourceId}", which this tenant does not use` };
+    return ref;
+  };
+  const previous = read('id');
+  const contact = read('contactCrmId');
+  if (previous && 'error' in previous) return { ok: false, status: 422, message: previous.error };
+  if (contact && 'error' in contact) return { ok: false, status: 422, message: contact.error };
+
+  const sourceId = previous?.sourceId ?? contact?.sourceId ?? tenant.workflowDefaultSource;
+  if (sourceId === undefined) {
+    return {
+      ok: false,
+      status: 422,
+      message: 'No inputs.contactCrmId (the caller is unknown) and no WORKFLOW_DEFAULT_CRM for this tenant: nowhere to write.',
+    };
+  }
+  const handler = handlers.find(sourceId, workflow);
+  if (!handler) {
+    const supported = handlers.namesOf(sourceId);
+    return {
+      ok: false,
+      status: 422,
+      message: `Source "${sourceId}" does not support workflow "${workflow}" (it supports: ${supported.join(', ') || 'none'}).`,
+    };
+  }
+  return { ok: true, handler, previous, contact: contact?.sourceId === sourceId ? contact : undefined };
+}

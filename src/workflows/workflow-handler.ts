@@ -1,0 +1,41 @@
+import { DiscoveryService } from '@nestjs/core';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { RecordRef } from '../sources/record-id';
+import type { CallFacts } from './call-facts';
+
+/** The workflows the contract names; a source may add others of its own. */
+export const CALL_FLOW = 'CallFlow';
+export const CREATE_TICKET = 'CreateTicket';
+export const CREATE_CONTACT = 'CreateContact';
+
+export interface WorkflowCall<S extends object = object> {
+  readonly tenantId: string;
+  readonly settings: S;
+  readonly region: CountryCode;
+  readonly facts: CallFacts;
+  /** The contact or company the lookup returned (`contactCrmId`), when it belongs to this source. */
+  readonly contact?: RecordRef;
+  /** What an earlier request of the same call created (our `id`): update it, don't create another. */
+  readonly previous?: RecordRef;
+  /** The CRM user the call belongs to, from `userCrmId`. */
+  readonly userId?: string;
+}
+
+/** The record the workflow created or updated; becomes our `id` and the answer's `url`. */
+export interface WorkflowResult {
+  readonly objectType: string;
+  readonly recordId: string;
+  readonly url?: string;
+}
+
+/**
+ * One workflow of one source. Mark the class `@WorkflowHandlerProvider()` and provide it in the
+ * source's module: the registry finds it at start.
+ */
+export interface WorkflowHandler<S extends object = object> {
+  readonly sourceId: string;
+  readonly workflow: string;
+  run(call: WorkflowCall<S>): Promise<WorkflowResult>;
+}
+
+export const WorkflowHandlerProvider = DiscoveryService.createDecorator<void>();

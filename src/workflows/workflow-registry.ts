@@ -1,0 +1,70 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { WorkflowHandler } from './workflow-handler';
+import { WorkflowHandlerProvider } from './workflow-handler';
+
+export class DuplicateWorkflowHandlerError extends Error {
+  constructor(sourceId: string, workflow: string) {
+    super(`Two handlers for workflow ${workflow} of source ${sourceId}: each source may have one per workflow name.`);
+    this.name = 'DuplicateWorkflowHandlerError';
+  }
+}
+
+/** Index of workflow handlers by source and (case-insensitive) workflow name. */
+export class WorkflowHandlers {
+  private readonly bySource = new Map<string, Map<string, WorkflowHandler>>();
+
+  constructor(handlers: readonly WorkflowHandler[]) {
+    for (const handler of handlers) {
+      const own = this.bySource.get(handler.sourceId) ?? new Map<string, WorkflowHandler>();
+      const key = handler.workflow.toLowerCase();
+      if (own.has(key)) throw new DuplicateWorkflowHandlerError(handler.sourceId, handler.workflow);
+      own.set(key, handler);
+      this.bySource.set(handler.sourceId, own);
+    }
+  }
+
+  find(sourceId: string, workflow: string): WorkflowHandler | undefined {
+    return this.bySource.get(sourceId)?.get(workflow.toLowerCase());
+  }
+
+  /** Workflow names a source supports, as its handlers spell them: a card's `CrmActions`. */
+  namesOf(sourceId: string): readonly string[] {
+    return [...(this.bySource.get(sourceId)?.values() ?? [])].map((h) => h.workflow).sort();
+  }
+
+  /** Names any of these sources supports, each once, spelled as the first handler does. */
+  namesOfAny(sourceIds: readonly string[]): readonly string[] {
+    const names = new Map<string, string>();
+    for (const id of sourceIds) for (const name of this.namesOf(id)) if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+    return [...names.values()].sort();
+  }
+}
+
+/** Finds every `@WorkflowHandlerProvider()` at start; refuses to start on two for one name and source. */
+@Injectable()
+export class WorkflowRegistry implements OnModuleInit {
+  private handlers = new WorkflowHandlers([]);
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    const found = this.discovery
+      .getProviders({ metadataKey: WorkflowHandlerProvider.KEY })
+      .map((wrapper) => wrapper.instance as WorkflowHandler)
+      .filter((instance) => instance !== undefined && instance !== null);
+    this.handlers = new WorkflowHandlers(found);
+  }
+
+  find(sourceId: string, workflow: string): WorkflowHandler | undefined {
+    return this.handlers.find(sourceId, workflow);
+  }
+
+  namesOf(sourceId: string): readonly string[] {
+    return this.handlers.namesOf(sourceId);
+  }
+
+  namesOfAny(sourceIds: readonly string[]): readonly string[] {
+    return this.handlers.namesOfAny(sourceIds);
+  }
+}

@@ -1,0 +1,185 @@
+import {
+  BadGatewayException,
+  GatewayTimeoutException,
+  HttpException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
+import type { Tenant, TenantSource } from '../config/tenant';
+import { maskPhoneNumber } from '../logging/mask';
+import { MatchStrength, normalizeIncoming, scoreStoredPhones } from '../phone';
+import { encodeRecordId, type RecordRef } from '../sources/record-id';
+import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
+import { SourceError } from '../sources/source-error';
+import { computeCallFacts, type CallFacts, type CallInputs } from './call-facts';
+import { parseCallTime } from './call-time';
+import { RepeatGuard } from './idempotency';
+import { routeWorkflow } from './routing';
+import { userIdForSource } from './user-crm-id';
+import { CREATE_CONTACT, type WorkflowHandler } from './workflow-handler';
+import { WorkflowRegistry } from './workflow-registry';
+import type { WorkflowInputs } from './workflow-request.dto';
+
+/** What the CONNECTOR gets back: our id of the record, and where to open it. */
+export interface WorkflowAnswer {
+  readonly id: string;
+  readonly url?: string;
+}
+
+const DEADLINE_PASSED = Symbol('deadline passed');
+
+/** Runs a business workflow on the source that owns the record, each call written once. */
+@Injectable()
+export class WorkflowsService {
+  private readonly firstRequests = new RepeatGuard<WorkflowAnswer>();
+
+  constructor(
+    @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
+    @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
+    private readonly registry: WorkflowRegistry,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext(WorkflowsService.name);
+  }
+
+  async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs): Promise<WorkflowAnswer> {
+    const route = routeWorkflow(workflow, inputs, tenant, this.registry);
+    if (!route.ok) {
+      if (route.status === 404) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: route.message, workflows: route.availableWorkflows });
+      throw new UnprocessableEntityException(route.message);
+    }
+    const { handler, contact, previous } = route;
+    const tenantSource = tenant.sources.find((s) => s.source.id === handler.sourceId)!;
+    const facts = computeCallFacts(readCall(inputs, tenant.timezone), {
+      region: tenant.defaultRegion,
+      language: tenant.language,
+      timezone: tenant.timezone,
+    });
+    const userId = userIdForSource(inputs.userCrmId, handler.sourceId, this.sources.map((s) => s.id));
+    const write = (): Promise<WorkflowAnswer> => this.write(tenant, tenantSource, handler, { facts, contact, previous, userId });
+
+    if (previous) return this.answerInTime(tenant, handler, facts, write());
+    const key = RepeatGuard.keyOf([
+      tenant.id,
+      handler.workflow.toLowerCase(),
+      facts.direction,
+      inputs.originatorNumber,
+      inputs.destinationNumber,
+      facts.startedAt.toISOString(),
+    ]);
+    const { result, isRepeat } = this.firstRequests.run(key, write);
+    if (isRepeat) this.logger.info(this.describe(tenant, handler, facts), 'Repeated first request of a call: answered with the first one, nothing written');
+    return this.answerInTime(tenant, handler, facts, result);
+  }
+
+  private async write(
+    tenant: Tenant,
+    tenantSource: TenantSource,
+    handler: WorkflowHandler,
+    call: { facts: CallFacts; contact?: RecordRef; previous?: RecordRef; userId?: string },
+  ): Promise<WorkflowAnswer> {
+    if (handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase()) {
+      const existing = call.contact ? { id: encodeRecordId(call.contact) } : await this.findExistingContact(tenant, tenantSource, call.facts);
+      if (existing) return existing;
+    }
+    const result = await handler.run({
+      tenantId: tenant.id,
+      settings: tenantSource.settings,
+      region: tenant.defaultRegion,
+      ...call,
+    });
+    const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId });
+    this.logger.info(this.describe(tenant, handler, call.facts), `Workflow ${handler.workflow} written`);
+    return result.url === undefined ? { id } : { id, url: result.url };
+  }
+
+  /** CreateContact for a number a record already has: answer with that record instead of a duplicate. */
+  private async findExistingContact(tenant: Tenant, tenantSource: TenantSource, facts: CallFacts): Promise<WorkflowAnswer | undefined> {
+    const number = facts.external.number === undefined ? undefined : normalizeIncoming(facts.external.number, tenant.defaultRegion);
+    if (!number) return undefined;
+    const candidates = await tenantSource.source.search({
+      tenantId: tenant.id,
+      number,
+      region: tenant.defaultRegion,
+      settings: tenantSource.settings,
+      signal: AbortSignal.timeout(this.settings.LOOKUP_TIMEOUT_MS),
+    });
+    const match = candidates.find((c) => scoreStoredPhones(c.phones, number, tenant.defaultRegion) !== MatchStrength.None);
+    if (!match) return undefined;
+    return match.contactUri ? { id: encodeRecordId(match), url: match.contactUri } : { id: encodeRecordId(match) };
+  }
+
+  /**
+   * Past the deadline the CONNECTOR gets 504, but the write is not abandoned: it stays registered,
+   * so the CONNECTOR's retry gets its result instead of writing the call a second time.
+   */
+  private async answerInTime(tenant: Tenant, handler: WorkflowHandler, facts: CallFacts, result: Promise<WorkflowAnswer>): Promise<WorkflowAnswer> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
+      timer = setTimeout(() => resolve(DEADLINE_PASSED), this.settings.WORKFLOW_TIMEOUT_MS);
+    });
+    try {
+      const outcome = await Promise.race([result, deadline]);
+      if (outcome === DEADLINE_PASSED) {
+        this.logger.warn({ ...this.describe(tenant, handler, facts), code: 'TIMEOUT' }, `Workflow ${handler.workflow} not done in time`);
+        throw new GatewayTimeoutException({
+          statusCode: 504,
+          error: 'Gateway Timeout',
+          source: handler.sourceId,
+          message: `${handler.sourceId} did not answer within ${this.settings.WORKFLOW_TIMEOUT_MS} ms; the write goes on, and a retry of this request returns its result.`,
+        });
+      }
+      return outcome;
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      throw this.failure(tenant, handler, facts, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(tenant: Tenant, handler: WorkflowHandler, facts: CallFacts, error: unknown): HttpException {
+    const code = error instanceof SourceError ? error.code : 'INTERNAL';
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn({ ...this.describe(tenant, handler, facts), code, reason }, `Workflow ${handler.workflow} failed`);
+    const body = { source: handler.sourceId, code, message: `${handler.sourceId}: ${reason}` };
+    return code === 'TIMEOUT'
+      ? new GatewayTimeoutException({ statusCode: 504, error: 'Gateway Timeout', ...body })
+      : new BadGatewayException({ statusCode: 502, error: 'Bad Gateway', ...body });
+  }
+
+  private describe(tenant: Tenant, handler: WorkflowHandler, facts: CallFacts): Record<string, unknown> {
+    return {
+      tenant: tenant.id,
+      workflow: handler.workflow,
+      source: handler.sourceId,
+      direction: facts.direction,
+      outcome: facts.outcome,
+      number: facts.external.number === undefined ? undefined : maskPhoneNumber(facts.external.number),
+      startedAt: facts.startedAt.toISOString(),
+    };
+  }
+}
+
+/** The validated inputs, times read in the tenant's zone (their form was checked by the DTO). */
+function readCall(inputs: WorkflowInputs, timezone: string): CallInputs {
+  const time = (value: unknown): Date | undefined => {
+    const reading = parseCallTime(value, timezone);
+    return reading.ok ? reading.value : undefined;
+  };
+  return {
+    direction: inputs.direction,
+    originatorNumber: inputs.originatorNumber,
+    originatorName: inputs.originatorName,
+    destinationNumber: inputs.destinationNumber,
+    destinationName: inputs.destinationName,
+    startedAt: time(inputs.startedTime)!,
+    answeredAt: time(inputs.answeredTime),
+    endedAt: time(inputs.endedTime),
+    declinedAt: time(inputs.declinedTime),
+  };
+}

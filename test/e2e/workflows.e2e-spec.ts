@@ -1,0 +1,287 @@
+import { DuplicateWorkflowHandlerError } from '../../src/workflows/workflow-registry';
+import { factory } from '../support/factory';
+import { PHONE_BOOK_CSV } from '../support/phone-book';
+import { recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';
+import { ScriptedSource } from '../support/scripted-source';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const HEADER = 'X-Execution-Token';
+const ACME = 'acme-token-123';
+const BARE = 'bare-token-123';
+const WORKFLOWS = ['CallFlow', 'CreateTicket', 'CreateContact'];
+
+let callMinute = 0;
+/** The first request of a new call: each test's calls start at their own minute, as real calls do. */
+function newCall(): typeof firstRequest {
+  callMinute += 1;
+  const minute = String(callMinute % 60).padStart(2, '0');
+  const hour = String(16 + Math.floor(callMinute / 60)).padStart(2, '0');
+  return { ...firstRequest, startedTime: `2026-11-23 ${hour}:${minute}:00` };
+}
+
+const firstRequest = {
+  direction: 'incoming',
+  originatorNumber: '41789072228',
+  originatorName: 'Alexa Holiday',
+  destinationNumber: '41446681800',
+  destinationName: 'Reception',
+  startedTime: '2026-11-24 10:15:00',
+  answeredTime: '',
+  endedTime: null,
+  declinedTime: '',
+  id: null,
+};
+
+describe('business workflows (e2e)', () => {
+  const alpha = new ScriptedSource('alpha', { kind: 'answer', candidates: [] });
+  const recorder = new WorkflowRecorder();
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    gateway = await startTestApp({
+      env: { WORKFLOW_TIMEOUT_MS: '1000' },
+      extraSources: [alpha],
+      providers: recordingHandlers('alpha', recorder, WORKFLOWS),
+      files: {
+        'book.csv': PHONE_BOOK_CSV,
+        'acme.env': `TOKEN=${ACME}\nALPHA_ENABLED=on\nDIRECTORY_FILE=book.csv\nWORKFLOW_DEFAULT_CRM=alpha\nLANGUAGE=de\nTIMEZONE=Europe/Zurich\n`,
+        'bare.env': `TOKEN=${BARE}\nALPHA_ENABLED=on\nRESPONSE_CASE=camel\n`,
+        'book.env': 'TOKEN=book-token-123\nDIRECTORY_FILE=book.csv\n',
+      },
+    });
+  });
+  afterAll(() => gateway.close());
+  let callStart: ReturnType<typeof newCall>;
+  beforeEach(() => {
+    callStart = newCall();
+    recorder.reset();
+    alpha.script = { kind: 'answer', candidates: [] };
+  });
+
+  const post = (workflow: string, inputs: Record<string, unknown>, token = ACME) =>
+    gateway.http.post(`/lookup/${workflow}`).set(HEADER, token).send({ inputs });
+
+  describe('CallFlow', () => {
+    it('creates one call activity on the contact, with the call facts in the tenant language and zone', async () => {
+      const response = await post('CallFlow', {
+        ...callStart,
+        startedTime: '2026-11-24 10:15:00',
+        contactCrmId: 'alpha:Contact:c-7',
+        userCrmId: 'alpha:u-1,other:9',
+      }).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Task:task-1', url: 'https://crm.test/Task/task-1' });
+      expect(recorder.calls).toHaveLength(1);
+      const { call } = recorder.calls[0]!;
+      expect(call).toMatchObject({
+        tenantId: 'acme',
+        region: 'CH',
+        contact: { sourceId: 'alpha', objectType: 'Contact', recordId: 'c-7' },
+        userId: 'u-1',
+        facts: { direction: 'incoming', outcome: 'missed', ended: false, subject: 'Verpasster Anruf von Alexa Holiday (+41 78 907 22 28)' },
+      });
+      expect(call.previous).toBeUndefined();
+      expect(call.facts.startedAt.toISOString()).toBe('2026-11-24T09:15:00.000Z');
+    });
+
+    it('updates the same activity on every later request carrying our id', async () => {
+      const call = { ...callStart, startedTime: '2026-11-25 10:15:00', contactCrmId: 'alpha:Contact:c-7' };
+      const first = await post('CallFlow', call).expect(200);
+      const answered = await post('CallFlow', { ...call, id: first.body.id, answeredTime: '2026-11-25 10:15:09' }).expect(200);
+      const ended = await post('CallFlow', {
+        ...call,
+        id: answered.body.id,
+        answeredTime: '2026-11-25 10:15:09',
+        endedTime: '2026-11-25T10:17:14+01:00',
+      }).expect(200);
+      expect([answered.body.id, ended.body.id]).toEqual([first.body.id, first.body.id]);
+      expect(recorder.records.size).toBe(1);
+      expect(recorder.calls.map((c) => c.call.previous?.recordId)).toEqual([undefined, 'task-1', 'task-1']);
+      expect(recorder.calls[2]!.call.facts).toMatchObject({ outcome: 'answered', ended: true, talkSeconds: 125, ringSeconds: 9 });
+    });
+
+    it('answers a repeated first request with the first answer and writes nothing more', async () => {
+      const first = await post('CallFlow', { ...callStart, startedTime: '2026-11-26 10:15:00' }).expect(200);
+      // The same instant, written with its offset: still the same call.
+      const repeat = await post('CallFlow', { ...callStart, startedTime: '2026-11-26T10:15:00+01:00' }).expect(200);
+      expect(repeat.body).toEqual(first.body);
+      expect(recorder.calls).toHaveLength(1);
+    });
+
+    it('writes once when repeats arrive at the same time', async () => {
+      recorder.script = { kind: 'slow', ms: 100 };
+      const inputs = { ...callStart, startedTime: '2026-11-24 11:00:00' };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => post('CallFlow', inputs)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(new Set(answers.map((a) => a.body.id as string)).size).toBe(1);
+      expect(recorder.calls).toHaveLength(1);
+    });
+
+    it('writes a new activity for a different call', async () => {
+      await post('CallFlow', callStart).expect(200);
+      await post('CallFlow', { ...callStart, startedTime: '2026-11-24 10:20:00' }).expect(200);
+      await post('CallFlow', { ...callStart, direction: 'outgoing' }).expect(200);
+      expect(recorder.records.size).toBe(3);
+    });
+
+    it('routes an unknown caller to WORKFLOW_DEFAULT_CRM', async () => {
+      await post('CallFlow', { ...callStart, originatorNumber: '41790000000', startedTime: '2026-11-24 12:00:00' }).expect(200);
+      expect(recorder.calls[0]!.call.contact).toBeUndefined();
+    });
+  });
+
+  describe('failures', () => {
+    it('answers 502 naming the source and reason when the CRM rejects the write, and its retry writes once', async () => {
+      recorder.script = rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable');
+      const inputs = { ...callStart, startedTime: '2026-11-24 13:00:00' };
+      const failed = await post('CallFlow', inputs).expect(502);
+      expect(failed.body).toEqual({
+        statusCode: 502,
+        error: 'Bad Gateway',
+        source: 'alpha',
+        code: 'UNAVAILABLE',
+        message: 'alpha: CRM answered 503 Service Unavailable',
+      });
+      expect(gateway.logs.lines).toContainEqual(
+        expect.objectContaining({ tenant: 'acme', workflow: 'CallFlow', source: 'alpha', code: 'UNAVAILABLE', number: '+41*******28', direction: 'incoming' }),
+      );
+      recorder.script = { kind: 'write' };
+      await post('CallFlow', inputs).expect(200);
+      await post('CallFlow', inputs).expect(200);
+      expect(recorder.records.size).toBe(1);
+    });
+
+    it('answers 504 when the CRM reports a timeout', async () => {
+      recorder.script = rejectingWith('TIMEOUT', 'no answer from the CRM within 8000 ms');
+      const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:30:00' }).expect(504);
+      expect(response.body).toMatchObject({ source: 'alpha', code: 'TIMEOUT' });
+    });
+
+    it('answers 504 past WORKFLOW_TIMEOUT_MS, and the retry gets the late write instead of a duplicate', async () => {
+      recorder.script = { kind: 'slow', ms: 1500 };
+      const inputs = { ...callStart, startedTime: '2026-11-24 14:00:00' };
+      const late = await post('CallFlow', inputs).expect(504);
+      expect(late.body).toMatchObject({ source: 'alpha', message: expect.stringContaining('a retry of this request returns its result') });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const retry = await post('CallFlow', inputs).expect(200);
+      expect(retry.body.id).toMatch(/^alpha:Task:/);
+      expect(recorder.calls).toHaveLength(1);
+    });
+  });
+
+  describe('routing and refusals', () => {
+    it('matches workflow names in any case', async () => {
+      await post('callflow', callStart).expect(200);
+      await post('CALLFLOW', callStart).expect(200);
+      expect(recorder.calls).toHaveLength(1);
+    });
+
+    it('answers 404 for an unknown workflow, listing the names the tenant can use', async () => {
+      const response = await post('SendFax', callStart).expect(404);
+      expect(response.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'Unknown workflow "SendFax". This tenant can use: CallFlow, CreateContact, CreateTicket.',
+        workflows: ['CallFlow', 'CreateContact', 'CreateTicket'],
+      });
+    });
+
+    it('answers 404 listing none for a tenant whose sources offer no workflows', async () => {
+      const response = await post('CallFlow', callStart, 'book-token-123').expect(404);
+      expect(response.body.message).toBe('Unknown workflow "CallFlow". No source of this tenant offers workflows.');
+    });
+
+    it.each([
+      [{ contactCrmId: 'not-ours' }, 'inputs.contactCrmId is not an id this gateway issued'],
+      [{ contactCrmId: 'salesforce:Contact:003' }, 'inputs.contactCrmId names source "salesforce", which this tenant does not use'],
+      [{ id: '12345' }, 'inputs.id is not an id this gateway issued'],
+      [{ contactCrmId: 'directory:entry:abc' }, 'Source "directory" does not support workflow "CallFlow" (it supports: none).'],
+    ])('answers 422 for %j and writes nothing', async (ids, message) => {
+      const response = await post('CallFlow', { ...callStart, ...ids }).expect(422);
+      expect(response.body).toEqual({ statusCode: 422, error: 'Unprocessable Entity', message });
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('answers 422 for an unknown caller without WORKFLOW_DEFAULT_CRM', async () => {
+      const response = await post('CallFlow', callStart, BARE).expect(422);
+      expect(response.body.message).toContain('WORKFLOW_DEFAULT_CRM');
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('answers 400 naming the field for bad inputs, and writes nothing', async () => {
+      const response = await post('CallFlow', { ...callStart, endedTime: 'later' }).expect(400);
+      expect(response.body.message).toEqual([expect.stringMatching(/^inputs\.endedTime must be an ISO 8601 time/)]);
+      const noBody = await gateway.http.post('/lookup/CallFlow').set(HEADER, ACME).expect(400);
+      expect(noBody.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^inputs is required/)]));
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('ignores unknown fields', async () => {
+      await post('CallFlow', { ...callStart, recordingUrl: 'https://pbx/rec/1', queue: { name: 'Support' } }).expect(200);
+      expect(recorder.calls).toHaveLength(1);
+    });
+
+    it('answers 413 for a body over 64 KB', async () => {
+      await post('CallFlow', { ...callStart, note: 'x'.repeat(70 * 1024) }).expect(413);
+    });
+
+    it('needs the tenant token', async () => {
+      await gateway.http.post('/lookup/CallFlow').send({ inputs: callStart }).expect(401);
+    });
+
+    it('leaves POST /lookup/Lookup to the lookup', async () => {
+      const response = await gateway.http.post('/lookup/Lookup').set(HEADER, ACME).send({ inputs: { phoneNumber: '41789072228' } }).expect(200);
+      expect(Array.isArray(response.body)).toBe(true);
+    });
+  });
+
+  describe('CreateTicket and CreateContact', () => {
+    it('opens a ticket linked to the contact, subject from the call', async () => {
+      const response = await post('CreateTicket', { ...callStart, contactCrmId: 'alpha:Contact:c-7' }).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Case:case-1', url: 'https://crm.test/Case/case-1' });
+      expect(recorder.calls[0]).toMatchObject({ workflow: 'CreateTicket', call: { contact: { recordId: 'c-7' }, facts: { subject: expect.stringContaining('Alexa Holiday') } } });
+    });
+
+    it('creates a contact for an unknown number', async () => {
+      const response = await post('CreateContact', { ...callStart, originatorNumber: '41791112233', originatorName: 'New Caller' }).expect(200);
+      expect(response.body.id).toBe('alpha:Contact:contact-1');
+      expect(recorder.calls[0]!.call.facts.external).toMatchObject({ number: '+41791112233', name: 'New Caller' });
+    });
+
+    it('returns the existing record instead of creating a duplicate when the number is already stored', async () => {
+      alpha.script = {
+        kind: 'answer',
+        candidates: [factory.candidate({ sourceId: 'alpha', objectType: 'Lead', recordId: 'l-3', phones: ['078 907 22 28'], contactUri: 'https://crm.test/Lead/l-3' })],
+      };
+      const response = await post('CreateContact', { ...callStart, startedTime: '2026-11-24 15:00:00' }).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Lead:l-3', url: 'https://crm.test/Lead/l-3' });
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('returns the known contact when the request already names one', async () => {
+      const response = await post('CreateContact', { ...callStart, contactCrmId: 'alpha:Contact:c-7', startedTime: '2026-11-24 15:30:00' }).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Contact:c-7' });
+      expect(recorder.calls).toHaveLength(0);
+    });
+  });
+
+  it('lists the source workflows as CrmActions on lookup cards', async () => {
+    alpha.script = { kind: 'answer', candidates: [factory.candidate({ sourceId: 'alpha', recordId: 'c-7' })] };
+    const response = await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, BARE).expect(200);
+    expect(response.body).toEqual([expect.objectContaining({ id: 'alpha:entry:c-7', crmActions: ['CallFlow', 'CreateContact', 'CreateTicket'] })]);
+    const directoryCard = await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, 'book-token-123').expect(200);
+    expect(directoryCard.body[0].CrmActions).toEqual([]);
+  });
+});
+
+describe('workflow registry at start (e2e)', () => {
+  it('refuses to start with two handlers for one workflow name and source', async () => {
+    const recorder = new WorkflowRecorder();
+    await expect(
+      startTestApp({
+        extraSources: [new ScriptedSource('alpha', { kind: 'answer', candidates: [] })],
+        providers: [...recordingHandlers('alpha', recorder, ['CallFlow']), ...recordingHandlers('alpha', recorder, ['callflow'])],
+        files: { 'acme.env': 'TOKEN=acme-token-123\nALPHA_ENABLED=on\n' },
+      }),
+    ).rejects.toBeInstanceOf(DuplicateWorkflowHandlerError);
+  });
+});
