@@ -10,6 +10,7 @@ describe('loadGlobalSettings', () => {
       LOOKUP_TIMEOUT_MS: 1500,
       LOOKUP_MAX_RESULTS: 5,
       LOG_LEVEL: 'info',
+      WORKFLOW_TIMEOUT_MS: 10000,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -32,6 +33,7 @@ describe('loadGlobalSettings', () => {
     ['PORT', '70000', 'PORT="70000": must be a whole number from 1 to 65535'],
     ['LOOKUP_TIMEOUT_MS', '1.5', 'LOOKUP_TIMEOUT_MS="1.5": must be a whole number of milliseconds from 100 to 30000'],
     ['LOOKUP_TIMEOUT_MS', '10', 'LOOKUP_TIMEOUT_MS="10": must be a whole number of milliseconds from 100 to 30000'],
+    ['WORKFLOW_TIMEOUT_MS', '500', 'WORKFLOW_TIMEOUT_MS="500": must be a whole number of milliseconds from 1000 to 120000'],
     ['LOOKUP_MAX_RESULTS', '10', 'LOOKUP_MAX_RESULTS="10": must be a whole number from 1 to 5 (the CONNECTOR shows at most 5)'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": must be one of fatal, error, warn, info, debug, trace, silent'],
     ['PUBLIC_URL', 'lookup.example.ch', 'PUBLIC_URL="lookup.example.ch": must be an absolute http(s) URL'],

@@ -41,6 +41,9 @@ describe('parseTenantFile', () => {
       sourceOrder: ['crm', 'other'],
       customDataFields: ['CustomData', 'CustomFields'],
       sources: [],
+      timezone: 'Europe/Zurich',
+      language: 'en',
+      workflowDefaultSource: undefined,
     });
     expect(tenant!.tokenDigests).toEqual([digestToken('secret-token-1')]);
   });
@@ -60,6 +63,11 @@ describe('parseTenantFile', () => {
     ]);
   });
 
+  it('reads the workflow keys', () => {
+    const { tenant } = parse('TOKEN=secret-token-1\nCRM_URL=http://crm.local\nTIMEZONE=America/New_York\nLANGUAGE=FR\nWORKFLOW_DEFAULT_CRM=CRM\n');
+    expect(tenant).toMatchObject({ timezone: 'America/New_York', language: 'fr', workflowDefaultSource: 'crm' });
+  });
+
   it('puts CRM_ORDER first and the other sources after', () => {
     expect(parse('TOKEN=secret-token-1\nCRM_ORDER=other\n').tenant!.sourceOrder).toEqual(['other', 'crm']);
   });
@@ -75,6 +83,9 @@ describe('parseTenantFile', () => {
     ['TOKEN=secret-token-1\nCRM_ORDER=crm,salesforse', 'names unknown source(s) salesforse; known sources: crm, other'],
     ['TOKEN=secret-token-1\nCUSTOM_DATA_FIELDS=Extra', 'CUSTOM_DATA_FIELDS="Extra": must be CustomData, CustomFields, or both'],
     ['TOKEN=secret-token-1\nCRM_URL=not-a-url', 'CRM_URL="not-a-url": must be the CRM URL'],
+    ['TOKEN=secret-token-1\nTIMEZONE=Zurich', 'TIMEZONE="Zurich": must be an IANA time zone such as Europe/Zurich'],
+    ['TOKEN=secret-token-1\nLANGUAGE=es', 'LANGUAGE="es": must be one of en, de, fr, it'],
+    ['TOKEN=secret-token-1\nWORKFLOW_DEFAULT_CRM=crm', 'WORKFLOW_DEFAULT_CRM="crm": must name a source enabled for this tenant (enabled: none)'],
     ['TOKEN=secret-token-1\nCRM_LOGO_URL=logo.png', 'CRM_LOGO_URL="logo.png": must be an absolute http(s) URL'],
   ])('refuses %j naming the key and the problem', (content, expected) => {
     expect(parse(content).tenant).toBeUndefined();

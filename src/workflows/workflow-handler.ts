@@ -15,7 +15,11 @@ export interface WorkflowCall<S extends object = object> {
   readonly facts: CallFacts;
   /** The contact or company the lookup returned (`contactCrmId`), when it belongs to this source. */
   readonly contact?: RecordRef;
-  /** What an earlier request of the same call created (our `id`): update it, don't create another. */
+  /**
+   * What an earlier request of the same call created (our `id`). When it is of the type this workflow
+   * writes, update it rather than create another; another type (a CallFlow's activity sent to
+   * CreateTicket) is context only.
+   */
   readonly previous?: RecordRef;
   /** The CRM user the call belongs to, from `userCrmId`. */
   readonly userId?: string;

@@ -13,6 +13,8 @@ export class DuplicateWorkflowHandlerError extends Error {
 /** Index of workflow handlers by source and (case-insensitive) workflow name. */
 export class WorkflowHandlers {
   private readonly bySource = new Map<string, Map<string, WorkflowHandler>>();
+  /** Sorted once: read for every card of every lookup. */
+  private readonly namesBySource = new Map<string, readonly string[]>();
 
   constructor(handlers: readonly WorkflowHandler[]) {
     for (const handler of handlers) {
@@ -22,6 +24,7 @@ export class WorkflowHandlers {
       own.set(key, handler);
       this.bySource.set(handler.sourceId, own);
     }
+    for (const [sourceId, own] of this.bySource) this.namesBySource.set(sourceId, [...own.values()].map((h) => h.workflow).sort());
   }
 
   find(sourceId: string, workflow: string): WorkflowHandler | undefined {
@@ -30,7 +33,7 @@ export class WorkflowHandlers {
 
   /** Workflow names a source supports, as its handlers spell them: a card's `CrmActions`. */
   namesOf(sourceId: string): readonly string[] {
-    return [...(this.bySource.get(sourceId)?.values() ?? [])].map((h) => h.workflow).sort();
+    return this.namesBySource.get(sourceId) ?? [];
   }
 
   /** Names any of these sources supports, each once, spelled as the first handler does. */
