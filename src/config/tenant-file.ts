@@ -60,8 +60,9 @@ export function parseTenantFile(
   for (const { source, settingsSchema, displaySchema } of perSource) {
     const own = validateSettings(settingsSchema, raw);
     const display = validateSettings(displaySchema, raw);
-    problems.push(...own.problems, ...display.problems);
-    if (own.problems.length > 0 || !source.isEnabled(own.settings)) continue;
+    const crossKey = own.problems.length === 0 ? (source.settingProblems?.(own.settings) ?? []) : [];
+    problems.push(...own.problems, ...crossKey, ...display.problems);
+    if (own.problems.length > 0 || crossKey.length > 0 || !source.isEnabled(own.settings)) continue;
     const shown = display.settings as Record<string, string | undefined>;
     enabled.push({
       source,

@@ -4,7 +4,7 @@ import { SourceError, type SourceErrorCode } from '../sources/source-error';
 
 export interface SourceTask {
   readonly sourceId: string;
-  run(signal: AbortSignal): Promise<readonly Candidate[]>;
+  run(signal: AbortSignal, deadlineAt: number): Promise<readonly Candidate[]>;
 }
 
 export type SourceOutcome =
@@ -15,6 +15,7 @@ export type SourceOutcome =
       readonly sourceId: string;
       readonly elapsedMs: number;
       readonly code: SourceErrorCode | 'INTERNAL';
+      readonly vendorCode?: string;
       readonly reason: string;
     };
 
@@ -26,6 +27,7 @@ const DEADLINE_PASSED = Symbol('deadline passed');
  */
 export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): Promise<SourceOutcome[]> {
   const started = performance.now();
+  const deadlineAt = Date.now() + deadlineMs;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
@@ -39,7 +41,7 @@ export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): 
   const settled = await Promise.allSettled(
     tasks.map((task, i) => {
       const work = Promise.resolve()
-        .then(() => task.run(controller.signal))
+        .then(() => task.run(controller.signal, deadlineAt))
         .finally(() => {
           finishedAt[i] = performance.now() - started;
         });
@@ -62,7 +64,7 @@ export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): 
   });
 }
 
-function describeFailure(error: unknown): { code: SourceErrorCode | 'INTERNAL'; reason: string } {
-  if (error instanceof SourceError) return { code: error.code, reason: error.message };
+function describeFailure(error: unknown): { code: SourceErrorCode | 'INTERNAL'; vendorCode?: string; reason: string } {
+  if (error instanceof SourceError) return { code: error.code, reason: error.message, ...(error.vendorCode ? { vendorCode: error.vendorCode } : {}) };
   return { code: 'INTERNAL', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }

@@ -32,8 +32,8 @@ export class LookupService {
     const outcomes = await fanOut(
       tenant.sources.map(({ source, settings }) => ({
         sourceId: source.id,
-        run: (signal: AbortSignal) =>
-          source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings, signal }),
+        run: (signal: AbortSignal, deadlineAt: number) =>
+          source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings, signal, deadlineAt }),
       })),
       this.settings.LOOKUP_TIMEOUT_MS,
     );
@@ -67,7 +67,14 @@ export class LookupService {
         );
       } else if (outcome.status === 'error') {
         this.logger.warn(
-          { tenant: tenant.id, source: outcome.sourceId, code: outcome.code, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
+          {
+            tenant: tenant.id,
+            source: outcome.sourceId,
+            code: outcome.code,
+            vendorCode: outcome.vendorCode,
+            reason: outcome.reason,
+            elapsedMs: outcome.elapsedMs,
+          },
           `Source ${outcome.sourceId} failed (${outcome.code}); answered without it`,
         );
       }

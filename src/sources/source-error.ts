@@ -2,12 +2,16 @@
 export type SourceErrorCode = 'AUTH' | 'RATE_LIMITED' | 'TIMEOUT' | 'UNAVAILABLE' | 'CONFIG' | 'BAD_REQUEST';
 
 export class SourceError extends Error {
+  /** The CRM's own error code (`REQUEST_LIMIT_EXCEEDED`, `invalid_client`), for the logs. */
+  readonly vendorCode: string | undefined;
+
   constructor(
     readonly code: SourceErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; vendorCode?: string },
   ) {
     super(message, options);
+    this.vendorCode = options?.vendorCode;
     this.name = 'SourceError';
   }
 }

@@ -1,5 +1,6 @@
 import type { InjectionToken } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js/max';
+import type { SettingProblem } from '../config/settings-validation';
 import type { IncomingNumber } from '../phone';
 
 /** People before companies when two records match equally well. */
@@ -30,6 +31,8 @@ export interface SourceSearch<S> {
   readonly settings: S;
   /** Aborted when the lookup's deadline passes: stop work and release sockets. */
   readonly signal: AbortSignal;
+  /** When the lookup's deadline passes (`Date.now()` time), for clients that take a timeout, not a signal. */
+  readonly deadlineAt: number;
 }
 
 export interface TenantAttachment<S> {
@@ -65,6 +68,8 @@ export interface LookupSource<S extends object = object> {
   readonly badge: SourceBadge;
   readonly settingsSchema: SettingsSchema<S>;
   isEnabled(settings: S): boolean;
+  /** Rules across keys (e.g. a partial set of credentials), checked after the schema. */
+  settingProblems?(settings: S): SettingProblem[];
   /** Called once per enabled tenant at start; throw `TenantSettingError` to refuse the start. */
   attachTenant?(attachment: TenantAttachment<S>): Promise<void>;
   search(query: SourceSearch<S>): Promise<readonly Candidate[]>;

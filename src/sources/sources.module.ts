@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
 import { DirectoryModule } from './directory/directory.module';
 import { DirectorySource } from './directory/directory.source';
+import { SalesforceModule } from './salesforce/salesforce.module';
+import { SalesforceSource } from './salesforce/salesforce.source';
 import { LOOKUP_SOURCES, type LookupSource } from './source';
 
-/** Every lookup source the gateway knows, in default priority order. A new CRM adds one line here. */
+/** Every lookup source the gateway knows, in default priority order. A new CRM adds itself here. */
+export const SOURCE_CLASSES = [SalesforceSource, DirectorySource] as const;
+
 @Module({
-  imports: [DirectoryModule],
+  imports: [SalesforceModule, DirectoryModule],
   providers: [
     {
       provide: LOOKUP_SOURCES,
-      inject: [DirectorySource],
+      inject: [...SOURCE_CLASSES],
       useFactory: (...sources: LookupSource[]): readonly LookupSource[] => sources,
     },
   ],

@@ -31,6 +31,8 @@ export interface CallParty {
 export interface CallFacts {
   readonly direction: CallDirection;
   readonly outcome: CallOutcome;
+  /** The outcome in the tenant's language ("answered", "verpasst", "refusé"), for result fields. */
+  readonly outcomeLabel: string;
   readonly declined: boolean;
   /** False while the CONNECTOR has not sent an end time yet; a later request brings it. */
   readonly ended: boolean;
@@ -74,6 +76,7 @@ export function computeCallFacts(call: CallInputs, context: CallContext): CallFa
   const subject = headline.replace('{party}', external.label);
 
   const when = (date: Date): string => DateTime.fromJSDate(date, { zone: context.timezone }).toFormat('yyyy-MM-dd HH:mm:ss');
+  const outcomeLabel = declined ? texts.outcomes.declined : texts.outcomes[outcome];
   const lines = [
     `${texts.from}: ${originator.label}`,
     `${texts.to}: ${destination.label}`,
@@ -83,12 +86,13 @@ export function computeCallFacts(call: CallInputs, context: CallContext): CallFa
     `${texts.ended}: ${call.endedAt ? when(call.endedAt) : texts.inProgress}`,
     `${texts.ringTime}: ${duration(ringSeconds)}`,
     answered ? `${texts.talkTime}: ${duration(talkSeconds)}` : undefined,
-    `${texts.outcome}: ${declined ? texts.outcomes.declined : texts.outcomes[outcome]}`,
+    `${texts.outcome}: ${outcomeLabel}`,
   ];
 
   return {
     direction: call.direction,
     outcome,
+    outcomeLabel,
     declined,
     ended: call.endedAt !== undefined,
     external,

@@ -12,6 +12,8 @@ export interface WorkflowCall<S extends object = object> {
   readonly tenantId: string;
   readonly settings: S;
   readonly region: CountryCode;
+  /** The tenant's zone, for dates such as a task's due date. */
+  readonly timezone: string;
   readonly facts: CallFacts;
   /** The contact or company the lookup returned (`contactCrmId`), when it belongs to this source. */
   readonly contact?: RecordRef;

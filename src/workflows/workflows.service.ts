@@ -90,6 +90,7 @@ export class WorkflowsService {
       tenantId: tenant.id,
       settings: tenantSource.settings,
       region: tenant.defaultRegion,
+      timezone: tenant.timezone,
       ...call,
     });
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId });
@@ -107,6 +108,7 @@ export class WorkflowsService {
       region: tenant.defaultRegion,
       settings: tenantSource.settings,
       signal: AbortSignal.timeout(this.settings.LOOKUP_TIMEOUT_MS),
+      deadlineAt: Date.now() + this.settings.LOOKUP_TIMEOUT_MS,
     });
     const match = candidates.find((c) => scoreStoredPhones(c.phones, number, tenant.defaultRegion) !== MatchStrength.None);
     if (!match) return undefined;

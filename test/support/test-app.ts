@@ -9,8 +9,8 @@ import { AppModule } from '../../src/app.module';
 import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
 import { configureApp } from '../../src/main';
-import { DirectorySource } from '../../src/sources/directory/directory.source';
 import { LOOKUP_SOURCES, type LookupSource } from '../../src/sources/source';
+import { SOURCE_CLASSES } from '../../src/sources/sources.module';
 import { LogCapture } from './log-capture';
 
 export interface TestAppOptions {
@@ -20,7 +20,7 @@ export interface TestAppOptions {
   readonly tenantsDir?: string;
   /** Global settings, as environment strings. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Sources registered after the directory (test doubles for the core's fan-out). */
+  /** Sources registered after the gateway's own (test doubles for the core's fan-out). */
   readonly extraSources?: readonly LookupSource[];
   /** More providers, e.g. workflow handlers of the extra sources. */
   readonly providers?: Provider[];
@@ -53,8 +53,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     if (options.extraSources) {
       const extra = options.extraSources;
       builder = builder.overrideProvider(LOOKUP_SOURCES).useFactory({
-        inject: [DirectorySource],
-        factory: (directory: DirectorySource) => [directory, ...extra],
+        inject: [...SOURCE_CLASSES],
+        factory: (...sources: LookupSource[]) => [...sources, ...extra],
       });
     }
     const moduleRef = await builder.compile();

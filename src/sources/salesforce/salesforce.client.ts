@@ -1,0 +1,214 @@
+import { Logger } from '@nestjs/common';
+import { Connection, OAuth2 } from 'jsforce';
+import { SourceError, type SourceErrorCode } from '../source-error';
+import type { SalesforceAuth } from './salesforce.settings';
+
+/** After Salesforce refused our credentials, wait this long before asking again. */
+export const AUTH_BACKOFF_MS = 60_000;
+/** A fresh token refused on replay is no expired token: stop re-authenticating for this long. */
+export const REAUTH_MIN_INTERVAL_MS = 10_000;
+/** Token requests have no timeout of their own in jsforce; none may hang for longer than this. */
+export const TOKEN_REQUEST_CAP_MS = 30_000;
+const AUTH_LOG_INTERVAL_MS = 60_000;
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  /** Relative to `/services/data/vNN.N`, e.g. `/search?q=…`. */
+  readonly url: string;
+  readonly body?: string;
+}
+
+interface Token {
+  readonly instanceUrl: string;
+  readonly accessToken: string;
+}
+
+const CODES: Readonly<Record<string, SourceErrorCode>> = {
+  INVALID_SESSION_ID: 'AUTH',
+  INVALID_AUTH_HEADER: 'AUTH',
+  REQUEST_LIMIT_EXCEEDED: 'RATE_LIMITED',
+  INVALID_FIELD: 'CONFIG',
+  INVALID_TYPE: 'CONFIG',
+  MALFORMED_QUERY: 'CONFIG',
+  MALFORMED_SEARCH: 'CONFIG',
+  INVALID_SEARCH: 'CONFIG',
+  INSUFFICIENT_ACCESS: 'CONFIG',
+  API_DISABLED_FOR_ORG: 'CONFIG',
+  SERVER_UNAVAILABLE: 'UNAVAILABLE',
+};
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * One tenant's Salesforce: the only place that knows jsforce. One `Connection`, built once, with no
+ * jsforce refresh hook (its refresh loop has no cap): this class fetches tokens itself, once for all
+ * concurrent requests, re-authenticates at most once per request on `INVALID_SESSION_ID`, and bounds
+ * every request by a timeout, since jsforce ignores AbortSignal.
+ */
+export class SalesforceClient {
+  private readonly logger = new Logger(SalesforceClient.name);
+  private readonly connection: Connection;
+  private readonly oauth2: OAuth2 | undefined;
+  private token: Token | undefined;
+  private pendingToken: Promise<Token> | undefined;
+  private authRefusedUntil = 0;
+  private authRefusal: SourceError | undefined;
+  private lastAuthLogAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly tenantId: string,
+    private readonly auth: SalesforceAuth,
+    apiVersion: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.connection = new Connection({ version: apiVersion });
+    if (auth.kind === 'fixed-token') {
+      this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
+      this.connection._establish({ instanceUrl: auth.instanceUrl, accessToken: auth.accessToken });
+    } else {
+      this.oauth2 = new OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret });
+    }
+  }
+
+  /** The org's instance URL, known once a token was obtained. */
+  get instanceUrl(): string | undefined {
+    return this.token?.instanceUrl;
+  }
+
+  /** Fetches a token if none is cached; for warming up at start. */
+  async connect(timeoutMs: number): Promise<void> {
+    await this.currentToken(this.now() + timeoutMs);
+  }
+
+  /** Sends one REST request, answering or failing by `deadlineAt` (a `Date.now()` time). */
+  async request<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
+    const token = await this.currentToken(deadlineAt);
+    try {
+      return await this.send<T>(request, deadlineAt);
+    } catch (error) {
+      if (vendorCodeOf(error) !== 'INVALID_SESSION_ID' || this.auth.kind === 'fixed-token') throw this.translate(error);
+      const fresh = await this.renewToken(token, deadlineAt);
+      try {
+        return await this.send<T>(request, deadlineAt);
+      } catch (retryError) {
+        if (vendorCodeOf(retryError) === 'INVALID_SESSION_ID') this.refuseAuthFor(REAUTH_MIN_INTERVAL_MS, fresh, retryError);
+        throw this.translate(retryError);
+      }
+    }
+  }
+
+  private async send<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
+    const timeout = deadlineAt - this.now();
+    if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
+    const headers: Record<string, string> = request.body === undefined ? {} : { 'Content-Type': 'application/json' };
+    return (await this.connection.request<T>(
+      { method: request.method, url: request.url, body: request.body, headers },
+      // jsforce's own retries (up to ~15 s) would outlive a ringing phone: the caller decides.
+      { timeout, retry: { maxRetries: 0 } },
+    )) as T;
+  }
+
+  private async currentToken(deadlineAt: number): Promise<Token> {
+    if (this.token) return this.token;
+    return this.fetchToken(deadlineAt);
+  }
+
+  /** One re-authentication for everyone who saw the same stale token. */
+  private async renewToken(stale: Token, deadlineAt: number): Promise<Token> {
+    if (this.token && this.token !== stale) return this.token;
+    this.token = undefined;
+    return this.fetchToken(deadlineAt);
+  }
+
+  private async fetchToken(deadlineAt: number): Promise<Token> {
+    if (this.now() < this.authRefusedUntil && this.authRefusal) throw this.authRefusal;
+    this.pendingToken ??= this.requestToken().finally(() => {
+      this.pendingToken = undefined;
+    });
+    return withDeadline(this.pendingToken, deadlineAt - this.now(), 'obtaining a Salesforce token');
+  }
+
+  private async requestToken(): Promise<Token> {
+    const { auth, oauth2 } = this;
+    if (!oauth2 || auth.kind === 'fixed-token') throw new SourceError('AUTH', 'the fixed SALESFORCE_ACCESS_TOKEN was refused');
+    try {
+      const grant =
+        auth.kind === 'password'
+          ? oauth2.authenticate(auth.username, auth.password)
+          : oauth2.requestToken({ grant_type: 'client_credentials' });
+      const response = await withDeadline(grant, TOKEN_REQUEST_CAP_MS, 'the Salesforce token endpoint');
+      const token = { instanceUrl: response.instance_url, accessToken: response.access_token };
+      this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
+      this.token = token;
+      this.authRefusal = undefined;
+      return token;
+    } catch (error) {
+      const failure = this.translateTokenError(error);
+      if (failure.code === 'AUTH') this.refuseAuthFor(AUTH_BACKOFF_MS, undefined, error);
+      throw failure;
+    }
+  }
+
+  /** Credentials Salesforce refused stay refused for a while: logged once a minute, not per call. */
+  private refuseAuthFor(ms: number, refusedToken: Token | undefined, error: unknown): void {
+    const failure = error instanceof SourceError ? error : this.translateTokenError(error);
+    this.authRefusedUntil = this.now() + ms;
+    this.authRefusal = failure;
+    if (refusedToken && this.token === refusedToken) this.token = undefined;
+    if (this.now() - this.lastAuthLogAt >= AUTH_LOG_INTERVAL_MS) {
+      this.lastAuthLogAt = this.now();
+      this.logger.error(
+        `Salesforce refused the credentials of tenant ${this.tenantId} (${failure.vendorCode ?? failure.code}: ${failure.message}); ` +
+          `check the SALESFORCE_* keys and the connected app. Next attempt in ${Math.round(ms / 1000)} s.`,
+      );
+    }
+  }
+
+  private translateTokenError(error: unknown): SourceError {
+    if (error instanceof SourceError) return error;
+    const name = errorField(error, 'name');
+    const message = errorField(error, 'message') ?? 'token request failed';
+    if (name?.startsWith('ERROR_HTTP_5')) return new SourceError('UNAVAILABLE', message, { cause: error, vendorCode: name });
+    if (name && /^(invalid_|unsupported_|inactive_|ERROR_HTTP_4)/.test(name)) {
+      return new SourceError('AUTH', message, { cause: error, vendorCode: name });
+    }
+    return this.translate(error);
+  }
+
+  private translate(error: unknown): SourceError {
+    if (error instanceof SourceError) return error;
+    const name = errorField(error, 'name');
+    const message = errorField(error, 'message') ?? String(error);
+    if (name === 'AbortError') return new SourceError('TIMEOUT', 'Salesforce did not answer in time', { cause: error });
+    const systemCode = errorField(error, 'code');
+    if (systemCode && NETWORK_CODES.has(systemCode)) return new SourceError('UNAVAILABLE', `cannot reach Salesforce (${systemCode})`, { cause: error });
+    const vendorCode = vendorCodeOf(error);
+    if (vendorCode) {
+      const code = CODES[vendorCode] ?? (/^ERROR_HTTP_5/.test(vendorCode) ? 'UNAVAILABLE' : 'BAD_REQUEST');
+      return new SourceError(code, `${vendorCode}: ${message}`, { cause: error, vendorCode });
+    }
+    return new SourceError('UNAVAILABLE', message, { cause: error });
+  }
+}
+
+function errorField(error: unknown, field: 'name' | 'message' | 'code' | 'errorCode'): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const value = (error as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function vendorCodeOf(error: unknown): string | undefined {
+  return errorField(error, 'errorCode');
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  if (ms <= 0) throw new SourceError('TIMEOUT', `no time left for ${what}`);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SourceError('TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

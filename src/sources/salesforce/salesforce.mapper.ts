@@ -1,0 +1,64 @@
+import type { Candidate } from '../source';
+import { PHONE_FIELDS } from './salesforce-fields';
+import type { CustomDataField, SalesforceObject } from './salesforce.settings';
+
+export const SALESFORCE_SOURCE_ID = 'salesforce';
+
+/** A record of a SOSL `searchRecords` answer. */
+export interface SalesforceRecord {
+  readonly attributes: { readonly type: string; readonly url?: string };
+  readonly Id: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Lightning record page. My Domain hosts (`acme.my.salesforce.com`, sandboxes, developer editions) map
+ * to their `lightning.force.com` twin; any other host keeps its own origin.
+ */
+export function recordUrl(instanceUrl: string, object: string, id: string): string {
+  const base = instanceUrl.replace(/\/+$/, '');
+  const myDomain = /^https:\/\/(.+)\.my\.salesforce\.com$/.exec(base);
+  const lightning = myDomain ? `https://${myDomain[1]}.lightning.force.com` : base;
+  return `${lightning}/lightning/r/${object}/${id}/view`;
+}
+
+function read(record: SalesforceRecord, path: string): unknown {
+  let value: unknown = record;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+export function toCandidate(record: SalesforceRecord, instanceUrl: string, custom: readonly CustomDataField[]): Candidate | undefined {
+  const object = record.attributes.type as SalesforceObject;
+  if (!(object in PHONE_FIELDS)) return undefined;
+  const accountId = object === 'Account' ? record.Id : text(record.AccountId);
+  const company = object === 'Contact' ? text(read(record, 'Account.Name')) : object === 'Lead' ? text(record.Company) : undefined;
+  const customData: Record<string, string> = {};
+  for (const { label, field } of custom) {
+    const value = text(read(record, field));
+    if (value !== undefined) customData[label] = value;
+  }
+  const modified = text(record.LastModifiedDate);
+  return {
+    sourceId: SALESFORCE_SOURCE_ID,
+    objectType: object,
+    recordId: record.Id,
+    kind: object === 'Account' ? 'company' : 'person',
+    name: text(record.Name) ?? text(record.Company) ?? record.Id,
+    company,
+    contactUri: recordUrl(instanceUrl, object, record.Id),
+    companyUri: accountId ? recordUrl(instanceUrl, 'Account', accountId) : undefined,
+    phones: PHONE_FIELDS[object].map((field) => text(record[field])).filter((p): p is string => p !== undefined),
+    customData,
+    modifiedAt: modified ? new Date(modified) : undefined,
+  };
+}

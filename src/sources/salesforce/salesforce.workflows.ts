@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import type { RecordRef } from '../record-id';
+import { SourceError } from '../source-error';
+import {
+  CALL_FLOW,
+  CREATE_CONTACT,
+  CREATE_TICKET,
+  WorkflowHandlerProvider,
+  type WorkflowCall,
+  type WorkflowHandler,
+  type WorkflowResult,
+} from '../../workflows/workflow-handler';
+import { recordUrl, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
+import type { SalesforceSettings } from './salesforce.settings';
+import { SalesforceSource, type SalesforceTenant } from './salesforce.source';
+
+/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
+const WRITE_TIMEOUT_MS = 60_000;
+const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+
+interface CreateResult {
+  readonly id: string;
+}
+
+/** The Salesforce writes the three workflows share. */
+@Injectable()
+export class SalesforceWriter {
+  constructor(private readonly source: SalesforceSource) {}
+
+  tenant(tenantId: string): SalesforceTenant {
+    return this.source.tenantOf(tenantId);
+  }
+
+  async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
+    const created = await tenant.client.request<CreateResult>(
+      { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
+      Date.now() + WRITE_TIMEOUT_MS,
+    );
+    return this.result(tenant, object, created.id);
+  }
+
+  async update(tenant: SalesforceTenant, object: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
+    await tenant.client.request<unknown>(
+      { method: 'PATCH', url: `/sobjects/${object}/${checkedId(id)}`, body: JSON.stringify(withoutEmpty(fields)) },
+      Date.now() + WRITE_TIMEOUT_MS,
+    );
+    return this.result(tenant, object, id);
+  }
+
+  /** The Account a Contact belongs to (a Task's `WhatId`, a Case's `AccountId`). */
+  async accountOf(tenant: SalesforceTenant, record: RecordRef | undefined): Promise<string | undefined> {
+    if (!record) return undefined;
+    if (record.objectType === 'Account') return record.recordId;
+    if (record.objectType !== 'Contact') return undefined;
+    const soql = `SELECT AccountId FROM Contact WHERE Id = '${checkedId(record.recordId)}'`;
+    const found = await tenant.client.request<{ records: Array<{ AccountId?: string | null }> }>(
+      { method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` },
+      Date.now() + WRITE_TIMEOUT_MS,
+    );
+    return found.records[0]?.AccountId ?? undefined;
+  }
+
+  private result(tenant: SalesforceTenant, object: string, id: string): WorkflowResult {
+    return { objectType: object, recordId: id, url: recordUrl(tenant.client.instanceUrl ?? '', object, id) };
+  }
+}
+
+/** A person the call can be attached to (`WhoId`, `ContactId`): a Contact or a Lead. */
+function person(record: RecordRef | undefined): RecordRef | undefined {
+  return record && (record.objectType === 'Contact' || record.objectType === 'Lead') ? record : undefined;
+}
+
+function checkedId(id: string): string {
+  if (!SALESFORCE_ID.test(id)) throw new SourceError('BAD_REQUEST', `"${id}" is not a Salesforce record id`);
+  return id;
+}
+
+function withoutEmpty(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+/** CallFlow: the call as a Task (`TaskSubtype` Call) on the Contact or Lead; later requests update it. */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
+  readonly sourceId = SALESFORCE_SOURCE_ID;
+  readonly workflow = CALL_FLOW;
+
+  constructor(private readonly writer: SalesforceWriter) {}
+
+  async run({ tenantId, facts, contact, previous, userId, timezone }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(tenantId);
+    const progress = {
+      Subject: facts.subject.slice(0, 255),
+      Description: facts.description,
+      CallDurationInSeconds: facts.talkSeconds,
+      CallDisposition: facts.outcomeLabel,
+    };
+    if (previous?.objectType === 'Task') return this.writer.update(tenant, 'Task', previous.recordId, progress);
+    const who = person(contact);
+    return this.writer.create(tenant, 'Task', {
+      ...progress,
+      TaskSubtype: 'Call',
+      CallType: facts.direction === 'incoming' ? 'Inbound' : 'Outbound',
+      Status: 'Completed',
+      ActivityDate: DateTime.fromJSDate(facts.startedAt, { zone: timezone }).toISODate(),
+      WhoId: who?.recordId,
+      // Salesforce refuses an Account as WhatId beside a Lead.
+      WhatId: who?.objectType === 'Lead' ? undefined : await this.writer.accountOf(tenant, contact),
+      OwnerId: userId,
+    });
+  }
+}
+
+/** CreateTicket: a Case from the call, linked to the Contact and its Account. */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SalesforceCreateTicket implements WorkflowHandler<SalesforceSettings> {
+  readonly sourceId = SALESFORCE_SOURCE_ID;
+  readonly workflow = CREATE_TICKET;
+
+  constructor(private readonly writer: SalesforceWriter) {}
+
+  async run({ tenantId, facts, contact }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(tenantId);
+    return this.writer.create(tenant, 'Case', {
+      Subject: facts.subject.slice(0, 255),
+      Description: facts.description,
+      Origin: 'Phone',
+      SuppliedPhone: facts.external.number,
+      ContactId: contact?.objectType === 'Contact' ? contact.recordId : undefined,
+      AccountId: await this.writer.accountOf(tenant, contact),
+    });
+  }
+}
+
+/** CreateContact: a Lead with the caller's name and number (the core has checked none exists yet). */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SalesforceCreateContact implements WorkflowHandler<SalesforceSettings> {
+  readonly sourceId = SALESFORCE_SOURCE_ID;
+  readonly workflow = CREATE_CONTACT;
+
+  constructor(private readonly writer: SalesforceWriter) {}
+
+  async run({ tenantId, facts, settings }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+    const name = facts.external.name?.trim() ?? '';
+    const space = name.lastIndexOf(' ');
+    return this.writer.create(this.writer.tenant(tenantId), 'Lead', {
+      FirstName: space > 0 ? name.slice(0, space) : undefined,
+      LastName: (space > 0 ? name.slice(space + 1) : name) || 'Unknown caller',
+      Company: settings.SALESFORCE_LEAD_COMPANY ?? 'Unknown',
+      Phone: facts.external.number,
+      LeadSource: 'Phone Inquiry',
+    });
+  }
+}
