@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'scripts/', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['dist/', 'dist-fakes/', 'node_modules/', 'coverage/', 'scripts/', 'jest.config.js', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

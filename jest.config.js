@@ -5,6 +5,7 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/no-proxy.ts'],
 };
 
 module.exports = {

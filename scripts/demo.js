@@ -1,30 +1,42 @@
 #!/usr/bin/env node
-// `npm run demo`: the gateway with the demo tenant (token demo-token) and its phone book.
+// `npm run demo`: the gateway with the demo tenant (token demo-token), its phone book, and a fake
+// Salesforce org on this machine (from the test tree), so the cards show both sources.
 'use strict';
 const path = require('node:path');
 
-process.env.TENANTS_DIR = path.join(__dirname, '..', 'examples', 'tenants');
+for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
 
-const { bootstrap } = require('../dist/main.js');
+async function main() {
+  const { startDemoEnvironment } = require('../dist-fakes/demo-environment.js');
+  const demo = await startDemoEnvironment(path.join(__dirname, '..', 'examples', 'tenants'));
+  process.env.TENANTS_DIR = demo.tenantsDir;
+  const { bootstrap } = require('../dist/main.js');
+  const { app, url } = await bootstrap();
+  const stop = async () => {
+    await app.close();
+    await demo.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 
-bootstrap()
-  .then(({ url }) => {
-    const port = new URL(url).port;
-    const base = `http://localhost:${port}`;
-    process.stdout.write(
-      [
-        '',
-        `Demo gateway ready on ${base} (tenant "demo", token demo-token). Try:`,
-        '',
-        `  curl -s -H 'X-Execution-Token: demo-token' '${base}/lookup?PhoneNumber=41789072228'`,
-        `  curl -s -X POST -H 'X-Execution-Token: demo-token' -H 'Content-Type: application/json' -d '{"inputs":{"phoneNumber":"0041 44 668 18 00"}}' '${base}/lookup/Lookup'`,
-        '',
-        'Ctrl-C stops it.',
-        '',
-      ].join('\n'),
-    );
-  })
-  .catch((error) => {
-    process.stderr.write(`\nThe demo did not start.\n${error instanceof Error ? error.message : String(error)}\n\n`);
-    process.exit(1);
-  });
+  const port = new URL(url).port;
+  const base = `http://localhost:${port}`;
+  process.stdout.write(
+    [
+      '',
+      `Demo gateway ready on ${base} (tenant "demo", token demo-token), with a fake Salesforce org at ${demo.salesforceUrl}. Try:`,
+      '',
+      `  curl -s -H 'X-Execution-Token: demo-token' '${base}/lookup?PhoneNumber=41789072228'`,
+      `  curl -s -X POST -H 'X-Execution-Token: demo-token' -H 'Content-Type: application/json' -d '{"inputs":{"phoneNumber":"0041 44 668 18 00"}}' '${base}/lookup/Lookup'`,
+      '',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`\nThe demo did not start.\n${error instanceof Error ? error.message : String(error)}\n\n`);
+  process.exit(1);
+});

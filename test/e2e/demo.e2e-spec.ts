@@ -1,45 +1,62 @@
 import { join } from 'node:path';
+import { startDemoEnvironment, type DemoEnvironment } from '../fakes/demo-environment';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-const DEMO_TENANTS = join(__dirname, '../../examples/tenants');
+const EXAMPLES = join(__dirname, '../../examples/tenants');
 
-describe('the demo tenant (e2e)', () => {
+/** What `npm run demo` serves: the demo phone book beside the fake Salesforce org. */
+describe('the demo (e2e)', () => {
+  let demo: DemoEnvironment;
   let gateway: TestApp;
   beforeAll(async () => {
-    gateway = await startTestApp({ tenantsDir: DEMO_TENANTS });
+    demo = await startDemoEnvironment(EXAMPLES);
+    gateway = await startTestApp({ tenantsDir: demo.tenantsDir });
   });
-  afterAll(() => gateway.close());
+  afterAll(async () => {
+    await gateway.close();
+    await demo.stop();
+  });
 
-  const names = async (number: string): Promise<string[]> => {
+  const cards = async (number: string): Promise<string[]> => {
     const response = await gateway.http.get('/lookup').query({ PhoneNumber: number }).set('X-Execution-Token', 'demo-token').expect(200);
-    return response.body.map((c: { Name: string }) => c.Name);
+    return response.body.map((c: { Name: string; Id: string }) => `${c.Name} (${c.Id.split(':')[0]})`);
   };
 
   it.each([
-    ['41789072228', ['Anna Muster']],
-    ['+41 78 907 22 28', ['Anna Muster']],
-    ['0041789072228', ['Anna Muster']],
-    ['078 907 22 28', ['Anna Muster']],
-    ['41446681800', ['Anna Muster', 'Muster Treuhand AG']],
-    ['41791234567', ['Beat Keller']],
-    ['41441234567', ['Beat Keller']],
-    ['41215522000', ['Chantal Favre']],
-    ['41792223344', ['Chantal Favre']],
-    ['41313501111', ['Daniel Bühler']],
-    ['41765554433', ['Daniel Bühler']],
-    ['390212345678', ['Elena Rossi']],
-    ['4930901820', ['Fabian Weber']],
-    ['4315134567', ['Gabriele Huber']],
-    ['33142685300', ['Hélène Dubois']],
-    ['442079460018', ['Ian Clarke']],
-    ['14155551212', ['Julia Chen']],
-    ['41522123456', ['Kurt Meier']],
-    ['41338220000', ['Alpenblick Hotel AG']],
-    ['201', ['Nina Graf']],
-    ['203', ['Petra Lang']],
+    ['41789072228', ['Anna Muster (salesforce)', 'Anna Muster (directory)']],
+    ['+41 78 907 22 28', ['Anna Muster (salesforce)', 'Anna Muster (directory)']],
+    ['0041789072228', ['Anna Muster (salesforce)', 'Anna Muster (directory)']],
+    ['078 907 22 28', ['Anna Muster (salesforce)', 'Anna Muster (directory)']],
+    ['41446681800', ['Anna Muster (salesforce)', 'Anna Muster (directory)', 'Muster Treuhand AG (salesforce)', 'Muster Treuhand AG (directory)']],
+    ['41791234567', ['Beat Keller (salesforce)', 'Beat Keller (directory)']],
+    ['41441234567', ['Beat Keller (directory)']],
+    ['41215522000', ['Chantal Favre (directory)']],
+    ['41792223344', ['Chantal Favre (salesforce)', 'Chantal Favre (directory)']],
+    ['41313501111', ['Daniel Bühler (salesforce)', 'Daniel Bühler (directory)']],
+    ['41765554433', ['Olivia Brunner (salesforce)', 'Daniel Bühler (directory)']],
+    ['390212345678', ['Elena Rossi (salesforce)', 'Elena Rossi (directory)']],
+    ['4930901820', ['Fabian Weber (directory)']],
+    ['4315134567', ['Gabriele Huber (directory)']],
+    ['33142685300', ['Hélène Dubois (directory)']],
+    ['442079460018', ['Ian Clarke (salesforce)', 'Ian Clarke (directory)', 'Clarke & Partners Ltd (salesforce)']],
+    ['14155551212', ['Julia Chen (salesforce)', 'Julia Chen (directory)']],
+    ['41522123456', ['Kurt Meier (salesforce)', 'Kurt Meier (directory)']],
+    ['41612710000', ['Laura Steiner (salesforce)', 'Laura Steiner (directory)']],
+    ['41338220000', ['Alpenblick Hotel AG (salesforce)', 'Alpenblick Hotel AG (directory)']],
+    ['201', ['Nina Graf (directory)']],
+    ['203', ['Petra Lang (directory)']],
     ['41789072229', []],
     ['anonymous', []],
   ])('finds %s', async (number, expected) => {
-    expect(await names(number)).toEqual(expected);
+    expect(await cards(number)).toEqual(expected);
+  });
+
+  it('logs a demo call into the fake Salesforce', async () => {
+    const response = await gateway.http
+      .post('/lookup/CallFlow')
+      .set('X-Execution-Token', 'demo-token')
+      .send({ inputs: { contactCrmId: 'salesforce:Contact:003000000000001AAA', direction: 'incoming', originatorNumber: '41789072228', startedTime: '2026-11-24 09:00:00' } })
+      .expect(200);
+    expect(response.body.url).toContain(`${demo.salesforceUrl}/lightning/r/Task/`);
   });
 });

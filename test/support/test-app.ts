@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
@@ -43,6 +44,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
   };
   const logs = new LogCapture();
+  // nestjs-pino keeps the logger for lines outside a request in a module-wide singleton: one per app here.
+  __resetOutOfContextForTests();
   let app: NestExpressApplication | undefined;
   try {
     let builder = Test.createTestingModule({ imports: [AppModule], providers: options.providers ?? [] })

@@ -7,9 +7,13 @@ export function escapeSoslTerm(term: string): string {
   return term.replace(RESERVED, (c) => `\\${c}`);
 }
 
-/** The forms a phone may be indexed under: E.164 digits, national with trunk prefix, NSN, `00` international. */
+/**
+ * The digit strings a stored phone may reduce to: E.164 digits, national with trunk prefix, NSN, `00`
+ * international, and, where the country has a trunk prefix, the `+41 (0)78…` / `0041 (0)78…` forms.
+ */
 export function phoneSearchTerms(number: PhoneIncomingNumber): string[] {
-  return [...new Set([number.e164Digits, number.national, number.nationalSignificant, number.international00])];
+  const withTrunk = number.national !== number.nationalSignificant ? [`${number.callingCode}${number.national}`, `00${number.callingCode}${number.national}`] : [];
+  return [...new Set([number.e164Digits, number.national, number.nationalSignificant, number.international00, ...withTrunk])];
 }
 
 export interface ReturningClause {

@@ -104,7 +104,7 @@ export class SalesforceClient {
       { method: request.method, url: request.url, body: request.body, headers },
       // jsforce's own retries (up to ~15 s) would outlive a ringing phone: the caller decides.
       { timeout, retry: { maxRetries: 0 } },
-    )) as T;
+    ));
   }
 
   private async currentToken(deadlineAt: number): Promise<Token> {

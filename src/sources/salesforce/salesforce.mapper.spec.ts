@@ -1,0 +1,118 @@
+import { requestedFields } from './salesforce-fields';
+import { recordUrl, toCandidate } from './salesforce.mapper';
+import { salesforceAuth, salesforceSettingProblems, SalesforceSettings } from './salesforce.settings';
+
+describe('recordUrl', () => {
+  it.each([
+    ['https://acme.my.salesforce.com', 'https://acme.lightning.force.com/lightning/r/Contact/003A/view'],
+    ['https://acme--dev.sandbox.my.salesforce.com/', 'https://acme--dev.sandbox.lightning.force.com/lightning/r/Contact/003A/view'],
+    ['https://acme.develop.my.salesforce.com', 'https://acme.develop.lightning.force.com/lightning/r/Contact/003A/view'],
+    ['https://na1.salesforce.com', 'https://na1.salesforce.com/lightning/r/Contact/003A/view'],
+    ['http://127.0.0.1:4000', 'http://127.0.0.1:4000/lightning/r/Contact/003A/view'],
+  ])('links %s records to Lightning', (instance, expected) => {
+    expect(recordUrl(instance, 'Contact', '003A')).toBe(expected);
+  });
+});
+
+describe('toCandidate', () => {
+  const instance = 'https://acme.my.salesforce.com';
+
+  it('maps a Contact with its Account, phones and custom data', () => {
+    const candidate = toCandidate(
+      {
+        attributes: { type: 'Contact' },
+        Id: '003A',
+        Name: 'Anna Muster',
+        AccountId: '001A',
+        Account: { attributes: { type: 'Account' }, Name: 'Muster AG' },
+        Phone: '044 668 18 00',
+        MobilePhone: null,
+        HomePhone: '',
+        Title: 'CFO',
+        Owner: { Name: 'Sarah' },
+        LastModifiedDate: '2026-11-20T08:00:00.000+0000',
+      },
+      instance,
+      [
+        { label: 'Title', field: 'Title' },
+        { label: 'Owner', field: 'Owner.Name' },
+        { label: 'Missing', field: 'Department' },
+      ],
+    );
+    expect(candidate).toEqual({
+      sourceId: 'salesforce',
+      objectType: 'Contact',
+      recordId: '003A',
+      kind: 'person',
+      name: 'Anna Muster',
+      company: 'Muster AG',
+      contactUri: 'https://acme.lightning.force.com/lightning/r/Contact/003A/view',
+      companyUri: 'https://acme.lightning.force.com/lightning/r/Account/001A/view',
+      phones: ['044 668 18 00'],
+      customData: { Title: 'CFO', Owner: 'Sarah' },
+      modifiedAt: new Date('2026-11-20T08:00:00.000Z'),
+    });
+  });
+
+  it('maps a Lead (company from Lead.Company, no account link) and an Account (a company card)', () => {
+    expect(toCandidate({ attributes: { type: 'Lead' }, Id: '00QA', Name: 'Bo Li', Company: 'Initech', Phone: '+1 415 555 1212' }, instance, [])).toMatchObject({
+      kind: 'person',
+      company: 'Initech',
+      companyUri: undefined,
+    });
+    expect(toCandidate({ attributes: { type: 'Account' }, Id: '001A', Name: 'Acme', Phone: '+41 44 668 18 00' }, instance, [])).toMatchObject({
+      kind: 'company',
+      company: undefined,
+      companyUri: 'https://acme.lightning.force.com/lightning/r/Account/001A/view',
+    });
+  });
+
+  it('ignores object types it does not know', () => {
+    expect(toCandidate({ attributes: { type: 'Opportunity' }, Id: '006A' }, instance, [])).toBeUndefined();
+  });
+});
+
+describe('requestedFields', () => {
+  const visible = (names: string[], relationships: string[] = []) => ({ names: new Set(names), relationships: new Set(relationships) });
+
+  it('asks only for fields the integration user can see', () => {
+    expect(requestedFields('Lead', [{ label: 'Owner', field: 'Owner.Name' }], visible(['Name', 'Company', 'LastModifiedDate', 'Phone']))).toEqual([
+      'Id',
+      'Name',
+      'Company',
+      'LastModifiedDate',
+      'Phone',
+    ]);
+    expect(requestedFields('Contact', [], visible(['Name', 'AccountId', 'Phone'], ['Account']))).toEqual(['Id', 'Name', 'AccountId', 'Account.Name', 'Phone']);
+  });
+});
+
+describe('Salesforce settings', () => {
+  const settings = (values: Partial<SalesforceSettings>): SalesforceSettings => Object.assign(new SalesforceSettings(), values);
+
+  it('picks the one complete set of credentials', () => {
+    expect(salesforceAuth(settings({}))).toBeUndefined();
+    expect(salesforceAuth(settings({ SALESFORCE_LOGIN_URL: 'https://a.my.salesforce.com', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's' }))?.kind).toBe(
+      'client-credentials',
+    );
+    expect(
+      salesforceAuth(
+        settings({ SALESFORCE_LOGIN_URL: 'https://a', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'u', SALESFORCE_PASSWORD: 'p' }),
+      )?.kind,
+    ).toBe('password');
+    expect(salesforceAuth(settings({ SALESFORCE_INSTANCE_URL: 'https://a', SALESFORCE_ACCESS_TOKEN: 't' }))?.kind).toBe('fixed-token');
+  });
+
+  it.each<[Partial<SalesforceSettings>, string]>([
+    [{ SALESFORCE_CLIENT_ID: 'id' }, 'SALESFORCE_LOGIN_URL, SALESFORCE_CLIENT_SECRET'],
+    [{ SALESFORCE_LOGIN_URL: 'https://a', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'u' }, 'SALESFORCE_PASSWORD'],
+    [{ SALESFORCE_INSTANCE_URL: 'https://a' }, 'SALESFORCE_ACCESS_TOKEN'],
+  ])('names what a partial set %j lacks', (values, missing) => {
+    expect(salesforceSettingProblems(settings(values))).toEqual([expect.objectContaining({ key: missing, problem: expect.stringMatching(/^missing: /) })]);
+  });
+
+  it('has nothing to say about a complete set or none', () => {
+    expect(salesforceSettingProblems(settings({}))).toEqual([]);
+    expect(salesforceSettingProblems(settings({ SALESFORCE_INSTANCE_URL: 'https://a', SALESFORCE_ACCESS_TOKEN: 't' }))).toEqual([]);
+  });
+});

@@ -1,0 +1,441 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { seedOrg, type FakeOrg, type FakeRecord } from './salesforce-seed';
+
+/**
+ * A Salesforce org on a loopback port that speaks the REST wire protocol the way crm-apis.md §1
+ * describes it: OAuth token endpoint (client credentials, password), SOSL `/search` with phone
+ * semantics, `/query`, `describe`, `sobjects` create (201) and update (204), JSON error arrays.
+ *
+ * Phone search model (Salesforce does not document it precisely): a stored value matches a term when
+ * their digits are equal, formatting ignored, no partial match; an extension (`ext 12`, `x12`, `#12`)
+ * is not part of the number.
+ */
+
+type ObjectName = keyof FakeOrg;
+
+interface FieldSpec {
+  readonly fields: readonly string[];
+  readonly phones: readonly string[];
+  /** Lookup field → [relationship name, target object]. */
+  readonly relations: Readonly<Record<string, readonly [string, ObjectName]>>;
+  readonly required: readonly string[];
+  readonly idPrefix: string;
+}
+
+const OWNER = { OwnerId: ['Owner', 'User'] } as const;
+const SCHEMA: Readonly<Record<ObjectName, FieldSpec>> = {
+  User: { fields: ['Id', 'Name'], phones: [], relations: {}, required: [], idPrefix: '005' },
+  Account: {
+    fields: ['Id', 'Name', 'Phone', 'Fax', 'Type', 'OwnerId', 'LastModifiedDate'],
+    phones: ['Phone', 'Fax'],
+    relations: OWNER,
+    required: ['Name'],
+    idPrefix: '001',
+  },
+  Contact: {
+    fields: ['Id', 'FirstName', 'LastName', 'Name', 'AccountId', 'OwnerId', 'Title', 'Email', 'Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone', 'LastModifiedDate'],
+    phones: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'],
+    relations: { ...OWNER, AccountId: ['Account', 'Account'] },
+    required: ['LastName'],
+    idPrefix: '003',
+  },
+  Lead: {
+    fields: ['Id', 'FirstName', 'LastName', 'Name', 'Company', 'IsConverted', 'Status', 'LeadSource', 'OwnerId', 'Phone', 'MobilePhone', 'LastModifiedDate'],
+    phones: ['Phone', 'MobilePhone'],
+    relations: OWNER,
+    required: ['LastName', 'Company'],
+    idPrefix: '00Q',
+  },
+  Task: {
+    fields: ['Id', 'Subject', 'Description', 'TaskSubtype', 'CallType', 'Status', 'Priority', 'CallDurationInSeconds', 'CallDisposition', 'CallObject', 'ActivityDate', 'WhoId', 'WhatId', 'OwnerId', 'LastModifiedDate'],
+    phones: [],
+    relations: OWNER,
+    required: [],
+    idPrefix: '00T',
+  },
+  Case: {
+    fields: ['Id', 'CaseNumber', 'Subject', 'Description', 'Origin', 'Status', 'Priority', 'SuppliedPhone', 'ContactId', 'AccountId', 'OwnerId', 'LastModifiedDate'],
+    phones: ['SuppliedPhone'],
+    relations: { ...OWNER, ContactId: ['Contact', 'Contact'], AccountId: ['Account', 'Account'] },
+    required: [],
+    idPrefix: '500',
+  },
+};
+const CREATE_ONLY_SYSTEM_FIELDS = new Set(['Id', 'Name', 'LastModifiedDate', 'CaseNumber', 'IsConverted']);
+const RESERVED_IN_FIND = /[?&|!{}[\]()^~*:"'+-]/;
+const EXTENSION = /\s*(?:ext\.?|extension|x|#)\s*\d+\s*$/i;
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The decoded `q` parameter of search and query requests. */
+  readonly q?: string;
+  readonly body?: string;
+}
+
+export interface FakeSalesforceOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+class SalesforceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FakeSalesforce {
+  readonly requests: RecordedRequest[] = [];
+  org: FakeOrg = seedOrg();
+  /** Fields field-level security hides from the integration user, per object. */
+  hiddenFields: Partial<Record<ObjectName, string[]>> = {};
+  /** Milliseconds to wait before answering any API (not token) request. */
+  delayMs = 0;
+  /** Never answer API requests (the socket stays open until the fake stops). */
+  hang = false;
+  /** Answer every API request `403 REQUEST_LIMIT_EXCEEDED`, as an org past its daily limit does. */
+  limitExceeded = false;
+  /** Refuse every token, also fresh ones (a revoked app, an IP restriction). */
+  refuseAllTokens = false;
+  tokensIssued = 0;
+
+  private readonly validTokens = new Set<string>();
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly server: Server;
+  private nextId = 1;
+  private readonly credentials: Required<FakeSalesforceOptions>;
+
+  constructor(options: FakeSalesforceOptions = {}) {
+    this.credentials = {
+      clientId: options.clientId ?? 'fake-client-id',
+      clientSecret: options.clientSecret ?? 'fake-client-secret',
+      username: options.username ?? 'integration@acme.example',
+      password: options.password ?? 'password+securitytoken',
+    };
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A token as an admin would paste into SALESFORCE_ACCESS_TOKEN. */
+  issueToken(): string {
+    const token = `00D000000000001!fixed.${Math.random().toString(36).slice(2)}`;
+    this.validTokens.add(token);
+    return token;
+  }
+
+  /** Every token issued so far stops working: the next API call answers 401 INVALID_SESSION_ID. */
+  expireTokens(): void {
+    this.validTokens.clear();
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.org = seedOrg();
+    this.hiddenFields = {};
+    this.delayMs = 0;
+    this.hang = false;
+    this.limitExceeded = false;
+    this.refuseAllTokens = false;
+  }
+
+  /** API requests recorded for a path fragment, e.g. `/search`. */
+  requestsTo(fragment: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.includes(fragment));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const q = url.searchParams.get('q') ?? undefined;
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, q, body: body === '' ? undefined : body });
+    try {
+      if (req.method === 'POST' && url.pathname === '/services/oauth2/token') return this.token(body, res);
+      const api = /^\/services\/data\/v(\d+\.\d)(\/.*)$/.exec(url.pathname);
+      if (!api) throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      if (this.hang) return;
+      if (this.delayMs > 0) await this.wait(this.delayMs);
+      this.authorize(req);
+      if (this.limitExceeded) throw new SalesforceError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+      const path = api[2]!.replace(/\/$/, '');
+      if (req.method === 'GET' && path === '/search') return json(res, 200, { searchRecords: this.search(q ?? '') });
+      if (req.method === 'GET' && path === '/query') return json(res, 200, this.query(q ?? ''));
+      const describe = /^\/sobjects\/(\w+)\/describe$/.exec(path);
+      if (req.method === 'GET' && describe) return json(res, 200, this.describe(objectName(describe[1]!)));
+      const create = /^\/sobjects\/(\w+)$/.exec(path);
+      if (req.method === 'POST' && create) return json(res, 201, { id: this.create(objectName(create[1]!), parseJson(body)), success: true, errors: [] });
+      const update = /^\/sobjects\/(\w+)\/(\w+)$/.exec(path);
+      if (req.method === 'PATCH' && update) {
+        this.update(objectName(update[1]!), update[2]!, parseJson(body));
+        res.writeHead(204).end();
+        return;
+      }
+      throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    } catch (error) {
+      if (error instanceof SalesforceError) return json(res, error.status, [{ message: error.message, errorCode: error.errorCode }]);
+      return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
+    }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private token(body: string, res: ServerResponse): void {
+    const form = new URLSearchParams(body);
+    const grant = form.get('grant_type');
+    const { clientId, clientSecret, username, password } = this.credentials;
+    if (grant !== 'client_credentials' && grant !== 'password') {
+      return json(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+    }
+    if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
+      return json(res, 400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    }
+    if (grant === 'password' && (form.get('username') !== username || form.get('password') !== password)) {
+      return json(res, 400, { error: 'invalid_grant', error_description: 'authentication failure' });
+    }
+    this.tokensIssued++;
+    const accessToken = `00D000000000001!fake.${this.tokensIssued}.${Math.random().toString(36).slice(2)}`;
+    this.validTokens.add(accessToken);
+    json(res, 200, {
+      access_token: accessToken,
+      signature: 'ZmFrZQ==',
+      scope: 'api',
+      instance_url: this.url,
+      id: `${this.url}/id/00D000000000001AAA/005000000000001AAA`,
+      token_type: 'Bearer',
+      issued_at: String(Date.now()),
+    });
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || this.refuseAllTokens || !this.validTokens.has(token)) {
+      throw new SalesforceError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    }
+  }
+
+  private search(sosl: string): Array<Record<string, unknown>> {
+    const match = /^FIND \{((?:\\.|[^\\}])*)\} IN PHONE FIELDS RETURNING (.+)$/s.exec(sosl.trim());
+    if (!match) throw new SalesforceError(400, 'MALFORMED_SEARCH', `unexpected token in: ${sosl.slice(0, 80)}`);
+    const terms = parseFindTerms(match[1]!);
+    const results: Array<Record<string, unknown>> = [];
+    for (const clause of parseReturning(match[2]!)) {
+      const spec = SCHEMA[clause.object];
+      for (const field of clause.fields) this.checkField(clause.object, field);
+      const hits = this.org[clause.object].filter(
+        (record) => matchesWhere(record, clause.where) && spec.phones.some((field) => phoneMatches(record[field], terms)),
+      );
+      results.push(...hits.slice(0, clause.limit ?? 2000).map((record) => this.project(clause.object, record, clause.fields)));
+    }
+    return results;
+  }
+
+  private query(soql: string): { totalSize: number; done: boolean; records: Array<Record<string, unknown>> } {
+    const match = /^SELECT (.+?) FROM (\w+) WHERE Id = '(\w+)'$/.exec(soql.trim());
+    if (!match) throw new SalesforceError(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
+    const object = objectName(match[2]!);
+    const fields = match[1]!.split(',').map((f) => f.trim());
+    for (const field of fields) this.checkField(object, field);
+    const records = this.org[object].filter((r) => r.Id === match[3]).map((r) => this.project(object, r, fields));
+    return { totalSize: records.length, done: true, records };
+  }
+
+  private describe(object: ObjectName): { name: string; fields: Array<{ name: string; relationshipName: string | null }> } {
+    const spec = SCHEMA[object];
+    const hidden = this.hiddenFields[object] ?? [];
+    return {
+      name: object,
+      fields: spec.fields.filter((f) => !hidden.includes(f)).map((name) => ({ name, relationshipName: spec.relations[name]?.[0] ?? null })),
+    };
+  }
+
+  private create(object: ObjectName, fields: Record<string, unknown>): string {
+    const spec = SCHEMA[object];
+    for (const name of Object.keys(fields)) this.checkWritable(object, name);
+    for (const name of spec.required) {
+      if (fields[name] === undefined || fields[name] === null || fields[name] === '') {
+        throw new SalesforceError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${name}]`);
+      }
+    }
+    this.checkReferences(object, fields);
+    const id = `${spec.idPrefix}${String(this.nextId++).padStart(12, '0')}AAA`;
+    const name = object === 'Lead' || object === 'Contact' ? [fields.FirstName, fields.LastName].filter(Boolean).join(' ') : undefined;
+    this.org[object].push({ ...fields, Id: id, ...(name ? { Name: name } : {}), LastModifiedDate: new Date().toISOString() });
+    return id;
+  }
+
+  private update(object: ObjectName, id: string, fields: Record<string, unknown>): void {
+    const record = this.org[object].find((r) => r.Id === id);
+    if (!record) throw new SalesforceError(404, 'NOT_FOUND', 'Provided external ID field does not exist or is not accessible');
+    for (const name of Object.keys(fields)) this.checkWritable(object, name);
+    this.checkReferences(object, fields);
+    Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
+  }
+
+  private checkWritable(object: ObjectName, field: string): void {
+    if (CREATE_ONLY_SYSTEM_FIELDS.has(field) || !SCHEMA[object].fields.includes(field) || this.hiddenFields[object]?.includes(field)) {
+      throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${field}' on sobject of type ${object}`);
+    }
+  }
+
+  private checkReferences(object: ObjectName, fields: Record<string, unknown>): void {
+    for (const [field, value] of Object.entries(fields)) {
+      if (typeof value !== 'string' || !/Id$/.test(field)) continue;
+      const exists = Object.values(this.org).some((records: FakeRecord[]) => records.some((r) => r.Id === value));
+      if (!exists) throw new SalesforceError(400, 'INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${field} on ${object}`);
+    }
+  }
+
+  /** Unknown or hidden fields fail the whole request, as field-level security makes them do. */
+  private checkField(object: ObjectName, path: string): void {
+    const spec = SCHEMA[object];
+    const hidden = this.hiddenFields[object] ?? [];
+    const [head, ...rest] = path.split('.');
+    const known =
+      rest.length === 0
+        ? spec.fields.includes(head!) && !hidden.includes(head!)
+        : Object.entries(spec.relations).some(([field, [relationship]]) => relationship === head && !hidden.includes(field));
+    if (!known) {
+      throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${path}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c'`);
+    }
+  }
+
+  private project(object: ObjectName, record: FakeRecord, fields: readonly string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = { attributes: { type: object, url: `/services/data/v62.0/sobjects/${object}/${record.Id}` } };
+    for (const path of fields) {
+      const [head, ...rest] = path.split('.');
+      if (rest.length === 0) {
+        out[head!] = record[head!] ?? null;
+        continue;
+      }
+      const relation = Object.entries(SCHEMA[object].relations).find(([, [name]]) => name === head);
+      const target = relation ? this.org[relation[1][1]].find((r) => r.Id === record[relation[0]]) : undefined;
+      const nested = (out[head!] as Record<string, unknown> | null | undefined) ?? (target ? { attributes: { type: relation![1][1] } } : null);
+      if (nested && target) nested[rest.join('.')] = target[rest.join('.')] ?? null;
+      out[head!] = nested;
+    }
+    return out;
+  }
+}
+
+function objectName(name: string): ObjectName {
+  if (name in SCHEMA) return name as ObjectName;
+  throw new SalesforceError(404, 'NOT_FOUND', `The requested resource does not exist: sObject type '${name}' is not supported`);
+}
+
+/** Terms of `FIND {…}` joined by OR; an unescaped reserved character is a malformed search. */
+function parseFindTerms(inner: string): string[] {
+  const words = inner.trim().split(/\s+/);
+  const terms: string[] = [];
+  words.forEach((word, i) => {
+    if (i % 2 === 1) {
+      if (word !== 'OR') throw new SalesforceError(400, 'MALFORMED_SEARCH', `the fake only understands OR between terms, got ${word}`);
+      return;
+    }
+    const unescaped = word.replace(/\\./g, '');
+    if (RESERVED_IN_FIND.test(unescaped)) {
+      throw new SalesforceError(400, 'MALFORMED_SEARCH', `line 1:${i}: reserved character in search term '${word}' must be escaped`);
+    }
+    terms.push(word.replace(/\\(.)/g, '$1'));
+  });
+  return terms;
+}
+
+interface ReturningClause {
+  readonly object: ObjectName;
+  readonly fields: readonly string[];
+  readonly where?: string;
+  readonly limit?: number;
+}
+
+function parseReturning(text: string): ReturningClause[] {
+  const clauses: ReturningClause[] = [];
+  const pattern = /(\w+)\(([^)]*)\)\s*(?:,\s*|$)/gy;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const [, object, inside] = match;
+    const limit = /\sLIMIT (\d+)\s*$/.exec(inside!);
+    const withoutLimit = limit ? inside!.slice(0, limit.index) : inside!;
+    const [fieldList, where] = withoutLimit.split(/\sWHERE\s/);
+    clauses.push({
+      object: objectName(object!),
+      fields: fieldList!.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+      where: where?.trim(),
+      limit: limit ? Number(limit[1]) : undefined,
+    });
+    if (pattern.lastIndex >= text.length) break;
+  }
+  if (clauses.length === 0 || pattern.lastIndex < text.length) throw new SalesforceError(400, 'MALFORMED_SEARCH', `cannot read RETURNING ${text.slice(0, 60)}`);
+  return clauses;
+}
+
+function matchesWhere(record: FakeRecord, where: string | undefined): boolean {
+  if (!where) return true;
+  const condition = /^(\w+) = (true|false|'[^']*')$/.exec(where);
+  if (!condition) throw new SalesforceError(400, 'MALFORMED_SEARCH', `the fake does not understand WHERE ${where}`);
+  const expected = condition[2] === 'true' ? true : condition[2] === 'false' ? false : condition[2]!.slice(1, -1);
+  return record[condition[1]!] === expected;
+}
+
+function phoneMatches(stored: unknown, terms: readonly string[]): boolean {
+  if (typeof stored !== 'string') return false;
+  const digits = stored.replace(EXTENSION, '').replace(/\D/g, '');
+  return digits !== '' && terms.some((term) => term.replace(/\D/g, '') === digits);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => resolve(body));
+  });
+}
+
+function parseJson(body: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new SalesforceError(400, 'JSON_PARSER_ERROR', 'Unexpected character: was expecting a JSON object');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
