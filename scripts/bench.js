@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: lookup latency through the demo gateway, over loopback HTTP with keep-alive.
+// `npm run bench`: lookup latency through the demo (phone book + fake Salesforce org on loopback),
+// over HTTP with keep-alive.
 // Reports medians and tails, and each lookup's median as a ratio of /health's (the cost of HTTP + Nest
 // alone), measured in the same run: the ratios travel between machines, the milliseconds do not.
 'use strict';
@@ -51,9 +52,12 @@ async function measureInTurns(agent, port, rows) {
 }
 
 async function main() {
+  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
   const port = await freePort();
+  const { startDemoEnvironment } = require('../dist-fakes/demo-environment.js');
+  const demo = await startDemoEnvironment(path.join(__dirname, '..', 'examples', 'tenants'));
   Object.assign(process.env, {
-    TENANTS_DIR: path.join(__dirname, '..', 'examples', 'tenants'),
+    TENANTS_DIR: demo.tenantsDir,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -77,7 +81,7 @@ async function main() {
         headers: auth,
       },
       { label: 'lookup, not found', paths: ['/lookup?PhoneNumber=41789999999'], headers: auth },
-      { label: 'lookup, extension', paths: ['/lookup?PhoneNumber=201'], headers: auth },
+      { label: 'lookup, directory only (ext.)', paths: ['/lookup?PhoneNumber=201'], headers: auth },
     ]);
     const baseline = rows[0].median;
     const fmt = (ms) => ms.toFixed(3).padStart(8);
@@ -89,6 +93,7 @@ async function main() {
   } finally {
     agent.destroy();
     await app.close();
+    await demo.stop();
   }
 }
 
