@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { DirectoryModule } from './directory/directory.module';
 import { DirectorySource } from './directory/directory.source';
+import { HubSpotModule } from './hubspot/hubspot.module';
+import { HubSpotSource } from './hubspot/hubspot.source';
 import { SalesforceModule } from './salesforce/salesforce.module';
 import { SalesforceSource } from './salesforce/salesforce.source';
 import { LOOKUP_SOURCES, type LookupSource } from './source';
 
 /** Every lookup source the gateway knows, in default priority order. A new CRM adds itself here. */
-export const SOURCE_CLASSES = [SalesforceSource, DirectorySource] as const;
+export const SOURCE_CLASSES = [SalesforceSource, HubSpotSource, DirectorySource] as const;
 
 @Module({
-  imports: [SalesforceModule, DirectoryModule],
+  imports: [SalesforceModule, HubSpotModule, DirectoryModule],
   providers: [
     {
       provide: LOOKUP_SOURCES,

@@ -1,4 +1,5 @@
-import type { CustomDataField, SalesforceObject } from './salesforce.settings';
+import type { CustomDataField } from '../custom-data';
+import type { SalesforceObject } from './salesforce.settings';
 
 /** Phone-type fields per object (standard ones; `MobilePhone` on Lead is often hidden by FLS). */
 export const PHONE_FIELDS: Readonly<Record<SalesforceObject, readonly string[]>> = {

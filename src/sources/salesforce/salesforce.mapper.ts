@@ -1,6 +1,7 @@
 import type { Candidate } from '../source';
 import { PHONE_FIELDS } from './salesforce-fields';
-import type { CustomDataField, SalesforceObject } from './salesforce.settings';
+import type { CustomDataField } from '../custom-data';
+import type { SalesforceObject } from './salesforce.settings';
 
 export const SALESFORCE_SOURCE_ID = 'salesforce';
 

@@ -100,16 +100,3 @@ export function salesforceSettingProblems(s: SalesforceSettings): SettingProblem
 export function salesforceObjects(s: SalesforceSettings): SalesforceObject[] {
   return [...new Set(s.SALESFORCE_OBJECTS.split(',').map((o) => o.trim() as SalesforceObject))];
 }
-
-export interface CustomDataField {
-  readonly label: string;
-  readonly field: string;
-}
-
-export function customDataFields(value: string | undefined): CustomDataField[] {
-  if (!value) return [];
-  return value.split(',').map((pair) => {
-    const [label, field] = pair.split('=');
-    return { label: label!.trim(), field: field!.trim() };
-  });
-}

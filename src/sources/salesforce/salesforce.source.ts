@@ -5,13 +5,12 @@ import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
 import { SALESFORCE_SOURCE_ID, toCandidate, type SalesforceRecord } from './salesforce.mapper';
 import { buildPhoneSosl, phoneSearchTerms, type ReturningClause } from './salesforce-sosl';
+import { customDataFields, type CustomDataField } from '../custom-data';
 import {
-  customDataFields,
   salesforceAuth,
   salesforceObjects,
   salesforceSettingProblems,
   SalesforceSettings,
-  type CustomDataField,
   type SalesforceObject,
 } from './salesforce.settings';
 

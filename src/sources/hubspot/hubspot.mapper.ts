@@ -1,0 +1,86 @@
+import type { CustomDataField } from '../custom-data';
+import type { Candidate } from '../source';
+import type { PortalLinks } from './hubspot.client';
+
+export const HUBSPOT_SOURCE_ID = 'hubspot';
+
+/** Object type ids in HubSpot record links. */
+export const OBJECT_TYPE_IDS = { contacts: '0-1', companies: '0-2', tickets: '0-5' } as const;
+
+/** A record as the CRM v3 API returns it: every property value a string or null. */
+export interface HubSpotRecord {
+  readonly id: string;
+  readonly properties: Readonly<Record<string, string | null | undefined>>;
+  readonly updatedAt?: string;
+}
+
+export function recordLink(links: PortalLinks | undefined, objectTypeId: string, id: string | undefined): string | undefined {
+  if (!links || !id) return undefined;
+  return `${links.appUrl}/contacts/${links.portalId}/record/${objectTypeId}/${id}`;
+}
+
+function text(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function customData(record: HubSpotRecord, custom: readonly CustomDataField[]): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const { label, field } of custom) {
+    const value = text(record.properties[field]);
+    if (value !== undefined) data[label] = value;
+  }
+  return data;
+}
+
+function phones(record: HubSpotRecord, properties: readonly string[]): string[] {
+  return properties.map((p) => text(record.properties[p])).filter((p): p is string => p !== undefined);
+}
+
+function modified(record: HubSpotRecord, property: string): Date | undefined {
+  const value = text(record.properties[property]) ?? record.updatedAt;
+  return value ? new Date(value) : undefined;
+}
+
+export const CONTACT_PHONE_PROPERTIES = ['phone', 'mobilephone', 'hs_calculated_phone_number', 'hs_calculated_mobile_number'] as const;
+export const COMPANY_PHONE_PROPERTIES = ['phone', 'hs_calculated_phone_number'] as const;
+
+/** `companyName` is the primary associated company's name, when the contact's own `company` is empty. */
+export function contactToCandidate(
+  record: HubSpotRecord,
+  links: PortalLinks | undefined,
+  custom: readonly CustomDataField[],
+  companyName?: string,
+): Candidate {
+  const p = record.properties;
+  const name = [text(p.firstname), text(p.lastname)].filter(Boolean).join(' ') || text(p.email) || text(p.phone) || `Contact ${record.id}`;
+  return {
+    sourceId: HUBSPOT_SOURCE_ID,
+    objectType: 'contact',
+    recordId: record.id,
+    kind: 'person',
+    name,
+    company: text(p.company) ?? companyName,
+    contactUri: recordLink(links, OBJECT_TYPE_IDS.contacts, record.id),
+    companyUri: recordLink(links, OBJECT_TYPE_IDS.companies, text(p.associatedcompanyid)),
+    phones: phones(record, CONTACT_PHONE_PROPERTIES),
+    customData: customData(record, custom),
+    modifiedAt: modified(record, 'lastmodifieddate'),
+  };
+}
+
+export function companyToCandidate(record: HubSpotRecord, links: PortalLinks | undefined, custom: readonly CustomDataField[]): Candidate {
+  const p = record.properties;
+  const link = recordLink(links, OBJECT_TYPE_IDS.companies, record.id);
+  return {
+    sourceId: HUBSPOT_SOURCE_ID,
+    objectType: 'company',
+    recordId: record.id,
+    kind: 'company',
+    name: text(p.name) ?? text(p.domain) ?? `Company ${record.id}`,
+    contactUri: link,
+    companyUri: link,
+    phones: phones(record, COMPANY_PHONE_PROPERTIES),
+    customData: customData(record, custom),
+    modifiedAt: modified(record, 'hs_lastmodifieddate'),
+  };
+}

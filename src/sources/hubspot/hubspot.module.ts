@@ -1,0 +1,22 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { HubSpotSource } from './hubspot.source';
+import { HubSpotCallFlow, HubSpotCreateContact, HubSpotCreateTicket, HubSpotWriter } from './hubspot.workflows';
+
+/** Open sockets to HubSpot, per host, at most: a hanging HubSpot cannot pile up more. */
+export const HUBSPOT_MAX_SOCKETS = 16;
+
+@Module({
+  imports: [
+    HttpModule.register({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: HUBSPOT_MAX_SOCKETS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: HUBSPOT_MAX_SOCKETS }),
+      maxRedirects: 0,
+    }),
+  ],
+  providers: [HubSpotSource, HubSpotWriter, HubSpotCallFlow, HubSpotCreateTicket, HubSpotCreateContact],
+  exports: [HubSpotSource],
+})
+export class HubSpotModule {}

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import type { SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/AssociationSpec';
+import type { RecordRef } from '../record-id';
+import {
+  CALL_FLOW,
+  CREATE_CONTACT,
+  CREATE_TICKET,
+  WorkflowHandlerProvider,
+  type WorkflowCall,
+  type WorkflowHandler,
+  type WorkflowResult,
+} from '../../workflows/workflow-handler';
+import type { CallFacts } from '../../workflows/call-facts';
+import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
+import type { HubSpotSettings } from './hubspot.settings';
+import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
+
+/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
+const WRITE_TIMEOUT_MS = 60_000;
+
+/** HubSpot-defined association types (crm-apis.md §2.6). */
+const ASSOCIATION = { callToContact: 194, callToCompany: 182, ticketToContact: 16, ticketToCompany: 26 } as const;
+
+/** The default call outcomes ("dispositions") every portal has. */
+export const CALL_DISPOSITIONS = { connected: 'f240bbac-87c9-4f6e-bf70-924b57d47db7', noAnswer: '73a0d17f-1163-4015-bdd5-ec830791da20' } as const;
+
+type HubSpotObjectPath = 'calls' | 'tickets' | 'contacts';
+const RECORD_TYPE: Readonly<Record<HubSpotObjectPath, { objectType: string; typeId: string }>> = {
+  calls: { objectType: 'call', typeId: '0-48' },
+  tickets: { objectType: 'ticket', typeId: OBJECT_TYPE_IDS.tickets },
+  contacts: { objectType: 'contact', typeId: OBJECT_TYPE_IDS.contacts },
+};
+
+/** The HubSpot writes the three workflows share. Never retried: a retry could write the call twice. */
+@Injectable()
+export class HubSpotWriter {
+  constructor(private readonly source: HubSpotSource) {}
+
+  tenant(tenantId: string): HubSpotTenant {
+    return this.source.tenantOf(tenantId);
+  }
+
+  async create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
+    const created = await tenant.client.request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, Date.now() + WRITE_TIMEOUT_MS);
+    return this.result(tenant, object, created.id);
+  }
+
+  async update(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string, properties: Record<string, string>): Promise<WorkflowResult> {
+    await tenant.client.request<HubSpotRecord>(
+      { method: 'PATCH', path: `/crm/v3/objects/${object}/${encodeURIComponent(id)}`, body: { properties } },
+      Date.now() + WRITE_TIMEOUT_MS,
+    );
+    return this.result(tenant, object, id);
+  }
+
+  private async result(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string): Promise<WorkflowResult> {
+    const { objectType, typeId } = RECORD_TYPE[object];
+    const links = await tenant.client.portalLinks(Date.now() + WRITE_TIMEOUT_MS).catch(() => undefined);
+    const url = recordLink(links, typeId, id);
+    return url ? { objectType, recordId: id, url } : { objectType, recordId: id };
+  }
+}
+
+function associate(record: RecordRef | undefined, toContact: number, toCompany: number): SimplePublicObjectInputForCreate['associations'] {
+  if (!record || (record.objectType !== 'contact' && record.objectType !== 'company')) return [];
+  const associationTypeId = record.objectType === 'contact' ? toContact : toCompany;
+  return [{ to: { id: record.recordId }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId }] }];
+}
+
+function callProgress(facts: CallFacts): Record<string, string> {
+  return {
+    hs_call_title: facts.subject,
+    hs_call_body: facts.description,
+    hs_call_status: facts.outcome === 'answered' ? 'COMPLETED' : 'NO_ANSWER',
+    hs_call_disposition: facts.outcome === 'answered' ? CALL_DISPOSITIONS.connected : CALL_DISPOSITIONS.noAnswer,
+    hs_call_duration: String(facts.talkSeconds * 1000),
+  };
+}
+
+/** CallFlow: a call engagement on the contact (or company); later requests update the same call. */
+@WorkflowHandlerProvider()
+@Injectable()
+export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
+  readonly sourceId = HUBSPOT_SOURCE_ID;
+  readonly workflow = CALL_FLOW;
+
+  constructor(private readonly writer: HubSpotWriter) {}
+
+  async run({ tenantId, facts, contact, previous, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(tenantId);
+    if (previous?.objectType === 'call') return this.writer.update(tenant, 'calls', previous.recordId, callProgress(facts));
+    const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
+    const properties: Record<string, string> = {
+      ...callProgress(facts),
+      hs_timestamp: facts.startedAt.toISOString(),
+      hs_call_direction: facts.direction === 'incoming' ? 'INBOUND' : 'OUTBOUND',
+      ...(from.number ? { hs_call_from_number: from.number } : {}),
+      ...(to.number ? { hs_call_to_number: to.number } : {}),
+      ...(userId ? { hubspot_owner_id: userId } : {}),
+    };
+    return this.writer.create(tenant, 'calls', { properties, associations: associate(contact, ASSOCIATION.callToContact, ASSOCIATION.callToCompany) });
+  }
+}
+
+/** CreateTicket: a ticket in the tenant's pipeline, associated with the contact (or company). */
+@WorkflowHandlerProvider()
+@Injectable()
+export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
+  readonly sourceId = HUBSPOT_SOURCE_ID;
+  readonly workflow = CREATE_TICKET;
+
+  constructor(private readonly writer: HubSpotWriter) {}
+
+  async run({ tenantId, facts, contact, settings, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+    const properties: Record<string, string> = {
+      subject: facts.subject,
+      content: facts.description,
+      hs_pipeline: settings.HUBSPOT_TICKET_PIPELINE,
+      hs_pipeline_stage: settings.HUBSPOT_TICKET_STAGE,
+      ...(userId ? { hubspot_owner_id: userId } : {}),
+    };
+    return this.writer.create(this.writer.tenant(tenantId), 'tickets', {
+      properties,
+      associations: associate(contact, ASSOCIATION.ticketToContact, ASSOCIATION.ticketToCompany),
+    });
+  }
+}
+
+/** CreateContact: a contact with the caller's number (E.164) and name (the core has checked none exists). */
+@WorkflowHandlerProvider()
+@Injectable()
+export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
+  readonly sourceId = HUBSPOT_SOURCE_ID;
+  readonly workflow = CREATE_CONTACT;
+
+  constructor(private readonly writer: HubSpotWriter) {}
+
+  async run({ tenantId, facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+    const name = facts.external.name?.trim() ?? '';
+    const space = name.lastIndexOf(' ');
+    const properties: Record<string, string> = {
+      ...(facts.external.number ? { phone: facts.external.number } : {}),
+      ...(name ? (space > 0 ? { firstname: name.slice(0, space), lastname: name.slice(space + 1) } : { lastname: name }) : {}),
+      ...(userId ? { hubspot_owner_id: userId } : {}),
+    };
+    return this.writer.create(this.writer.tenant(tenantId), 'contacts', { properties, associations: [] });
+  }
+}
