@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run demo`: the gateway with the demo tenant (token demo-token), its phone book, and a fake
-// Salesforce org on this machine (from the test tree), so the cards show both sources.
+// `npm run demo`: the gateway with the demo tenant (token demo-token), its phone book, a fake
+// Salesforce org and a fake HubSpot portal on this machine (from the test tree), so the cards show
+// every source.
 'use strict';
 const path = require('node:path');
 
@@ -25,7 +26,8 @@ async function main() {
   process.stdout.write(
     [
       '',
-      `Demo gateway ready on ${base} (tenant "demo", token demo-token), with a fake Salesforce org at ${demo.salesforceUrl}. Try:`,
+      `Demo gateway ready on ${base} (tenant "demo", token demo-token), with a fake Salesforce org at ${demo.salesforceUrl}`,
+      `and a fake HubSpot portal at ${demo.hubspotUrl}. Try:`,
       '',
       `  curl -s -H 'X-Execution-Token: demo-token' '${base}/lookup?PhoneNumber=41789072228'`,
       `  curl -s -X POST -H 'X-Execution-Token: demo-token' -H 'Content-Type: application/json' -d '{"inputs":{"phoneNumber":"0041 44 668 18 00"}}' '${base}/lookup/Lookup'`,

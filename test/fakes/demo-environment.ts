@@ -1,20 +1,29 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeHubSpot } from './hubspot/fake-hubspot';
 import { FakeSalesforce } from './salesforce/fake-salesforce';
 
 export interface DemoEnvironment {
   readonly tenantsDir: string;
   readonly salesforceUrl: string;
+  readonly hubspotUrl: string | undefined;
   stop(): Promise<void>;
+}
+
+export interface DemoOptions {
+  /** Connect the fake HubSpot portal too (its 5 searches/s cap a tenant at 2.5 lookups/s). */
+  readonly hubspot?: boolean;
 }
 
 /**
  * What `npm run demo` runs beside the gateway: the example tenants, with the demo tenant connected to
- * a fake Salesforce org on a loopback port (the fake from the test tree, seeded with sample records).
+ * a fake Salesforce org and a fake HubSpot portal on loopback ports (the fakes from the test tree,
+ * seeded with sample records).
  */
-export async function startDemoEnvironment(examplesDir: string, salesforcePort = 0): Promise<DemoEnvironment> {
-  const salesforce = await new FakeSalesforce().start(salesforcePort);
+export async function startDemoEnvironment(examplesDir: string, options: DemoOptions = {}): Promise<DemoEnvironment> {
+  const salesforce = await new FakeSalesforce().start();
+  const hubspot = options.hubspot === false ? undefined : await new FakeHubSpot().start();
   const tenantsDir = mkdtempSync(join(tmpdir(), 'gateway-demo-'));
   for (const name of readdirSync(examplesDir)) copyFileSync(join(examplesDir, name), join(tenantsDir, name));
   const demo = join(tenantsDir, 'demo.env');
@@ -29,14 +38,19 @@ export async function startDemoEnvironment(examplesDir: string, salesforcePort =
       'SALESFORCE_CUSTOM_DATA=Title=Title,Owner=Owner.Name',
       'SALESFORCE_NAME=Salesforce (demo org)',
       'WORKFLOW_DEFAULT_CRM=salesforce',
+      ...(hubspot
+        ? ['# And a fake HubSpot portal.', `HUBSPOT_ACCESS_TOKEN=${hubspot.token}`, `HUBSPOT_BASE_URL=${hubspot.url}`, 'HUBSPOT_CUSTOM_DATA=Lifecycle=lifecyclestage', 'HUBSPOT_NAME=HubSpot (demo portal)']
+        : []),
       '',
     ].join('\n'),
   );
   return {
     tenantsDir,
     salesforceUrl: salesforce.url,
+    hubspotUrl: hubspot?.url,
     async stop() {
       await salesforce.stop();
+      await hubspot?.stop();
       rmSync(tenantsDir, { recursive: true, force: true });
     },
   };

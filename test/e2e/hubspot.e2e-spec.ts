@@ -1,0 +1,286 @@
+import { HUBSPOT_MAX_SOCKETS } from '../../src/sources/hubspot/hubspot.module';
+import { CALL_DISPOSITIONS } from '../../src/sources/hubspot/hubspot.workflows';
+import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const HEADER = 'X-Execution-Token';
+const TOKEN = 'hs-tenant-token';
+const DEADLINE_MS = 1500;
+
+function hubspotTenant(fake: FakeHubSpot, extra = ''): string {
+  return [`TOKEN=${TOKEN}`, `HUBSPOT_ACCESS_TOKEN=${fake.token}`, `HUBSPOT_BASE_URL=${fake.url}`, 'HUBSPOT_CUSTOM_DATA=Lifecycle=lifecyclestage', 'WORKFLOW_DEFAULT_CRM=hubspot', extra].join('\n');
+}
+
+describe('HubSpot source (e2e against the fake HubSpot)', () => {
+  const fake = new FakeHubSpot();
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    await fake.start();
+    gateway = await startTestApp({
+      env: { LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
+      files: {
+        'acme.env': hubspotTenant(fake),
+        'book.csv': 'name,phone\nDirectory Person,+41 78 907 22 28\n',
+        'mixed.env': `TOKEN=mixed-token-1\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=99\nHUBSPOT_APP_URL=https://app.hubspot.com\nDIRECTORY_FILE=book.csv\n`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await fake.stop();
+  });
+  beforeEach(async () => {
+    fake.hang = false;
+    fake.delayMs = 0;
+    fake.revoked = false;
+    // A fresh second of search budget for every test.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+  });
+
+  const lookup = (number: string, token = TOKEN) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
+  const names = async (number: string, token = TOKEN): Promise<string[]> =>
+    (await lookup(number, token).expect(200)).body.map((c: { Name: string }) => c.Name);
+
+  describe('lookup', () => {
+    it.each([
+      ['41789072228', ['Anna Muster']],
+      ['0789072228', ['Anna Muster']],
+      ['41791234567', ['Beat Keller']],
+      ['41215522000', ['Chantal Favre']],
+      ['442079460018', ['Ian Clarke']],
+      ['14155551212', ['Julia Chen']],
+      ['393471234567', ['Elena Rossi']],
+      ['41522123456', ['Kurt Meier']],
+      ['49789072228', ['Fabian Weber']],
+      ['41338220000', ['Alpenblick Hotel AG']],
+      ['41790000000', []],
+    ])('finds %s: %j', async (number, expected) => {
+      expect(await names(number)).toEqual(expected);
+    });
+
+    it('searches contacts and companies on the calculated phone properties with the national number, within the filter limits', async () => {
+      const before = fake.requests.length;
+      await lookup('41789072228').expect(200);
+      const searches = fake.requests.slice(before).filter((r) => r.path.endsWith('/search'));
+      expect(searches.map((s) => s.path).sort()).toEqual(['/crm/v3/objects/companies/search', '/crm/v3/objects/contacts/search']);
+      for (const search of searches) {
+        expect(search.body).toMatchObject({
+          filterGroups: [
+            { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ', value: '789072228' }] },
+            { filters: [{ propertyName: 'hs_searchable_calculated_mobile_number', operator: 'EQ', value: '789072228' }] },
+          ],
+        });
+        expect((search.body as { properties: string[] }).properties).not.toContain('hs_searchable_calculated_phone_number');
+      }
+    });
+
+    it('drops the contact with the same national digits in another country', async () => {
+      // Anna (+41 78 907 22 28) and Fabian (+49 78 907 22 28) share HubSpot's searchable value.
+      const before = fake.requests.length;
+      expect(await names('41789072228')).toEqual(['Anna Muster']);
+      expect(fake.requests.slice(before).some((r) => r.path.endsWith('/contacts/search'))).toBe(true);
+    });
+
+    it('maps a contact with its company, links from the account details, and custom data', async () => {
+      const [anna] = (await lookup('41789072228').expect(200)).body as Array<Record<string, unknown>>;
+      expect(anna).toEqual({
+        Name: 'Anna Muster',
+        Company: 'Muster Treuhand AG',
+        ContactUri: 'https://app-eu1.hubspot.com/contacts/4711/record/0-1/101',
+        CompanyUri: 'https://app-eu1.hubspot.com/contacts/4711/record/0-2/201',
+        Id: 'hubspot:contact:101',
+        CrmName: 'HubSpot',
+        CrmLogo: 'http://localhost:3000/logos/hubspot.svg',
+        CrmActions: ['CallFlow', 'CreateContact', 'CreateTicket'],
+        CustomData: { Lifecycle: 'customer' },
+        CustomFields: { Lifecycle: 'customer' },
+      });
+      expect(fake.requests.filter((r) => r.path === '/account-info/v3/details').length).toBe(1);
+    });
+
+    it("takes a contact's company name from its primary associated company when its own is empty", async () => {
+      const [beat] = (await lookup('41791234567').expect(200)).body as Array<Record<string, unknown>>;
+      expect(beat).toMatchObject({ Name: 'Beat Keller', Company: 'Keller Holzbau GmbH', CompanyUri: 'https://app-eu1.hubspot.com/contacts/4711/record/0-2/202' });
+    });
+
+    it('finds a company with no contact', async () => {
+      const [company] = (await lookup('41338220000').expect(200)).body as Array<Record<string, unknown>>;
+      expect(company).toMatchObject({ Name: 'Alpenblick Hotel AG', Id: 'hubspot:company:203', ContactUri: 'https://app-eu1.hubspot.com/contacts/4711/record/0-2/203' });
+    });
+
+    it('uses the configured portal id and UI address for links', async () => {
+      const cards = (await lookup('41789072228', 'mixed-token-1').expect(200)).body as Array<Record<string, unknown>>;
+      expect(cards.map((c) => c.Name)).toEqual(['Anna Muster', 'Directory Person']);
+      expect(cards[0]!.ContactUri).toBe('https://app.hubspot.com/contacts/99/record/0-1/101');
+    });
+  });
+
+  describe('limits and failures', () => {
+    it('keeps to 5 searches per second when 20 lookups arrive in one second: no 5xx, none late', async () => {
+      const firstSearch = fake.searchTimes.length;
+      const started = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i * 50));
+          const sent = Date.now();
+          const response = await lookup('41789072228', 'mixed-token-1');
+          return { status: response.status, elapsed: Date.now() - sent, names: (response.body as Array<{ Name: string }>).map((c) => c.Name) };
+        }),
+      );
+      expect(Date.now() - started).toBeLessThan(20 * 50 + DEADLINE_MS + 1000);
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.every((a) => a.elapsed < DEADLINE_MS + 1000)).toBe(true);
+      expect(answers.every((a) => a.names.includes('Directory Person'))).toBe(true);
+      expect(answers.filter((a) => a.names.includes('Anna Muster')).length).toBeGreaterThanOrEqual(2);
+      expect(fake.searchTimes.length - firstSearch).toBeGreaterThan(0);
+      expect(fake.maxSearchesPerSecond()).toBeLessThanOrEqual(5);
+      expect(fake.searchArrivals.length).toBe(fake.searchTimes.length);
+      expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ tenant: 'mixed', source: 'hubspot', code: 'RATE_LIMITED' }));
+    });
+
+    it('retries a secondly-limit 429 once when that fits the deadline', async () => {
+      fake.searchesPerSecond = 1;
+      try {
+        expect(await names('41789072228')).toEqual(['Anna Muster']);
+        expect(fake.searchArrivals.length).toBeGreaterThan(fake.searchTimes.length);
+      } finally {
+        fake.searchesPerSecond = 5;
+      }
+    });
+
+    it('answers a hanging HubSpot by the deadline with the other sources', async () => {
+      fake.hang = true;
+      const started = Date.now();
+      expect(await names('41789072228', 'mixed-token-1')).toEqual(['Directory Person']);
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 1000);
+      expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ tenant: 'mixed', source: 'hubspot', code: 'TIMEOUT' }));
+    });
+
+    it('reports a revoked token with HubSpot category and correlation id', async () => {
+      fake.revoked = true;
+      expect(await names('41789072228', 'mixed-token-1')).toEqual(['Directory Person']);
+      const failure = gateway.logs.lines.filter((l) => l.source === 'hubspot' && l.code === 'AUTH').at(-1);
+      expect(failure).toMatchObject({ vendorCode: 'INVALID_AUTHENTICATION', reason: expect.stringMatching(/^HubSpot answered 401: .*\(INVALID_AUTHENTICATION, correlation [0-9a-f-]{36}\)$/) });
+      expect(gateway.logs.text()).not.toContain(fake.token);
+    });
+  });
+
+  describe('workflows', () => {
+    const call = {
+      direction: 'incoming',
+      originatorNumber: '41789072228',
+      originatorName: 'Anna Muster',
+      destinationNumber: '41446681800',
+      userCrmId: 'hubspot:5150',
+    };
+    const post = (workflow: string, inputs: Record<string, unknown>) => gateway.http.post(`/lookup/${workflow}`).set(HEADER, TOKEN).send({ inputs });
+
+    it('CallFlow creates one call associated with the contact (194), then updates it with the duration in ms', async () => {
+      const callsBefore = fake.all('calls').length;
+      const first = await post('CallFlow', { ...call, contactCrmId: 'hubspot:contact:101', startedTime: '2026-11-24 10:15:00' }).expect(200);
+      expect(first.body.id).toMatch(/^hubspot:call:\d+$/);
+      const callId = (first.body.id as string).split(':')[2]!;
+      expect(first.body.url).toBe(`https://app-eu1.hubspot.com/contacts/4711/record/0-48/${callId}`);
+      const created = fake.all('calls').find((c) => c.id === callId)!;
+      expect(created.associations).toEqual([{ toType: 'contacts', toId: '101', typeId: 194 }]);
+      expect(created.properties).toMatchObject({
+        hs_timestamp: '2026-11-24T09:15:00.000Z',
+        hs_call_direction: 'INBOUND',
+        hs_call_status: 'NO_ANSWER',
+        hs_call_disposition: CALL_DISPOSITIONS.noAnswer,
+        hs_call_duration: '0',
+        hs_call_from_number: '+41789072228',
+        hs_call_to_number: '+41446681800',
+        hubspot_owner_id: '5150',
+        hs_call_title: 'Missed call from Anna Muster (+41 78 907 22 28)',
+      });
+
+      const ended = await post('CallFlow', {
+        ...call,
+        contactCrmId: 'hubspot:contact:101',
+        startedTime: '2026-11-24 10:15:00',
+        answeredTime: '2026-11-24 10:15:05',
+        endedTime: '2026-11-24 10:16:40',
+        id: first.body.id,
+      }).expect(200);
+      expect(ended.body).toEqual(first.body);
+      expect(fake.all('calls')).toHaveLength(callsBefore + 1);
+      expect(created.properties).toMatchObject({ hs_call_status: 'COMPLETED', hs_call_disposition: CALL_DISPOSITIONS.connected, hs_call_duration: '95000' });
+      expect(fake.requests.filter((r) => r.method === 'PATCH').at(-1)?.path).toBe(`/crm/v3/objects/calls/${callId}`);
+    });
+
+    it('CallFlow on a company uses association 182', async () => {
+      const response = await post('CallFlow', { ...call, contactCrmId: 'hubspot:company:203', startedTime: '2026-11-24 11:00:00' }).expect(200);
+      const created = fake.all('calls').find((c) => c.id === (response.body.id as string).split(':')[2]);
+      expect(created?.associations).toEqual([{ toType: 'companies', toId: '203', typeId: 182 }]);
+    });
+
+    it("CreateTicket opens a ticket in the tenant's pipeline, associated with the contact (16)", async () => {
+      const response = await post('CreateTicket', { ...call, contactCrmId: 'hubspot:contact:101', startedTime: '2026-11-24 11:30:00' }).expect(200);
+      expect(response.body.url).toMatch(/\/record\/0-5\/\d+$/);
+      const ticket = fake.all('tickets').at(-1)!;
+      expect(ticket.properties).toMatchObject({ hs_pipeline: '0', hs_pipeline_stage: '1', subject: 'Missed call from Anna Muster (+41 78 907 22 28)' });
+      expect(ticket.associations).toEqual([{ toType: 'contacts', toId: '101', typeId: 16 }]);
+    });
+
+    it('CreateContact creates a contact for a new number, and returns the existing one for a known number', async () => {
+      const contactsBefore = fake.all('contacts').length;
+      const created = await post('CreateContact', { ...call, originatorNumber: '41795556677', originatorName: 'Neue Kundin', startedTime: '2026-11-24 12:00:00' }).expect(200);
+      expect(created.body.id).toMatch(/^hubspot:contact:\d+$/);
+      expect(fake.all('contacts').at(-1)!.properties).toMatchObject({ phone: '+41795556677', firstname: 'Neue', lastname: 'Kundin', hs_calculated_phone_number: '+41795556677' });
+
+      const existing = await post('CreateContact', { ...call, originatorNumber: '41791234567', startedTime: '2026-11-24 12:05:00' }).expect(200);
+      expect(existing.body).toEqual({ id: 'hubspot:contact:102', url: 'https://app-eu1.hubspot.com/contacts/4711/record/0-1/102' });
+      expect(fake.all('contacts')).toHaveLength(contactsBefore + 1);
+    });
+
+    it('does not find a contact created moments ago while HubSpot indexes it', async () => {
+      fake.indexLatencyMs = 60_000;
+      try {
+        await post('CreateContact', { ...call, originatorNumber: '41795550000', originatorName: 'Brand Neu', startedTime: '2026-11-24 12:30:00' }).expect(200);
+        expect(await names('41795550000')).toEqual([]);
+      } finally {
+        fake.indexLatencyMs = 0;
+      }
+    });
+
+    it('answers 502 naming HubSpot when the write is refused, and does not retry it', async () => {
+      fake.revoked = true;
+      const before = fake.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/calls').length;
+      const response = await post('CallFlow', { ...call, contactCrmId: 'hubspot:contact:101', startedTime: '2026-11-24 13:00:00' }).expect(502);
+      expect(response.body).toMatchObject({ source: 'hubspot', code: 'AUTH', message: expect.stringContaining('INVALID_AUTHENTICATION') });
+      expect(fake.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/calls').length).toBe(before + 1);
+    });
+  });
+});
+
+describe('HubSpot that hangs under load (e2e)', () => {
+  it(`leaves no more open sockets to it than the pool limit (${HUBSPOT_MAX_SOCKETS}) after 200 lookups`, async () => {
+    const fake = await new FakeHubSpot().start();
+    // Ten tenants on one portal: their search budgets together allow far more requests than the pool.
+    const tenants = Array.from({ length: 10 }, (_, i) => `tenant-${i}-token`);
+    const files = Object.fromEntries(
+      tenants.map((token, i) => [`t${i}.env`, `TOKEN=${token}\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=1\nHUBSPOT_APP_URL=https://app.hubspot.com\n`]),
+    );
+    const gateway = await startTestApp({ env: { LOOKUP_TIMEOUT_MS: '400' }, files });
+    try {
+      fake.hang = true;
+      let mostOpen = 0;
+      const watcher = setInterval(() => (mostOpen = Math.max(mostOpen, fake.openSockets)), 5);
+      const started = Date.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, tenants[i % tenants.length]!).then((r) => r.status)),
+      );
+      clearInterval(watcher);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(fake.requests.length).toBeGreaterThan(HUBSPOT_MAX_SOCKETS);
+      expect(mostOpen).toBeLessThanOrEqual(HUBSPOT_MAX_SOCKETS);
+      expect(fake.openSockets).toBeLessThanOrEqual(HUBSPOT_MAX_SOCKETS);
+    } finally {
+      await gateway.close();
+      await fake.stop();
+    }
+  });
+});

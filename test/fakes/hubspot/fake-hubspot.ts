@@ -1,0 +1,389 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+/**
+ * A HubSpot portal on a loopback port that speaks CRM v3 the way crm-apis.md §2 describes it: search
+ * with filter groups (limits validated), `query`, property selection, the calculated phone properties
+ * derived from the stored values (libphonenumber, the portal's region), the 5-per-second search limit
+ * with HubSpot's 429 body, index latency for new records, create 201 / update 200, batch read,
+ * account details, HubSpot's error shape, and switches to delay, hang and revoke the token.
+ */
+
+export type ObjectType = 'contacts' | 'companies' | 'calls' | 'tickets';
+
+export interface StoredObject {
+  readonly id: string;
+  properties: Record<string, string | null>;
+  readonly associations: Array<{ toType: ObjectType; toId: string; typeId: number }>;
+  readonly createdAt: string;
+  updatedAt: string;
+  /** Search does not see the record before this time (HubSpot indexes asynchronously). */
+  readonly searchableFrom: number;
+}
+
+const PHONE_PROPERTIES: Readonly<Partial<Record<ObjectType, ReadonlyArray<readonly [stored: string, calculated: string, searchable: string]>>>> = {
+  contacts: [
+    ['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number'],
+    ['mobilephone', 'hs_calculated_mobile_number', 'hs_searchable_calculated_mobile_number'],
+  ],
+  companies: [['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number']],
+};
+const QUERY_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
+  contacts: ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company'],
+  companies: ['website', 'phone', 'name', 'domain'],
+  calls: ['hs_call_title', 'hs_body_preview'],
+  tickets: ['subject', 'content'],
+};
+/** Which association type ids HubSpot defines between two object types. */
+const ASSOCIATION_TYPES: Readonly<Record<string, number>> = {
+  'calls→contacts': 194,
+  'calls→companies': 182,
+  'tickets→contacts': 16,
+  'tickets→companies': 26,
+};
+const REQUIRED: Readonly<Partial<Record<ObjectType, readonly string[]>>> = { calls: ['hs_timestamp'], tickets: ['hs_pipeline_stage'] };
+const OPERATORS = new Set(['EQ', 'NEQ', 'IN', 'CONTAINS_TOKEN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY']);
+
+export const SECONDLY_LIMIT_BODY = { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT' };
+
+interface Filter {
+  propertyName?: unknown;
+  operator?: unknown;
+  value?: unknown;
+  values?: unknown;
+}
+
+class HubSpotError extends Error {
+  constructor(
+    readonly status: number,
+    readonly category: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly at: number;
+}
+
+export class FakeHubSpot {
+  readonly token: string;
+  readonly portalId = 4711;
+  readonly requests: RecordedRequest[] = [];
+  /** When each search request was let through (not those answered 429). */
+  readonly searchTimes: number[] = [];
+  /** When each search request arrived, also those answered 429. */
+  readonly searchArrivals: number[] = [];
+  region: CountryCode = 'CH';
+  delayMs = 0;
+  hang = false;
+  revoked = false;
+  indexLatencyMs = 0;
+  /** Searches allowed per second per account, as HubSpot documents. */
+  searchesPerSecond = 5;
+  readonly objects = new Map<ObjectType, Map<string, StoredObject>>();
+
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextId = 9000;
+
+  constructor(token = 'pat-eu1-fake-token') {
+    this.token = token;
+    this.seed();
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Sockets currently open to this server. */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.searchTimes.length = 0;
+    this.searchArrivals.length = 0;
+    this.delayMs = 0;
+    this.hang = false;
+    this.revoked = false;
+    this.indexLatencyMs = 0;
+    this.seed();
+  }
+
+  all(type: ObjectType): StoredObject[] {
+    return [...(this.objects.get(type)?.values() ?? [])];
+  }
+
+  /** The most searches the portal let through within any one second. */
+  maxSearchesPerSecond(): number {
+    const times = [...this.searchTimes].sort((a, b) => a - b);
+    return times.reduce((most, start) => Math.max(most, times.filter((t) => t >= start && t < start + 1000).length), 0);
+  }
+
+  /** Adds a record as if created in HubSpot's UI (searchable at once unless `indexLatencyMs`). */
+  add(type: ObjectType, properties: Record<string, string | null>, associations: StoredObject['associations'] = [], id?: string): StoredObject {
+    const now = new Date().toISOString();
+    const record: StoredObject = {
+      id: id ?? String(this.nextId++),
+      properties: { ...properties },
+      associations,
+      createdAt: now,
+      updatedAt: now,
+      searchableFrom: Date.now() + this.indexLatencyMs,
+    };
+    this.calculate(type, record);
+    record.properties.hs_object_id = record.id;
+    record.properties.createdate = now;
+    record.properties[type === 'companies' ? 'hs_lastmodifieddate' : 'lastmodifieddate'] = now;
+    if (!this.objects.has(type)) this.objects.set(type, new Map());
+    this.objects.get(type)!.set(record.id, record);
+    return record;
+  }
+
+  private seed(): void {
+    this.objects.clear();
+    for (const type of ['contacts', 'companies', 'calls', 'tickets'] as const) this.objects.set(type, new Map());
+    this.add('companies', { name: 'Muster Treuhand AG', domain: 'muster-treuhand.ch', phone: '+41 44 668 18 00' }, [], '201');
+    this.add('companies', { name: 'Keller Holzbau GmbH', domain: 'keller-holzbau.ch', phone: '044 123 45 67' }, [], '202');
+    this.add('companies', { name: 'Alpenblick Hotel AG', domain: 'alpenblick.ch', phone: '+41 33 822 00 00' }, [], '203');
+    const contact = (id: string, firstname: string, lastname: string, props: Record<string, string>) =>
+      this.add('contacts', { firstname, lastname, email: `${firstname.toLowerCase()}@example.ch`, company: null, associatedcompanyid: null, ...props }, [], id);
+    contact('101', 'Anna', 'Muster', { phone: '+41 78 907 22 28', company: 'Muster Treuhand AG', associatedcompanyid: '201', lifecyclestage: 'customer' });
+    contact('102', 'Beat', 'Keller', { mobilephone: '079 123 45 67', associatedcompanyid: '202', lifecyclestage: 'lead' });
+    contact('103', 'Chantal', 'Favre', { phone: '0041 21 552 20 00' });
+    contact('104', 'Ian', 'Clarke', { phone: '+44 20 7946 0018' });
+    contact('105', 'Julia', 'Chen', { phone: '+1 415-555-1212' });
+    contact('106', 'Fabian', 'Weber', { phone: '+49 78 907 22 28' });
+    contact('107', 'Elena', 'Rossi', { mobilephone: '+39 347 123 4567' });
+    contact('108', 'Kurt', 'Meier', { phone: '052 212 34 56' });
+  }
+
+  /** HubSpot's calculated phone properties: E.164, and the national number without country code. */
+  private calculate(type: ObjectType, record: StoredObject): void {
+    for (const [stored, calculated, searchable] of PHONE_PROPERTIES[type] ?? []) {
+      const value = record.properties[stored];
+      const parsed = value ? parsePhoneNumberFromString(value.replace(/^00/, '+'), this.region) : undefined;
+      record.properties[calculated] = parsed?.number ?? null;
+      record.properties[searchable] = parsed?.nationalNumber ?? null;
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      return send(res, 400, error('VALIDATION_ERROR', 'Invalid input JSON'));
+    }
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, body, at: Date.now() });
+    if (this.hang) return;
+    if (this.delayMs > 0) await this.wait(this.delayMs);
+    try {
+      if (req.headers.authorization !== `Bearer ${this.token}` || this.revoked) {
+        throw new HubSpotError(
+          401,
+          'INVALID_AUTHENTICATION',
+          'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+        );
+      }
+      if (req.method === 'GET' && url.pathname === '/account-info/v3/details') {
+        return send(res, 200, {
+          portalId: this.portalId,
+          accountType: 'STANDARD',
+          timeZone: 'Europe/Zurich',
+          companyCurrency: 'CHF',
+          additionalCurrencies: [],
+          utcOffset: '+01:00',
+          utcOffsetMilliseconds: 3600000,
+          uiDomain: 'app-eu1.hubspot.com',
+          dataHostingLocation: 'eu1',
+        });
+      }
+      const route = /^\/crm\/v3\/objects\/(contacts|companies|calls|tickets)(?:\/(search|batch\/read|[^/]+))?$/.exec(url.pathname);
+      if (!route) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} ${url.pathname}`);
+      const type = route[1] as ObjectType;
+      const rest = route[2];
+      if (req.method === 'POST' && rest === 'search') return this.search(type, body, res);
+      if (req.method === 'POST' && rest === 'batch/read') return send(res, 200, this.batchRead(type, body));
+      if (req.method === 'POST' && rest === undefined) return send(res, 201, this.present(type, this.create(type, body)));
+      if (req.method === 'PATCH' && rest !== undefined) return send(res, 200, this.present(type, this.update(type, rest, body)));
+      if (req.method === 'GET' && rest !== undefined) return send(res, 200, this.present(type, this.find(type, rest)));
+      throw new HubSpotError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`);
+    } catch (failure) {
+      if (failure instanceof HubSpotError) return send(res, failure.status, error(failure.category, failure.message));
+      return send(res, 500, error('INTERNAL_ERROR', String(failure)));
+    }
+  }
+
+  private search(type: ObjectType, body: unknown, res: ServerResponse): void {
+    const now = Date.now();
+    this.searchArrivals.push(now);
+    if (this.searchTimes.filter((t) => t > now - 1000).length >= this.searchesPerSecond) {
+      return send(res, 429, { ...SECONDLY_LIMIT_BODY, correlationId: randomUUID() });
+    }
+    this.searchTimes.push(now);
+    const request = (body ?? {}) as { filterGroups?: unknown; properties?: unknown; limit?: unknown; query?: unknown };
+    const groups = Array.isArray(request.filterGroups) ? (request.filterGroups as Array<{ filters?: unknown }>) : [];
+    const limit = request.limit === undefined ? 10 : Number(request.limit);
+    const filterCount = groups.reduce((n, g) => n + (Array.isArray(g.filters) ? g.filters.length : 0), 0);
+    if (groups.length > 5) throw new HubSpotError(400, 'VALIDATION_ERROR', `Too many filter groups (${groups.length}); the maximum is 5.`);
+    if (groups.some((g) => Array.isArray(g.filters) && g.filters.length > 6)) throw new HubSpotError(400, 'VALIDATION_ERROR', 'Too many filters in a group; the maximum is 6.');
+    if (filterCount > 18) throw new HubSpotError(400, 'VALIDATION_ERROR', `Too many filters (${filterCount}); the maximum is 18.`);
+    if (!Number.isInteger(limit) || limit < 0 || limit > 200) throw new HubSpotError(400, 'VALIDATION_ERROR', 'limit must be between 0 and 200');
+    const query = typeof request.query === 'string' ? request.query.toLowerCase() : undefined;
+
+    const hits = this.all(type).filter((record) => {
+      if (record.searchableFrom > now) return false;
+      if (query && !QUERY_PROPERTIES[type].some((p) => record.properties[p]?.toLowerCase().includes(query))) return false;
+      return groups.length === 0 || groups.some((g) => ((g.filters as Filter[] | undefined) ?? []).every((f) => matches(record, f)));
+    });
+    const properties = Array.isArray(request.properties) ? (request.properties as string[]) : undefined;
+    send(res, 200, { total: hits.length, results: hits.slice(0, limit).map((r) => this.present(type, r, properties)) });
+  }
+
+  private batchRead(type: ObjectType, body: unknown): unknown {
+    const request = (body ?? {}) as { inputs?: Array<{ id?: string }>; properties?: string[] };
+    const results = (request.inputs ?? [])
+      .map((input) => this.objects.get(type)?.get(String(input.id)))
+      .filter((r): r is StoredObject => r !== undefined)
+      .map((r) => this.present(type, r, request.properties));
+    const now = new Date().toISOString();
+    return { status: 'COMPLETE', results, startedAt: now, completedAt: now };
+  }
+
+  private create(type: ObjectType, body: unknown): StoredObject {
+    const request = (body ?? {}) as { properties?: Record<string, unknown>; associations?: unknown };
+    const properties = this.checkedProperties(request.properties);
+    for (const name of REQUIRED[type] ?? []) {
+      if (!properties[name]) throw new HubSpotError(400, 'VALIDATION_ERROR', `Property values were not valid: ${name} is required`);
+    }
+    const associations = (Array.isArray(request.associations) ? request.associations : []).map((a: unknown) => this.association(type, a));
+    return this.add(type, properties, associations);
+  }
+
+  private update(type: ObjectType, id: string, body: unknown): StoredObject {
+    const record = this.find(type, id);
+    Object.assign(record.properties, this.checkedProperties((body as { properties?: Record<string, unknown> } | undefined)?.properties));
+    this.calculate(type, record);
+    record.updatedAt = new Date().toISOString();
+    return record;
+  }
+
+  private find(type: ObjectType, id: string): StoredObject {
+    const record = this.objects.get(type)?.get(id);
+    if (!record) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.');
+    return record;
+  }
+
+  private checkedProperties(properties: Record<string, unknown> | undefined): Record<string, string> {
+    const checked: Record<string, string> = {};
+    for (const [name, value] of Object.entries(properties ?? {})) {
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new HubSpotError(400, 'VALIDATION_ERROR', `Property values were not valid: ${name} must be a string`);
+      }
+      checked[name] = String(value);
+    }
+    return checked;
+  }
+
+  private association(fromType: ObjectType, raw: unknown): StoredObject['associations'][number] {
+    const a = raw as { to?: { id?: unknown }; types?: Array<{ associationCategory?: unknown; associationTypeId?: unknown }> };
+    const typeId = Number(a.types?.[0]?.associationTypeId);
+    const rawId = a.to?.id;
+    const toId = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '';
+    const target = (['contacts', 'companies'] as const).find((t) => ASSOCIATION_TYPES[`${fromType}→${t}`] === typeId);
+    if (!target || a.types?.[0]?.associationCategory !== 'HUBSPOT_DEFINED') {
+      throw new HubSpotError(400, 'VALIDATION_ERROR', `association type ${typeId} is not valid for ${fromType}`);
+    }
+    if (!this.objects.get(target)?.has(toId)) throw new HubSpotError(400, 'VALIDATION_ERROR', `${target} ${toId} does not exist`);
+    return { toType: target, toId, typeId };
+  }
+
+  private present(type: ObjectType, record: StoredObject, properties?: readonly string[]): unknown {
+    const defaults = type === 'companies' ? ['name', 'domain', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'] : ['createdate', 'hs_object_id', 'lastmodifieddate'];
+    const wanted = properties ?? [...defaults, ...Object.keys(record.properties)];
+    const shown: Record<string, string | null> = {};
+    for (const name of new Set([...wanted, 'hs_object_id', 'createdate'])) if (name in record.properties) shown[name] = record.properties[name] ?? null;
+    return { id: record.id, properties: shown, createdAt: record.createdAt, updatedAt: record.updatedAt, archived: false };
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+}
+
+function matches(record: StoredObject, filter: Filter): boolean {
+  const name = String(filter.propertyName);
+  const operator = String(filter.operator);
+  if (!OPERATORS.has(operator)) throw new HubSpotError(400, 'VALIDATION_ERROR', `The fake does not support operator ${operator}`);
+  const value = record.properties[name];
+  const wanted = typeof filter.value === 'string' ? filter.value.toLowerCase() : undefined;
+  switch (operator) {
+    case 'HAS_PROPERTY':
+      return value !== null && value !== undefined && value !== '';
+    case 'NOT_HAS_PROPERTY':
+      return value === null || value === undefined || value === '';
+    case 'EQ':
+      return value?.toLowerCase() === wanted;
+    case 'NEQ':
+      return value?.toLowerCase() !== wanted;
+    case 'IN':
+      return Array.isArray(filter.values) && filter.values.map(String).includes(value ?? '');
+    default: {
+      const tokens = (value ?? '').toLowerCase().split(/[^a-z0-9@.]+/);
+      const pattern = new RegExp(`^${(wanted ?? '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      return tokens.some((t) => pattern.test(t));
+    }
+  }
+}
+
+function error(category: string, message: string): unknown {
+  return { status: 'error', message, correlationId: randomUUID(), category };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => resolve(body));
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
