@@ -5,13 +5,15 @@ import { HubSpotModule } from './hubspot/hubspot.module';
 import { HubSpotSource } from './hubspot/hubspot.source';
 import { SalesforceModule } from './salesforce/salesforce.module';
 import { SalesforceSource } from './salesforce/salesforce.source';
+import { SugarModule } from './sugar/sugar.module';
+import { SugarSource } from './sugar/sugar.source';
 import { LOOKUP_SOURCES, type LookupSource } from './source';
 
 /** Every lookup source the gateway knows, in default priority order. A new CRM adds itself here. */
-export const SOURCE_CLASSES = [SalesforceSource, HubSpotSource, DirectorySource] as const;
+export const SOURCE_CLASSES = [SalesforceSource, HubSpotSource, SugarSource, DirectorySource] as const;
 
 @Module({
-  imports: [SalesforceModule, HubSpotModule, DirectoryModule],
+  imports: [SalesforceModule, HubSpotModule, SugarModule, DirectoryModule],
   providers: [
     {
       provide: LOOKUP_SOURCES,

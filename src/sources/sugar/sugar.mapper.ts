@@ -1,0 +1,48 @@
+import type { CustomDataField } from '../custom-data';
+import type { Candidate } from '../source';
+import { PHONE_FIELDS } from './sugar-phone-filters';
+import type { SugarModule } from './sugar.settings';
+
+export const SUGAR_SOURCE_ID = 'sugar';
+
+/** A record as Sugar's filter and global search APIs return it. */
+export interface SugarRecord {
+  readonly id: string;
+  readonly _module: string;
+  readonly [field: string]: unknown;
+}
+
+export function recordUrl(siteUrl: string, module: string, id: string): string {
+  return `${siteUrl}/#${module}/${id}`;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
+  return typeof value === 'number' ? String(value) : undefined;
+}
+
+export function toCandidate(record: SugarRecord, siteUrl: string, custom: readonly CustomDataField[]): Candidate | undefined {
+  const module = record._module as SugarModule;
+  if (!(module in PHONE_FIELDS)) return undefined;
+  const personName = [text(record.first_name), text(record.last_name)].filter(Boolean).join(' ');
+  const accountId = module === 'Accounts' ? record.id : text(record.account_id);
+  const customData: Record<string, string> = {};
+  for (const { label, field } of custom) {
+    const value = text(record[field]);
+    if (value !== undefined) customData[label] = value;
+  }
+  const modified = text(record.date_modified);
+  return {
+    sourceId: SUGAR_SOURCE_ID,
+    objectType: module,
+    recordId: record.id,
+    kind: module === 'Accounts' ? 'company' : 'person',
+    name: text(record.name) ?? (personName || record.id),
+    company: module === 'Accounts' ? undefined : text(record.account_name),
+    contactUri: recordUrl(siteUrl, module, record.id),
+    companyUri: accountId ? recordUrl(siteUrl, 'Accounts', accountId) : undefined,
+    phones: PHONE_FIELDS[module].map((field) => text(record[field])).filter((p): p is string => p !== undefined),
+    customData,
+    modifiedAt: modified ? new Date(modified) : undefined,
+  };
+}

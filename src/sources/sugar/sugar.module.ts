@@ -1,0 +1,23 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { SugarSource } from './sugar.source';
+import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } from './sugar.workflows';
+
+/** Keep-alive connections to Sugar, at most this many per host. */
+export const SUGAR_MAX_SOCKETS = 16;
+
+@Module({
+  imports: [
+    HttpModule.register({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: SUGAR_MAX_SOCKETS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: SUGAR_MAX_SOCKETS }),
+      // Sugar answers an unknown API version with 301 incorrect_version: an error, not a redirect.
+      maxRedirects: 0,
+    }),
+  ],
+  providers: [SugarSource, SugarWriter, SugarCallFlow, SugarCreateTicket, SugarCreateContact],
+  exports: [SugarSource],
+})
+export class SugarModule {}

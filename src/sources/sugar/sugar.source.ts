@@ -1,0 +1,110 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger } from '@nestjs/common';
+import type { PhoneIncomingNumber } from '../../phone';
+import { customDataFields, type CustomDataField } from '../custom-data';
+import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
+import { SourceError } from '../source-error';
+import { SugarClient } from './sugar.client';
+import { PHONE_FIELDS, phoneFilter } from './sugar-phone-filters';
+import { SUGAR_SOURCE_ID, toCandidate, type SugarRecord } from './sugar.mapper';
+import { sugarEnabled, sugarModules, sugarSettingProblems, SugarSettings, type SugarModule } from './sugar.settings';
+
+const SEARCH_LIMIT = 20;
+const WARM_UP_TIMEOUT_MS = 10_000;
+const BASE_FIELDS: Readonly<Record<SugarModule, readonly string[]>> = {
+  Contacts: ['id', 'name', 'first_name', 'last_name', 'account_name', 'account_id', 'date_modified'],
+  Leads: ['id', 'name', 'first_name', 'last_name', 'account_name', 'date_modified'],
+  Accounts: ['id', 'name', 'date_modified'],
+};
+
+export interface SugarTenant {
+  readonly client: SugarClient;
+  readonly settings: SugarSettings;
+  readonly modules: readonly SugarModule[];
+  readonly custom: readonly CustomDataField[];
+  /** Global search needs Elasticsearch; once Sugar says it has none, the filter API is used. */
+  searchBy: 'globalsearch' | 'filter';
+}
+
+/** Finds callers among Sugar Contacts, Leads and Accounts: global search, or the filter API without it. */
+@Injectable()
+export class SugarSource implements LookupSource<SugarSettings> {
+  readonly id = SUGAR_SOURCE_ID;
+  readonly keyPrefix = 'SUGAR';
+  readonly defaultDisplayName = 'SugarCRM';
+  readonly badge = { letters: 'SC', color: '#7B2A8E' };
+  readonly settingsSchema = SugarSettings;
+
+  private readonly logger = new Logger(SugarSource.name);
+  private readonly tenants = new Map<string, SugarTenant>();
+
+  constructor(private readonly http: HttpService) {}
+
+  isEnabled(settings: SugarSettings): boolean {
+    return sugarEnabled(settings);
+  }
+
+  settingProblems(settings: SugarSettings): ReturnType<typeof sugarSettingProblems> {
+    return sugarSettingProblems(settings);
+  }
+
+  async attachTenant({ tenantId, settings }: TenantAttachment<SugarSettings>): Promise<void> {
+    const client = new SugarClient(this.http, tenantId, settings);
+    this.tenants.set(tenantId, { client, settings, modules: sugarModules(settings), custom: customDataFields(settings.SUGAR_CUSTOM_DATA), searchBy: 'globalsearch' });
+    client.connect(Date.now() + WARM_UP_TIMEOUT_MS).catch((error: unknown) => {
+      this.logger.warn(`Sugar of tenant ${tenantId} not signed in yet (${error instanceof Error ? error.message : String(error)}); lookups will try again`);
+    });
+  }
+
+  async search({ tenantId, number, deadlineAt }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
+    if (number.kind !== 'phone') return [];
+    const tenant = this.tenantOf(tenantId);
+    const records = tenant.searchBy === 'globalsearch' ? await this.globalSearch(tenant, tenantId, number, deadlineAt) : await this.filter(tenant, number, deadlineAt);
+    return records.map((r) => toCandidate(r, tenant.client.siteUrl, tenant.custom)).filter((c): c is Candidate => c !== undefined);
+  }
+
+  tenantOf(tenantId: string): SugarTenant {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) throw new SourceError('CONFIG', `Sugar is not configured for tenant ${tenantId}`);
+    return tenant;
+  }
+
+  private fields(tenant: SugarTenant, modules: readonly SugarModule[]): string {
+    return [...new Set(modules.flatMap((m) => [...BASE_FIELDS[m], ...PHONE_FIELDS[m]]).concat(tenant.custom.map((c) => c.field)))].join(',');
+  }
+
+  /** Elasticsearch compares digits only, the query as a substring: the national number finds every form. */
+  private async globalSearch(tenant: SugarTenant, tenantId: string, number: PhoneIncomingNumber, deadlineAt: number): Promise<SugarRecord[]> {
+    try {
+      const answer = await tenant.client.request<{ records: SugarRecord[] }>(
+        {
+          method: 'GET',
+          path: '/globalsearch',
+          params: { q: number.nationalSignificant, module_list: tenant.modules.join(','), max_num: SEARCH_LIMIT, fields: this.fields(tenant, tenant.modules) },
+        },
+        deadlineAt,
+      );
+      return answer.records;
+    } catch (error) {
+      if (!(error instanceof SourceError) || error.vendorCode !== 'search_unavailable') throw error;
+      tenant.searchBy = 'filter';
+      this.logger.warn(`Sugar of tenant ${tenantId} has no search service (search_unavailable): using the filter API from now on`);
+      return this.filter(tenant, number, deadlineAt);
+    }
+  }
+
+  /** The filter API compares raw strings: one request per module with the number's common forms ORed. */
+  private async filter(tenant: SugarTenant, number: PhoneIncomingNumber, deadlineAt: number): Promise<SugarRecord[]> {
+    const answers = await Promise.all(
+      tenant.modules.map((module) =>
+        tenant.client
+          .request<{ records: Array<Omit<SugarRecord, '_module'> & { _module?: string }> }>(
+            { method: 'POST', path: `/${module}/filter`, body: { filter: phoneFilter(module, number), fields: this.fields(tenant, [module]), max_num: SEARCH_LIMIT } },
+            deadlineAt,
+          )
+          .then((answer) => answer.records.map((r) => ({ ...r, _module: r._module ?? module }) as SugarRecord)),
+      ),
+    );
+    return answers.flat();
+  }
+}

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import type { CallFacts } from '../../workflows/call-facts';
+import {
+  CALL_FLOW,
+  CREATE_CONTACT,
+  CREATE_TICKET,
+  WorkflowHandlerProvider,
+  type WorkflowCall,
+  type WorkflowHandler,
+  type WorkflowResult,
+} from '../../workflows/workflow-handler';
+import type { RecordRef } from '../record-id';
+import { recordUrl, SUGAR_SOURCE_ID } from './sugar.mapper';
+import type { SugarSettings } from './sugar.settings';
+import { SugarSource, type SugarTenant } from './sugar.source';
+
+/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
+const WRITE_TIMEOUT_MS = 60_000;
+/** Sugar's `name` of Calls and Cases is a short varchar. */
+const NAME_LENGTH = 50;
+
+/** The Sugar writes the three workflows share. */
+@Injectable()
+export class SugarWriter {
+  constructor(private readonly source: SugarSource) {}
+
+  tenant(tenantId: string): SugarTenant {
+    return this.source.tenantOf(tenantId);
+  }
+
+  async create(tenant: SugarTenant, module: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
+    const created = await tenant.client.request<{ id: string }>({ method: 'POST', path: `/${module}`, body: fields }, Date.now() + WRITE_TIMEOUT_MS);
+    return { objectType: module, recordId: created.id, url: recordUrl(tenant.client.siteUrl, module, created.id) };
+  }
+
+  async update(tenant: SugarTenant, module: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
+    await tenant.client.request<{ id: string }>({ method: 'PUT', path: `/${module}/${encodeURIComponent(id)}`, body: fields }, Date.now() + WRITE_TIMEOUT_MS);
+    return { objectType: module, recordId: id, url: recordUrl(tenant.client.siteUrl, module, id) };
+  }
+
+  /** The Account of a Contact (the Call's parent, the Case's account); an Account is its own. */
+  async accountOf(tenant: SugarTenant, record: RecordRef | undefined): Promise<string | undefined> {
+    if (record?.objectType === 'Accounts') return record.recordId;
+    if (record?.objectType !== 'Contacts') return undefined;
+    const contact = await tenant.client.request<{ account_id?: string | null }>(
+      { method: 'GET', path: `/Contacts/${encodeURIComponent(record.recordId)}`, params: { fields: 'account_id' } },
+      Date.now() + WRITE_TIMEOUT_MS,
+    );
+    return contact.account_id || undefined;
+  }
+}
+
+function sugarTime(date: Date): string {
+  return DateTime.fromJSDate(date, { zone: 'utc' }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+}
+
+function callProgress(facts: CallFacts): Record<string, unknown> {
+  const minutes = Math.round(facts.talkSeconds / 60);
+  const ended = facts.endedAt ?? facts.answeredAt ?? facts.startedAt;
+  return {
+    name: facts.subject.slice(0, NAME_LENGTH),
+    description: facts.description,
+    status: facts.outcome === 'answered' ? 'Held' : 'Not Held',
+    date_end: sugarTime(ended),
+    duration_hours: Math.floor(minutes / 60),
+    duration_minutes: minutes % 60,
+  };
+}
+
+/** CallFlow: a Calls record under the contact's account (else the contact), the person linked; later requests update it. */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SugarCallFlow implements WorkflowHandler<SugarSettings> {
+  readonly sourceId = SUGAR_SOURCE_ID;
+  readonly workflow = CALL_FLOW;
+
+  constructor(private readonly writer: SugarWriter) {}
+
+  async run({ tenantId, facts, contact, previous, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(tenantId);
+    if (previous?.objectType === 'Calls') return this.writer.update(tenant, 'Calls', previous.recordId, callProgress(facts));
+    const account = await this.writer.accountOf(tenant, contact);
+    const person = contact && (contact.objectType === 'Contacts' || contact.objectType === 'Leads') ? contact : undefined;
+    const parent = account ? { parent_type: 'Accounts', parent_id: account } : person ? { parent_type: person.objectType, parent_id: person.recordId } : {};
+    return this.writer.create(tenant, 'Calls', {
+      ...callProgress(facts),
+      direction: facts.direction === 'incoming' ? 'Inbound' : 'Outbound',
+      date_start: sugarTime(facts.startedAt),
+      ...parent,
+      ...(userId ? { assigned_user_id: userId } : {}),
+      ...(person ? { [person.objectType === 'Contacts' ? 'contacts' : 'leads']: { add: [person.recordId] } } : {}),
+      // The person is linked above; Sugar would otherwise invite the parent a second time.
+      auto_invite_parent: false,
+    });
+  }
+}
+
+/** CreateTicket: a Cases record linked to the contact and its account. */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SugarCreateTicket implements WorkflowHandler<SugarSettings> {
+  readonly sourceId = SUGAR_SOURCE_ID;
+  readonly workflow = CREATE_TICKET;
+
+  constructor(private readonly writer: SugarWriter) {}
+
+  async run({ tenantId, facts, contact, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(tenantId);
+    const account = await this.writer.accountOf(tenant, contact);
+    return this.writer.create(tenant, 'Cases', {
+      name: facts.subject.slice(0, NAME_LENGTH),
+      description: facts.description,
+      status: 'New',
+      priority: 'P2',
+      ...(account ? { account_id: account } : {}),
+      ...(contact?.objectType === 'Contacts' ? { contacts: { add: [contact.recordId] } } : {}),
+      ...(userId ? { assigned_user_id: userId } : {}),
+    });
+  }
+}
+
+/** CreateContact: a Leads record with the caller's number (E.164) and name (the core checked none exists). */
+@WorkflowHandlerProvider()
+@Injectable()
+export class SugarCreateContact implements WorkflowHandler<SugarSettings> {
+  readonly sourceId = SUGAR_SOURCE_ID;
+  readonly workflow = CREATE_CONTACT;
+
+  constructor(private readonly writer: SugarWriter) {}
+
+  async run({ tenantId, facts, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+    const name = facts.external.name?.trim() ?? '';
+    const space = name.lastIndexOf(' ');
+    return this.writer.create(this.writer.tenant(tenantId), 'Leads', {
+      ...(space > 0 ? { first_name: name.slice(0, space) } : {}),
+      last_name: (space > 0 ? name.slice(space + 1) : name) || 'Unknown caller',
+      ...(facts.external.number ? { phone_work: facts.external.number } : {}),
+      lead_source: 'Cold Call',
+      ...(userId ? { assigned_user_id: userId } : {}),
+    });
+  }
+}
