@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run demo`: the gateway with the demo tenant (token demo-token), its phone book, a fake
-// Salesforce org and a fake HubSpot portal on this machine (from the test tree), so the cards show
-// every source.
+// `npm run demo`: the gateway with the demo tenant (token demo-token), its phone book, and a fake
+// Salesforce org, HubSpot portal and SugarCRM instance on this machine (from the test tree), so the
+// cards show every source.
 'use strict';
 const path = require('node:path');
 
@@ -27,7 +27,7 @@ async function main() {
     [
       '',
       `Demo gateway ready on ${base} (tenant "demo", token demo-token), with a fake Salesforce org at ${demo.salesforceUrl}`,
-      `and a fake HubSpot portal at ${demo.hubspotUrl}. Try:`,
+      `a fake HubSpot portal at ${demo.hubspotUrl} and a fake SugarCRM at ${demo.sugarUrl}. Try:`,
       '',
       `  curl -s -H 'X-Execution-Token: demo-token' '${base}/lookup?PhoneNumber=41789072228'`,
       `  curl -s -X POST -H 'X-Execution-Token: demo-token' -H 'Content-Type: application/json' -d '{"inputs":{"phoneNumber":"0041 44 668 18 00"}}' '${base}/lookup/Lookup'`,

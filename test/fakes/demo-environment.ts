@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeHubSpot } from './hubspot/fake-hubspot';
 import { FakeSalesforce } from './salesforce/fake-salesforce';
+import { FakeSugar } from './sugar/fake-sugar';
 
 export interface DemoEnvironment {
   readonly tenantsDir: string;
   readonly salesforceUrl: string;
   readonly hubspotUrl: string | undefined;
+  readonly sugarUrl: string;
   stop(): Promise<void>;
 }
 
@@ -18,12 +20,13 @@ export interface DemoOptions {
 
 /**
  * What `npm run demo` runs beside the gateway: the example tenants, with the demo tenant connected to
- * a fake Salesforce org and a fake HubSpot portal on loopback ports (the fakes from the test tree,
+ * a fake Salesforce org, HubSpot portal and SugarCRM instance on loopback ports (the fakes from the test tree,
  * seeded with sample records).
  */
 export async function startDemoEnvironment(examplesDir: string, options: DemoOptions = {}): Promise<DemoEnvironment> {
   const salesforce = await new FakeSalesforce().start();
   const hubspot = options.hubspot === false ? undefined : await new FakeHubSpot().start();
+  const sugar = await new FakeSugar().start();
   const tenantsDir = mkdtempSync(join(tmpdir(), 'gateway-demo-'));
   for (const name of readdirSync(examplesDir)) copyFileSync(join(examplesDir, name), join(tenantsDir, name));
   const demo = join(tenantsDir, 'demo.env');
@@ -41,6 +44,13 @@ export async function startDemoEnvironment(examplesDir: string, options: DemoOpt
       ...(hubspot
         ? ['# And a fake HubSpot portal.', `HUBSPOT_ACCESS_TOKEN=${hubspot.token}`, `HUBSPOT_BASE_URL=${hubspot.url}`, 'HUBSPOT_CUSTOM_DATA=Lifecycle=lifecyclestage', 'HUBSPOT_NAME=HubSpot (demo portal)']
         : []),
+      '# And a fake SugarCRM instance, signed in on its own registered platform.',
+      `SUGAR_URL=${sugar.url}`,
+      `SUGAR_USERNAME=${sugar.username}`,
+      `SUGAR_PASSWORD=${sugar.password}`,
+      'SUGAR_PLATFORM=phone_gateway',
+      'SUGAR_CUSTOM_DATA=Title=title',
+      'SUGAR_NAME=SugarCRM (demo instance)',
       '',
     ].join('\n'),
   );
@@ -48,9 +58,11 @@ export async function startDemoEnvironment(examplesDir: string, options: DemoOpt
     tenantsDir,
     salesforceUrl: salesforce.url,
     hubspotUrl: hubspot?.url,
+    sugarUrl: sugar.url,
     async stop() {
       await salesforce.stop();
       await hubspot?.stop();
+      await sugar.stop();
       rmSync(tenantsDir, { recursive: true, force: true });
     },
   };
