@@ -4,13 +4,14 @@ import { TenantTokenGuard } from './auth/tenant-token.guard';
 import { SettingsModule } from './config/settings.module';
 import { HealthController } from './health/health.controller';
 import { LoggingModule } from './logging/logging.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { LogosController } from './logos/logos.controller';
 import { LookupModule } from './lookup/lookup.module';
 import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
   // LookupModule before WorkflowsModule: `POST /lookup/Lookup` must win over `POST /lookup/:workflow`.
-  imports: [SettingsModule, LoggingModule, LookupModule, WorkflowsModule],
+  imports: [SettingsModule, LoggingModule, ObservabilityModule, LookupModule, WorkflowsModule],
   controllers: [HealthController, LogosController],
   providers: [
     { provide: APP_GUARD, useClass: TenantTokenGuard },

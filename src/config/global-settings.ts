@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { Secret } from './settings-validation';
 import { ConfigurationError, validateSettings } from './settings-validation';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -11,6 +12,8 @@ export const CONTRACT_MAX_RESULTS = 5;
 const PORT_RULE = { message: 'must be a whole number from 1 to 65535' };
 const TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 100 to 30000' };
 const WORKFLOW_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1000 to 120000' };
+const BREAKER_FAILURES_RULE = { message: 'must be a whole number of consecutive failures from 1 to 100' };
+const BREAKER_OPEN_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
 const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
 
 export class GlobalSettings {
@@ -37,6 +40,16 @@ export class GlobalSettings {
   @Max(120000, WORKFLOW_TIMEOUT_RULE)
   WORKFLOW_TIMEOUT_MS: number = 10000;
 
+  @IsInt(BREAKER_FAILURES_RULE)
+  @Min(1, BREAKER_FAILURES_RULE)
+  @Max(100, BREAKER_FAILURES_RULE)
+  BREAKER_FAILURES: number = 5;
+
+  @IsInt(BREAKER_OPEN_RULE)
+  @Min(1, BREAKER_OPEN_RULE)
+  @Max(3600, BREAKER_OPEN_RULE)
+  BREAKER_OPEN_S: number = 30;
+
   @IsInt(MAX_RESULTS_RULE)
   @Min(1, MAX_RESULTS_RULE)
   @Max(CONTRACT_MAX_RESULTS, MAX_RESULTS_RULE)
@@ -44,6 +57,12 @@ export class GlobalSettings {
 
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Secret()
+  @IsOptional()
+  @Matches(/^\S{16,}$/, { message: 'must be a secret of at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
 
   @IsOptional()
   @IsUrl(

@@ -4,7 +4,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { LookupSource } from '../sources/source';
 import { declaredKeys, describeValue, validateSettings, type SettingProblem } from './settings-validation';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
-import { sourceDisplaySchema, TenantCoreSettings } from './tenant-settings';
+import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -46,7 +46,7 @@ export function parseTenantFile(
   const perSource: SourceKeys[] = sources.map((source) => ({
     source,
     settingsSchema: source.settingsSchema,
-    displaySchema: sourceDisplaySchema(source.keyPrefix),
+    displaySchema: sourceCommonSchema(source.keyPrefix),
   }));
   const known = new Set([
     ...declaredKeys(TenantCoreSettings),
@@ -63,12 +63,14 @@ export function parseTenantFile(
     const crossKey = own.problems.length === 0 ? (source.settingProblems?.(own.settings) ?? []) : [];
     problems.push(...own.problems, ...crossKey, ...display.problems);
     if (own.problems.length > 0 || crossKey.length > 0 || !source.isEnabled(own.settings)) continue;
-    const shown = display.settings as Record<string, string | undefined>;
+    const common = display.settings as Record<string, string | number | undefined>;
+    const maxRps = common[`${source.keyPrefix}_MAX_RPS`] as number | undefined;
     enabled.push({
       source,
       settings: own.settings,
-      displayName: shown[`${source.keyPrefix}_NAME`] ?? source.defaultDisplayName,
-      logoUrl: shown[`${source.keyPrefix}_LOGO_URL`],
+      displayName: (common[`${source.keyPrefix}_NAME`] as string | undefined) ?? source.defaultDisplayName,
+      logoUrl: common[`${source.keyPrefix}_LOGO_URL`] as string | undefined,
+      maxRps: maxRps ? maxRps : undefined,
     });
   }
 
@@ -98,6 +100,7 @@ export function parseTenantFile(
       timezone: settings.TIMEZONE,
       language: settings.LANGUAGE,
       workflowDefaultSource: defaultCrm,
+      cache: { ttlMs: settings.CACHE_TTL_S * 1000, missTtlMs: settings.CACHE_MISS_TTL_S * 1000, staleMs: settings.CACHE_STALE_S * 1000 },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, ValidateBy } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Min, ValidateBy } from 'class-validator';
 import { IANAZone } from 'luxon';
 import { LANGUAGES } from '../workflows/call-texts';
 import { getCountries } from 'libphonenumber-js/max';
@@ -48,17 +48,33 @@ export class TenantCoreSettings {
   @IsString()
   WORKFLOW_DEFAULT_CRM?: string;
 
+  @IsInt({ message: 'must be a whole number of seconds (0 turns the cache off)' })
+  @Min(0, { message: 'must be a whole number of seconds (0 turns the cache off)' })
+  CACHE_TTL_S: number = 60;
+
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(0, { message: 'must be a whole number of seconds' })
+  CACHE_MISS_TTL_S: number = 30;
+
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(0, { message: 'must be a whole number of seconds' })
+  CACHE_STALE_S: number = 86400;
+
   @Matches(/^(CustomData|CustomFields)(\s*,\s*(CustomData|CustomFields))?$/, {
     message: 'must be CustomData, CustomFields, or both separated by a comma',
   })
   CUSTOM_DATA_FIELDS: string = CUSTOM_DATA_FIELDS.join(',');
 }
 
-/** `<PREFIX>_NAME` and `<PREFIX>_LOGO_URL`, which every source has; built per source prefix. */
-export function sourceDisplaySchema(prefix: string): new () => object {
+/** `<PREFIX>_NAME`, `<PREFIX>_LOGO_URL` and `<PREFIX>_MAX_RPS`, which every source has; built per prefix. */
+export function sourceCommonSchema(prefix: string): new () => object {
   class SourceDisplaySettings {}
   const nameKey = `${prefix}_NAME`;
   const logoKey = `${prefix}_LOGO_URL`;
+  const rpsKey = `${prefix}_MAX_RPS`;
+  IsOptional()(SourceDisplaySettings.prototype, rpsKey);
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))(SourceDisplaySettings.prototype, rpsKey);
+  Min(0, { message: 'must be the most lookups per second sent to this source (0 = no limit)' })(SourceDisplaySettings.prototype, rpsKey);
   IsOptional()(SourceDisplaySettings.prototype, nameKey);
   IsNotEmpty({ message: 'must be the name shown as the CRM tooltip' })(SourceDisplaySettings.prototype, nameKey);
   IsOptional()(SourceDisplaySettings.prototype, logoKey);

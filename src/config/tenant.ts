@@ -13,6 +13,16 @@ export interface TenantSource {
   readonly displayName: string;
   /** `CrmLogo` override; the gateway's own badge when absent. */
   readonly logoUrl: string | undefined;
+  /** Most lookups per second sent to this source (`<PREFIX>_MAX_RPS`); no limit when absent. */
+  readonly maxRps?: number;
+}
+
+/** How long a source's answer for a number is reused: fresh, then only when the source fails. */
+export interface CachePolicy {
+  /** 0 turns the cache off. */
+  readonly ttlMs: number;
+  readonly missTtlMs: number;
+  readonly staleMs: number;
 }
 
 /** One customer, read from `<tenant-id>.env`. Holds token digests only, never the secrets. */
@@ -34,4 +44,5 @@ export interface Tenant {
   readonly language: Language;
   /** Source that takes workflows of unknown callers (no `contactCrmId`). */
   readonly workflowDefaultSource: string | undefined;
+  readonly cache: CachePolicy;
 }

@@ -3,8 +3,8 @@ import type { Candidate } from '../sources/source';
 import { SourceError } from '../sources/source-error';
 import { fanOut, type SourceTask } from './fan-out';
 
-const answer = (sourceId: string, candidates: Candidate[]): SourceTask => ({ sourceId, run: async () => candidates });
-const never = (sourceId: string, seen: { signal?: AbortSignal } = {}): SourceTask => ({
+const answer = (sourceId: string, candidates: Candidate[]): SourceTask<Candidate> => ({ sourceId, run: async () => candidates });
+const never = (sourceId: string, seen: { signal?: AbortSignal } = {}): SourceTask<Candidate> => ({
   sourceId,
   run: (signal) => {
     seen.signal = signal;
@@ -24,7 +24,7 @@ describe('fanOut', () => {
 
   it('asks the sources in parallel, not one after another', async () => {
     const started: string[] = [];
-    const slowly = (sourceId: string): SourceTask => ({
+    const slowly = (sourceId: string): SourceTask<Candidate> => ({
       sourceId,
       run: async () => {
         started.push(sourceId);
@@ -68,7 +68,7 @@ describe('fanOut', () => {
   });
 
   it('treats an answer that is not a list as an error', async () => {
-    const outcomes = await fanOut([{ sourceId: 'odd', run: async () => ({}) as unknown as Candidate[] }], 1000);
+    const outcomes = await fanOut<Candidate>([{ sourceId: 'odd', run: async () => ({}) as unknown as Candidate[] }], 1000);
     expect(outcomes[0]).toMatchObject({ status: 'error', code: 'INTERNAL' });
   });
 
@@ -76,7 +76,7 @@ describe('fanOut', () => {
     const unhandled = jest.fn();
     process.on('unhandledRejection', unhandled);
     try {
-      const late: SourceTask = {
+      const late: SourceTask<Candidate> = {
         sourceId: 'late',
         run: () => new Promise((_, reject) => setTimeout(() => reject(new Error('too late')), 80)),
       };
@@ -90,6 +90,6 @@ describe('fanOut', () => {
   });
 
   it('answers at once with no sources', async () => {
-    expect(await fanOut([], 1000)).toEqual([]);
+    expect(await fanOut<Candidate>([], 1000)).toEqual([]);
   });
 });

@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import type { Candidate } from '../sources/source';
 import { SourceError, type SourceErrorCode } from '../sources/source-error';
 
-export interface SourceTask {
+export interface SourceTask<T> {
   readonly sourceId: string;
-  run(signal: AbortSignal, deadlineAt: number): Promise<readonly Candidate[]>;
+  run(signal: AbortSignal, deadlineAt: number): Promise<readonly T[]>;
 }
 
-export type SourceOutcome =
-  | { readonly status: 'ok'; readonly sourceId: string; readonly elapsedMs: number; readonly candidates: readonly Candidate[] }
+export type SourceOutcome<T> =
+  | { readonly status: 'ok'; readonly sourceId: string; readonly elapsedMs: number; readonly candidates: readonly T[] }
   | { readonly status: 'timeout'; readonly sourceId: string; readonly elapsedMs: number }
   | {
       readonly status: 'error';
@@ -25,7 +24,7 @@ const DEADLINE_PASSED = Symbol('deadline passed');
  * Asks every source at once under one deadline. Whatever a source does (hang, throw, reject late),
  * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
  */
-export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): Promise<SourceOutcome[]> {
+export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number): Promise<SourceOutcome<T>[]> {
   const started = performance.now();
   const deadlineAt = Date.now() + deadlineMs;
   const controller = new AbortController();
@@ -52,7 +51,7 @@ export async function fanOut(tasks: readonly SourceTask[], deadlineMs: number): 
   clearTimeout(timer);
   const deadlineElapsed = performance.now() - started;
 
-  return settled.map((result, i): SourceOutcome => {
+  return settled.map((result, i): SourceOutcome<T> => {
     const sourceId = tasks[i]!.sourceId;
     const elapsedMs = Math.round(Number.isNaN(finishedAt[i]!) ? deadlineElapsed : finishedAt[i]!);
     if (result.status === 'rejected') return { status: 'error', sourceId, elapsedMs, ...describeFailure(result.reason) };

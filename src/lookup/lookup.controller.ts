@@ -1,5 +1,6 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
+import type { LoggedRequest } from '../logging/request-log';
 import type { Tenant } from '../config/tenant';
 import type { Card } from './card.presenter';
 import { LookupBody } from './lookup-request.dto';
@@ -20,8 +21,9 @@ export class LookupController {
     @CurrentTenant() tenant: Tenant,
     @Query() query: Record<string, unknown>,
     @Body() body: LookupBody,
+    @Req() request: LoggedRequest,
   ): Promise<Card[]> {
-    return this.lookups.lookup(tenant, phoneNumberFrom(query, body));
+    return this.answer(tenant, phoneNumberFrom(query, body), request);
   }
 
   @Post(['', 'Lookup'])
@@ -30,8 +32,16 @@ export class LookupController {
     @CurrentTenant() tenant: Tenant,
     @Query() query: Record<string, unknown>,
     @Body() body: LookupBody,
+    @Req() request: LoggedRequest,
   ): Promise<Card[]> {
-    return this.lookups.lookup(tenant, phoneNumberFrom(query, body));
+    return this.answer(tenant, phoneNumberFrom(query, body), request);
+  }
+
+  /** The cards for the CONNECTOR; the summary goes into the request's log line. */
+  private async answer(tenant: Tenant, number: string, request: LoggedRequest): Promise<Card[]> {
+    const { cards, summary } = await this.lookups.lookup(tenant, number);
+    request.lookupSummary = summary;
+    return cards;
   }
 }
 

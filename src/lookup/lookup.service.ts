@@ -4,93 +4,115 @@ import { performance } from 'node:perf_hooks';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import type { Tenant } from '../config/tenant';
 import { maskPhoneNumber } from '../logging/mask';
-import { MatchStrength, normalizeIncoming, scoreStoredPhones, type IncomingNumber } from '../phone';
-import { presentCard, type Card } from './card.presenter';
-import { fanOut, type SourceOutcome } from './fan-out';
+import { GatewayMetrics, type SourceOutcomeLabel } from '../observability/gateway-metrics';
+import { normalizeIncoming, type IncomingNumber } from '../phone';
 import { WorkflowRegistry } from '../workflows/workflow-registry';
+import { presentCard, type Card } from './card.presenter';
+import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import { rankCandidates, type VerifiedCandidate } from './rank';
+import { SourceGuard, type SourcePlan } from './source-guard';
+import { SourceHealth } from '../observability/source-health';
 
-/** Who is calling: asks the tenant's sources at once, verifies what they return, ranks, answers. */
+/** What the request log line says about a lookup: no full number, per source its outcome and time. */
+export interface LookupSummary {
+  readonly number?: string;
+  readonly results: number;
+  readonly sources: Record<string, { readonly outcome: SourceOutcomeLabel; readonly ms?: number }>;
+}
+
+export interface LookupAnswer {
+  readonly cards: Card[];
+  readonly summary: LookupSummary;
+}
+
+interface SourceResult {
+  readonly outcome: SourceOutcomeLabel;
+  readonly ms?: number;
+  readonly verified: readonly VerifiedCandidate[];
+}
+
+/** Who is calling: asks the tenant's sources at once (through the guard), ranks what they prove, answers. */
 @Injectable()
 export class LookupService {
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
+    private readonly guard: SourceGuard,
     private readonly workflows: WorkflowRegistry,
+    private readonly metrics: GatewayMetrics,
+    private readonly health: SourceHealth,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(LookupService.name);
   }
 
-  async lookup(tenant: Tenant, rawNumber: string): Promise<Card[]> {
+  async lookup(tenant: Tenant, rawNumber: string): Promise<LookupAnswer> {
     const started = performance.now();
     const number = normalizeIncoming(rawNumber, tenant.defaultRegion);
     if (!number) {
-      this.logger.info({ tenant: tenant.id, results: 0 }, 'Lookup skipped: withheld or unreadable number');
-      return [];
+      this.metrics.lookup('withheld', (performance.now() - started) / 1000);
+      return { cards: [], summary: { results: 0, sources: {} } };
     }
 
-    const outcomes = await fanOut(
-      tenant.sources.map(({ source, settings }) => ({
-        sourceId: source.id,
-        run: (signal: AbortSignal, deadlineAt: number) =>
-          source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings, signal, deadlineAt }),
-      })),
-      this.settings.LOOKUP_TIMEOUT_MS,
-    );
-    this.logFailures(tenant, outcomes);
+    const plans = tenant.sources.map(({ source }, i) => ({ sourceId: source.id, plan: this.guard.plan(tenant, tenant.sources[i]!, number) }));
+    const live = plans.filter((p): p is { sourceId: string; plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
+    const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS)).map((o) => [o.sourceId, o]));
 
-    const ranked = rankCandidates(verify(outcomes, number, tenant), {
-      sourceOrder: tenant.sourceOrder,
-      maxResults: this.settings.LOOKUP_MAX_RESULTS,
-    });
-    this.logger.info(
-      {
-        tenant: tenant.id,
-        number: maskPhoneNumber(number.kind === 'phone' ? number.e164 : number.extension),
+    const results = new Map<string, SourceResult>();
+    for (const { sourceId, plan } of plans) {
+      const result = this.resultOf(tenant, sourceId, plan, outcomes.get(sourceId));
+      results.set(sourceId, result);
+      this.metrics.sourceOutcome(sourceId, result.outcome);
+      this.health.record(sourceId, result.outcome);
+    }
+
+    const ranked = rankCandidates(
+      [...results.values()].flatMap((r) => r.verified),
+      { sourceOrder: tenant.sourceOrder, maxResults: this.settings.LOOKUP_MAX_RESULTS },
+    );
+    this.metrics.lookup(ranked.length > 0 ? 'found' : 'not_found', (performance.now() - started) / 1000);
+    return {
+      cards: ranked.map(({ candidate }) => presentCard(candidate, tenant, this.settings.publicUrl, this.workflows.namesOf(candidate.sourceId))),
+      summary: {
+        number: maskPhoneNumber(numberText(number)),
         results: ranked.length,
-        elapsedMs: Math.round(performance.now() - started),
-        sources: Object.fromEntries(outcomes.map((o) => [o.sourceId, o.status])),
+        sources: Object.fromEntries([...results].map(([id, r]) => [id, r.ms === undefined ? { outcome: r.outcome } : { outcome: r.outcome, ms: r.ms }])),
       },
-      'Lookup answered',
-    );
-    return ranked.map(({ candidate }) =>
-      presentCard(candidate, tenant, this.settings.publicUrl, this.workflows.namesOf(candidate.sourceId)),
-    );
+    };
   }
 
-  private logFailures(tenant: Tenant, outcomes: readonly SourceOutcome[]): void {
-    for (const outcome of outcomes) {
-      if (outcome.status === 'timeout') {
-        this.logger.warn(
-          { tenant: tenant.id, source: outcome.sourceId, code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
-          `Source ${outcome.sourceId} did not answer within the lookup deadline; answered without it`,
-        );
-      } else if (outcome.status === 'error') {
-        this.logger.warn(
-          {
-            tenant: tenant.id,
-            source: outcome.sourceId,
-            code: outcome.code,
-            vendorCode: outcome.vendorCode,
-            reason: outcome.reason,
-            elapsedMs: outcome.elapsedMs,
-          },
-          `Source ${outcome.sourceId} failed (${outcome.code}); answered without it`,
-        );
-      }
+  private resultOf(tenant: Tenant, sourceId: string, plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | undefined): SourceResult {
+    if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
+    if (plan.kind === 'skipped') {
+      this.logger.debug({ tenant: tenant.id, source: sourceId, reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
     }
+    if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
+    if (outcome?.status === 'timeout') {
+      this.logger.warn(
+        { tenant: tenant.id, source: sourceId, code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
+        `Source ${sourceId} did not answer within the lookup deadline; answered without it`,
+      );
+      return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', ms: outcome.elapsedMs, verified: [] });
+    }
+    if (outcome?.status === 'error') {
+      this.logger.warn(
+        { tenant: tenant.id, source: sourceId, code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
+        `Source ${sourceId} failed (${outcome.code}); answered without it`,
+      );
+      return this.staleOr(sourceId, plan.stale, { outcome: 'error', ms: outcome.elapsedMs, verified: [] });
+    }
+    return { outcome: 'error', verified: [] };
+  }
+
+  /** A source that could not answer now is represented by its last good answer, when there is one. */
+  private staleOr(sourceId: string, stale: readonly VerifiedCandidate[] | undefined, otherwise: SourceResult): SourceResult {
+    if (!stale) return otherwise;
+    this.guard.usedStale(sourceId);
+    return { outcome: 'stale', ms: otherwise.ms, verified: stale };
   }
 }
 
-/** Keeps only candidates whose own stored phones prove the match, whatever the source claimed. */
-function verify(outcomes: readonly SourceOutcome[], number: IncomingNumber, tenant: Tenant): VerifiedCandidate[] {
-  const verified: VerifiedCandidate[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status !== 'ok') continue;
-    for (const candidate of outcome.candidates) {
-      const strength = scoreStoredPhones(candidate.phones, number, tenant.defaultRegion);
-      if (strength !== MatchStrength.None) verified.push({ candidate, strength });
-    }
-  }
-  return verified;
+function numberText(number: IncomingNumber): string {
+  return number.kind === 'phone' ? number.e164 : number.extension;
 }

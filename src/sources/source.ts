@@ -64,6 +64,8 @@ export interface LookupSource<S extends object = object> {
   /** Prefix of its tenant keys; `<PREFIX>_NAME` and `<PREFIX>_LOGO_URL` are handled by the core. */
   readonly keyPrefix: string;
   readonly defaultDisplayName: string;
+  /** False for sources that answer from memory anyway (the directory): the lookup cache skips them. */
+  readonly cacheable?: boolean;
   /** The gateway's own badge for this source, served at `/logos/<id>.svg`. */
   readonly badge: SourceBadge;
   readonly settingsSchema: SettingsSchema<S>;

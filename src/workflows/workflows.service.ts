@@ -22,6 +22,8 @@ import { routeWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
 import { CREATE_CONTACT, type WorkflowHandler } from './workflow-handler';
 import { WorkflowRegistry } from './workflow-registry';
+import { SourceGuard } from '../lookup/source-guard';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import type { WorkflowInputs } from './workflow-request.dto';
 
 /** What the CONNECTOR gets back: our id of the record, and where to open it. */
@@ -41,18 +43,33 @@ export class WorkflowsService {
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
     private readonly registry: WorkflowRegistry,
+    private readonly guard: SourceGuard,
+    private readonly metrics: GatewayMetrics,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(WorkflowsService.name);
   }
 
   async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs): Promise<WorkflowAnswer> {
+    let source = 'none';
+    try {
+      const answer = await this.routeAndRun(tenant, workflow, inputs, (id) => (source = id));
+      this.metrics.workflow(workflow, source, 200);
+      return answer;
+    } catch (error) {
+      this.metrics.workflow(workflow, source, error instanceof HttpException ? error.getStatus() : 500);
+      throw error;
+    }
+  }
+
+  private async routeAndRun(tenant: Tenant, workflow: string, inputs: WorkflowInputs, routedTo: (sourceId: string) => void): Promise<WorkflowAnswer> {
     const route = routeWorkflow(workflow, inputs, tenant, this.registry);
     if (!route.ok) {
       if (route.status === 404) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: route.message, workflows: route.availableWorkflows });
       throw new UnprocessableEntityException(route.message);
     }
     const { handler, contact, previous } = route;
+    routedTo(handler.sourceId);
     const tenantSource = tenant.sources.find((s) => s.source.id === handler.sourceId)!;
     const facts = computeCallFacts(readCall(inputs, tenant.timezone), {
       region: tenant.defaultRegion,
@@ -86,6 +103,7 @@ export class WorkflowsService {
       const existing = call.contact ? { id: encodeRecordId(call.contact) } : await this.findExistingContact(tenant, tenantSource, call.facts);
       if (existing) return existing;
     }
+    const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
     const result = await handler.run({
       tenantId: tenant.id,
       settings: tenantSource.settings,
@@ -93,9 +111,16 @@ export class WorkflowsService {
       timezone: tenant.timezone,
       ...call,
     });
+    if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId });
     this.logger.info(this.describe(tenant, handler, call.facts), `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
+  }
+
+  /** The new contact's number was cached as "no match": the next call must find it. */
+  private invalidateCachedLookups(tenant: Tenant, facts: CallFacts): void {
+    const number = facts.external.number === undefined ? undefined : normalizeIncoming(facts.external.number, tenant.defaultRegion);
+    if (number) this.guard.invalidate(tenant, number);
   }
 
   /** CreateContact for a number a record already has: answer with that record instead of a duplicate. */

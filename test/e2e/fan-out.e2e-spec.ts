@@ -20,8 +20,8 @@ describe('fan-out to several sources (e2e)', () => {
       extraSources: [alpha, beta],
       files: {
         'book.csv': PHONE_BOOK_CSV,
-        'acme.env': `TOKEN=${TOKEN}\nDIRECTORY_FILE=book.csv\nALPHA_ENABLED=on\nBETA_ENABLED=on\nCRM_ORDER=beta,alpha,directory\n`,
-        'solo.env': 'TOKEN=solo-token-123\nALPHA_ENABLED=on\n',
+        'acme.env': `TOKEN=${TOKEN}\nDIRECTORY_FILE=book.csv\nALPHA_ENABLED=on\nBETA_ENABLED=on\nCRM_ORDER=beta,alpha,directory\nCACHE_TTL_S=0\n`,
+        'solo.env': 'TOKEN=solo-token-123\nALPHA_ENABLED=on\nCACHE_TTL_S=0\n',
       },
     });
   });

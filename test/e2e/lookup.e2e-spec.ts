@@ -182,10 +182,20 @@ describe('lookup (e2e)', () => {
     expect(response.body[0]).not.toHaveProperty('Name');
   });
 
-  it('logs each lookup with the number masked, and never a token or a full number', async () => {
-    await lookup('+41 78 907 22 28').expect(200);
-    const answered = gateway.logs.lines.filter((l) => l.msg === 'Lookup answered' && l.tenant === 'acme');
-    expect(answered.at(-1)).toMatchObject({ number: '+41*******28', results: 1, sources: { directory: 'ok' } });
+  it('logs one line per request with its id, tenant, route, status, duration and sources, the number masked', async () => {
+    await lookup('+41 78 907 22 28').set('X-Request-Id', 'call-4711').expect(200).expect('X-Request-Id', 'call-4711');
+    const line = gateway.logs.lines.find((l) => l.reqId === 'call-4711');
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      tenant: 'acme',
+      method: 'GET',
+      route: '/lookup',
+      status: 200,
+      durationMs: expect.any(Number),
+      lookup: { number: '+41******228', results: 1, sources: { directory: { outcome: 'ok', ms: expect.any(Number) } } },
+    });
+    await gateway.http.get('/lookup').expect(401);
+    expect(gateway.logs.lines.at(-1)).toMatchObject({ route: '/lookup', status: 401, reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const text = gateway.logs.text();
     for (const secret of [TOKEN, 'old-token-123', 'camel-token-123', '41789072228', '789072228', '4155551212', '7946 0018']) {
       expect(text).not.toContain(secret);

@@ -9,7 +9,7 @@ interface RouteLayer {
 const NOT_FOUND_HANDLER = '/{*path}';
 
 /** The only routes anyone may call without a token. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /logos/:file'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /metrics', 'GET /logos/:file'];
 
 describe('every route is protected unless deliberately public (e2e)', () => {
   let gateway: TestApp;

@@ -15,6 +15,8 @@ function salesforceTenant(fake: FakeSalesforce, extra = ''): string {
     'SALESFORCE_CUSTOM_DATA=Title=Title,Owner=Owner.Name',
     'WORKFLOW_DEFAULT_CRM=salesforce',
     'LANGUAGE=en',
+    // Every lookup reaches the fake: the cache has tests of its own.
+    'CACHE_TTL_S=0',
     extra,
   ].join('\n');
 }
@@ -34,7 +36,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
       files: {
         'acme.env': salesforceTenant(fake),
         'book.csv': 'name,phone\nDirectory Person,+41 78 907 22 28\n',
-        'mixed.env': `TOKEN=mixed-token-1\nSALESFORCE_LOGIN_URL=${fake.url}\nSALESFORCE_CLIENT_ID=fake-client-id\nSALESFORCE_CLIENT_SECRET=fake-client-secret\nDIRECTORY_FILE=book.csv\n`,
+        'mixed.env': `TOKEN=mixed-token-1\nSALESFORCE_LOGIN_URL=${fake.url}\nSALESFORCE_CLIENT_ID=fake-client-id\nSALESFORCE_CLIENT_SECRET=fake-client-secret\nDIRECTORY_FILE=book.csv\nCACHE_TTL_S=0\n`,
       },
     });
     await settle();
@@ -309,7 +311,7 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
   it('uses a fixed access token, and reports AUTH when it stops working', async () => {
     const accessToken = fake.issueToken();
     const gateway = await startTestApp({
-      files: { 'acme.env': `TOKEN=${TOKEN}\nSALESFORCE_INSTANCE_URL=${fake.url}\nSALESFORCE_ACCESS_TOKEN=${accessToken}\n` },
+      files: { 'acme.env': `TOKEN=${TOKEN}\nSALESFORCE_INSTANCE_URL=${fake.url}\nSALESFORCE_ACCESS_TOKEN=${accessToken}\nCACHE_TTL_S=0\n` },
     });
     try {
       expect((await gateway.http.get('/lookup?PhoneNumber=41791234567').set(HEADER, TOKEN).expect(200)).body[0].Name).toBe('Beat Keller');

@@ -12,6 +12,7 @@ function sugarTenant(fake: FakeSugar, extra = ''): string {
     `SUGAR_PASSWORD=${fake.password}`,
     'SUGAR_CUSTOM_DATA=Title=title',
     'WORKFLOW_DEFAULT_CRM=sugar',
+    'CACHE_TTL_S=0',
     extra,
   ].join('\n');
 }
@@ -48,7 +49,7 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
       files: {
         'acme.env': sugarTenant(fake),
         'book.csv': 'name,phone\nDirectory Person,+41 78 907 22 28\n',
-        'mixed.env': `TOKEN=mixed-token-1\nSUGAR_URL=${fake.url}\nSUGAR_USERNAME=${fake.username}\nSUGAR_PASSWORD=${fake.password}\nSUGAR_PLATFORM=phone_gateway\nDIRECTORY_FILE=book.csv\n`,
+        'mixed.env': `TOKEN=mixed-token-1\nSUGAR_URL=${fake.url}\nSUGAR_USERNAME=${fake.username}\nSUGAR_PASSWORD=${fake.password}\nSUGAR_PLATFORM=phone_gateway\nDIRECTORY_FILE=book.csv\nCACHE_TTL_S=0\n`,
       },
     });
     await settle();

@@ -44,8 +44,8 @@ describe('business workflows (e2e)', () => {
       providers: recordingHandlers('alpha', recorder, WORKFLOWS),
       files: {
         'book.csv': PHONE_BOOK_CSV,
-        'acme.env': `TOKEN=${ACME}\nALPHA_ENABLED=on\nDIRECTORY_FILE=book.csv\nWORKFLOW_DEFAULT_CRM=alpha\nLANGUAGE=de\nTIMEZONE=Europe/Zurich\n`,
-        'bare.env': `TOKEN=${BARE}\nALPHA_ENABLED=on\nRESPONSE_CASE=camel\n`,
+        'acme.env': `TOKEN=${ACME}\nALPHA_ENABLED=on\nDIRECTORY_FILE=book.csv\nWORKFLOW_DEFAULT_CRM=alpha\nLANGUAGE=de\nTIMEZONE=Europe/Zurich\nCACHE_TTL_S=0\n`,
+        'bare.env': `TOKEN=${BARE}\nALPHA_ENABLED=on\nRESPONSE_CASE=camel\nCACHE_TTL_S=0\n`,
         'book.env': 'TOKEN=book-token-123\nDIRECTORY_FILE=book.csv\n',
       },
     });
@@ -142,7 +142,7 @@ describe('business workflows (e2e)', () => {
         message: 'alpha: CRM answered 503 Service Unavailable',
       });
       expect(gateway.logs.lines).toContainEqual(
-        expect.objectContaining({ tenant: 'acme', workflow: 'CallFlow', source: 'alpha', code: 'UNAVAILABLE', number: '+41*******28', direction: 'incoming' }),
+        expect.objectContaining({ tenant: 'acme', workflow: 'CallFlow', source: 'alpha', code: 'UNAVAILABLE', number: '+41******228', direction: 'incoming' }),
       );
       recorder.script = { kind: 'write' };
       await post('CallFlow', inputs).expect(200);

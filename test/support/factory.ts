@@ -31,6 +31,7 @@ export const factory = {
       timezone: 'Europe/Zurich',
       language: 'en',
       workflowDefaultSource: undefined,
+      cache: { ttlMs: 60_000, missTtlMs: 30_000, staleMs: 86_400_000 },
       ...overrides,
     };
   },

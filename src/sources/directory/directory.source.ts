@@ -25,6 +25,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   readonly keyPrefix = 'DIRECTORY';
   readonly defaultDisplayName = 'Directory';
   readonly badge = { letters: 'DIR', color: '#3B5B7A' };
+  readonly cacheable = false;
   readonly settingsSchema = DirectorySettings;
 
   private readonly logger = new Logger(DirectorySource.name);

@@ -2,8 +2,12 @@ import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { SourceError, type SourceErrorCode } from '../source-error';
-import { SearchBudget } from './search-budget';
+import { RateBudget } from '../../resilience/rate-budget';
 
+/** HubSpot's search limit: five requests per second per account, shared by every app of the portal. */
+export const SEARCHES_PER_SECOND = 5;
+/** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
+const SEARCH_WINDOW_MS = 1050;
 /** The wait HubSpot implies for its "secondly" search limit. */
 export const SECONDLY_LIMIT_WAIT_MS = 1000;
 export const SECONDLY_LIMIT_MESSAGE = 'You have reached your secondly limit.';
@@ -41,7 +45,7 @@ export interface PortalLinks {
  * keeps the tenant's search budget, and never retries a write.
  */
 export class HubSpotClient {
-  private readonly budget = new SearchBudget();
+  private readonly budget = new RateBudget(SEARCHES_PER_SECOND, SEARCH_WINDOW_MS);
   private links: Promise<PortalLinks> | undefined;
 
   constructor(

@@ -1,22 +1,22 @@
-import { SourceError } from '../source-error';
-
-/** HubSpot's search limit: five requests per second per account, shared by every app of the portal. */
-export const SEARCHES_PER_SECOND = 5;
-/** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
-export const BUDGET_WINDOW_MS = 1050;
+import { SourceError } from '../sources/source-error';
 
 /**
- * A tenant's own budget of HubSpot searches: at most `perWindow` sends in any window. A search waits
- * for its slot when that still fits its deadline; otherwise it is refused at once, never sent.
+ * At most `perWindow` requests in any window. A request either takes a slot now (`tryTake`), or waits
+ * for one when that still fits its deadline (`acquire`); otherwise it is refused at once, never sent.
  */
-export class SearchBudget {
+export class RateBudget {
   private readonly slots: number[] = [];
 
   constructor(
-    private readonly perWindow: number = SEARCHES_PER_SECOND,
-    private readonly windowMs: number = BUDGET_WINDOW_MS,
+    private readonly perWindow: number,
+    private readonly windowMs: number = 1000,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Takes a slot if one is free right now. */
+  tryTake(): boolean {
+    return this.reserve(this.now()) !== undefined;
+  }
 
   /** Reserves the earliest slot no later than `latestAt`; undefined when there is none. */
   reserve(latestAt: number): number | undefined {
@@ -32,7 +32,7 @@ export class SearchBudget {
   async acquire(latestAt: number): Promise<void> {
     const slot = this.reserve(latestAt);
     if (slot === undefined) {
-      throw new SourceError('RATE_LIMITED', `the tenant's HubSpot search budget (${this.perWindow}/s) has no slot before the deadline`);
+      throw new SourceError('RATE_LIMITED', `the request budget (${this.perWindow} per ${this.windowMs} ms) has no slot before the deadline`);
     }
     const wait = slot - this.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -1,9 +1,9 @@
-import { SearchBudget } from './search-budget';
+import { RateBudget } from './rate-budget';
 
-describe('SearchBudget', () => {
+describe('RateBudget', () => {
   it('lets five through at once, then spaces the rest a window apart', () => {
     let now = 0;
-    const budget = new SearchBudget(5, 1000, () => now);
+    const budget = new RateBudget(5, 1000, () => now);
     expect([1, 2, 3, 4, 5].map(() => budget.reserve(10_000))).toEqual([0, 0, 0, 0, 0]);
     expect(budget.reserve(10_000)).toBe(1000);
     expect(budget.reserve(10_000)).toBe(1000);
@@ -13,7 +13,7 @@ describe('SearchBudget', () => {
 
   it('never has more than five slots in any window', () => {
     let now = 0;
-    const budget = new SearchBudget(5, 1000, () => now);
+    const budget = new RateBudget(5, 1000, () => now);
     const slots: number[] = [];
     for (let i = 0; i < 40; i++) {
       now = i * 37;
@@ -25,7 +25,7 @@ describe('SearchBudget', () => {
 
   it('refuses a slot that would come after the deadline, without reserving it', () => {
     const now = 0;
-    const budget = new SearchBudget(2, 1000, () => now);
+    const budget = new RateBudget(2, 1000, () => now);
     budget.reserve(5000);
     budget.reserve(5000);
     expect(budget.reserve(500)).toBeUndefined();
@@ -34,14 +34,22 @@ describe('SearchBudget', () => {
 
   it('forgets sends older than the window', () => {
     let now = 0;
-    const budget = new SearchBudget(1, 1000, () => now);
+    const budget = new RateBudget(1, 1000, () => now);
     expect(budget.reserve(0)).toBe(0);
     now = 1000;
     expect(budget.reserve(1000)).toBe(1000);
   });
 
+  it('tryTake takes only a slot that is free now', () => {
+    let now = 0;
+    const budget = new RateBudget(2, 1000, () => now);
+    expect([budget.tryTake(), budget.tryTake(), budget.tryTake()]).toEqual([true, true, false]);
+    now = 1000;
+    expect(budget.tryTake()).toBe(true);
+  });
+
   it('acquire rejects with RATE_LIMITED when no slot fits', async () => {
-    const budget = new SearchBudget(1, 1000);
+    const budget = new RateBudget(1, 1000);
     await budget.acquire(Date.now() + 100);
     await expect(budget.acquire(Date.now() + 100)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TenantRequest } from '../auth/current-tenant.decorator';
+import type { LookupSummary } from '../lookup/lookup.service';
+
+/** A request as the log line sees it: the tenant the guard found and the lookup's summary. */
+export interface LoggedRequest extends TenantRequest {
+  lookupSummary?: LookupSummary;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** Probes and static badges would drown the lines that matter. */
+export const UNLOGGED_PATHS = ['/health', '/health/ready', '/metrics', '/logos/'];
+
+/** The caller's `X-Request-Id` when it is a sane id, else a new one; echoed in the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** One line per request: no query string (it holds the number), no headers (they hold tokens). */
+export function requestLine(req: IncomingMessage, res: ServerResponse, durationMs: number): Record<string, unknown> {
+  const logged = req as unknown as LoggedRequest;
+  return {
+    method: req.method,
+    route: (req.url ?? '').split('?')[0],
+    status: res.statusCode,
+    durationMs,
+    ...(logged.tenant ? { tenant: logged.tenant.id } : {}),
+    ...(logged.lookupSummary ? { lookup: logged.lookupSummary } : {}),
+  };
+}
+
+export function isUnlogged(req: IncomingMessage): boolean {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  return UNLOGGED_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import type { Tenant, TenantSource } from '../config/tenant';
+import { GatewayMetrics } from '../observability/gateway-metrics';
+import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone';
+import { RateBudget } from '../resilience/rate-budget';
+import { SingleFlight } from '../resilience/single-flight';
+import { SourceBreakers } from '../resilience/source-breakers';
+import { SourceCache } from '../resilience/source-cache';
+import type { Candidate } from '../sources/source';
+import type { VerifiedCandidate } from './rank';
+
+/** How one source takes part in one lookup. */
+export type SourcePlan =
+  | { readonly kind: 'cached'; readonly verified: readonly VerifiedCandidate[] }
+  | { readonly kind: 'skipped'; readonly reason: 'circuit open' | 'over budget'; readonly stale?: readonly VerifiedCandidate[] }
+  | {
+      readonly kind: 'live';
+      run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
+      readonly stale?: readonly VerifiedCandidate[];
+    };
+
+export function numberKey(number: IncomingNumber): string {
+  return number.kind === 'phone' ? number.e164 : `ext:${number.extension}`;
+}
+
+/**
+ * Stands between the lookup and each source: answers from the cache while fresh, keeps a stale answer
+ * for when the source fails, skips a source whose circuit is open or whose budget is spent, and lets
+ * concurrent lookups of one number share one query per source. Candidates are verified here, once.
+ */
+@Injectable()
+export class SourceGuard {
+  private readonly cache = new SourceCache();
+  private readonly inFlight = new SingleFlight<readonly VerifiedCandidate[]>();
+  private readonly budgets = new Map<string, RateBudget>();
+
+  constructor(
+    private readonly breakers: SourceBreakers,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
+    const sourceId = tenantSource.source.id;
+    const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
+    const policy = tenantSource.source.cacheable === false ? NO_CACHE : tenant.cache;
+    const cached = this.cache.read(key, policy);
+    if (cached?.state === 'fresh') {
+      this.metrics.cache(sourceId, 'hit');
+      return { kind: 'cached', verified: cached.verified };
+    }
+    this.metrics.cache(sourceId, 'miss');
+    const stale = cached?.verified;
+    if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
+    if (!this.inFlight.has(key) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
+    return {
+      kind: 'live',
+      stale,
+      run: (signal, deadlineAt) =>
+        this.inFlight.run(key, async () => {
+          const started = performance.now();
+          try {
+            const candidates = await this.breakers.for(tenant.id, sourceId).execute(() =>
+              tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt }),
+            );
+            const verified = verify(candidates, number, tenant);
+            this.cache.write(key, verified, policy);
+            return verified;
+          } finally {
+            this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);
+          }
+        }),
+    };
+  }
+
+  /** A stale answer stands in for a source that failed; counted as a stale hit. */
+  usedStale(sourceId: string): void {
+    this.metrics.cache(sourceId, 'stale');
+  }
+
+  /** A new record for this number: every source's cached answer for it is out of date. */
+  invalidate(tenant: Tenant, number: IncomingNumber): void {
+    for (const { source } of tenant.sources) this.cache.delete(SourceCache.key(tenant.id, source.id, numberKey(number)));
+  }
+
+  private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {
+    if (!tenantSource.maxRps) return UNLIMITED;
+    const key = `${tenantId}\n${tenantSource.source.id}`;
+    let budget = this.budgets.get(key);
+    if (!budget) {
+      budget = new RateBudget(tenantSource.maxRps, 1000);
+      this.budgets.set(key, budget);
+    }
+    return budget;
+  }
+}
+
+const UNLIMITED = { tryTake: (): boolean => true };
+const NO_CACHE = { ttlMs: 0, missTtlMs: 0, staleMs: 0 };
+
+/** Keeps only candidates whose own stored phones prove the match, whatever the source claimed. */
+export function verify(candidates: readonly Candidate[], number: IncomingNumber, tenant: Tenant): VerifiedCandidate[] {
+  const verified: VerifiedCandidate[] = [];
+  for (const candidate of candidates) {
+    const strength = scoreStoredPhones(candidate.phones, number, tenant.defaultRegion);
+    if (strength !== MatchStrength.None) verified.push({ candidate, strength });
+  }
+  return verified;
+}

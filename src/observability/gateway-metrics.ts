@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type SourceOutcomeLabel = 'ok' | 'cached' | 'stale' | 'timeout' | 'error' | 'skipped';
+export type CacheEvent = 'hit' | 'miss' | 'stale';
+export type BreakerStateLabel = 'closed' | 'half_open' | 'open';
+
+const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateLabel, number>> = { closed: 0, half_open: 1, open: 2 };
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5];
+
+/** Everything `/metrics` exposes, in a registry of its own (not prom-client's global one). */
+@Injectable()
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  private readonly lookupDuration = new Histogram({
+    name: 'gateway_lookup_duration_seconds',
+    help: 'Lookup duration, by outcome (found, not_found, withheld)',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly sourceDuration = new Histogram({
+    name: 'gateway_source_duration_seconds',
+    help: 'Duration of live source queries, by source',
+    labelNames: ['source'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly sourceOutcomes = new Counter({
+    name: 'gateway_source_outcomes_total',
+    help: 'Per source and lookup: ok, cached, stale, timeout, error or skipped',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly cacheEvents = new Counter({
+    name: 'gateway_cache_events_total',
+    help: 'Source cache hits, misses and stale hits',
+    labelNames: ['source', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly breakerState = new Gauge({
+    name: 'gateway_breaker_state',
+    help: 'Circuit breaker state per tenant and source: 0 closed, 1 half-open, 2 open',
+    labelNames: ['tenant', 'source'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly workflowOutcomes = new Counter({
+    name: 'gateway_workflow_outcomes_total',
+    help: 'Workflow requests by workflow, source and HTTP status',
+    labelNames: ['workflow', 'source', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+
+  lookup(outcome: 'found' | 'not_found' | 'withheld', seconds: number): void {
+    this.lookupDuration.observe({ outcome }, seconds);
+  }
+
+  sourceQuery(source: string, seconds: number): void {
+    this.sourceDuration.observe({ source }, seconds);
+  }
+
+  sourceOutcome(source: string, outcome: SourceOutcomeLabel): void {
+    this.sourceOutcomes.inc({ source, outcome });
+  }
+
+  cache(source: string, event: CacheEvent): void {
+    this.cacheEvents.inc({ source, event });
+  }
+
+  breaker(tenant: string, source: string, state: BreakerStateLabel): void {
+    this.breakerState.set({ tenant, source }, BREAKER_STATE_VALUE[state]);
+  }
+
+  workflow(workflow: string, source: string, status: number): void {
+    this.workflowOutcomes.inc({ workflow, source, status: String(status) });
+  }
+}

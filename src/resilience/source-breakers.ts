@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { GatewayMetrics, type BreakerStateLabel } from '../observability/gateway-metrics';
+
+
+const STATE_LABEL: Readonly<Record<CircuitState, BreakerStateLabel>> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/** One circuit breaker per tenant and source: a CRM that keeps failing is left alone for a while. */
+@Injectable()
+export class SourceBreakers {
+  private readonly logger = new Logger(SourceBreakers.name);
+  private readonly policies = new Map<string, CircuitBreakerPolicy>();
+
+  constructor(
+    @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  for(tenantId: string, sourceId: string): CircuitBreakerPolicy {
+    const key = `${tenantId}\n${sourceId}`;
+    let policy = this.policies.get(key);
+    if (!policy) {
+      const { BREAKER_FAILURES, BREAKER_OPEN_S } = this.settings;
+      policy = circuitBreaker(handleAll, { halfOpenAfter: BREAKER_OPEN_S * 1000, breaker: new ConsecutiveBreaker(BREAKER_FAILURES) });
+      policy.onStateChange((state) => {
+        const label = STATE_LABEL[state];
+        this.metrics.breaker(tenantId, sourceId, label);
+        const message = `Circuit of source ${sourceId} for tenant ${tenantId} is now ${label.replace('_', '-')}`;
+        if (state === CircuitState.Closed) this.logger.log(message);
+        else this.logger.warn(`${message}${state === CircuitState.Open ? ` after ${BREAKER_FAILURES} failures in a row; skipped for ${BREAKER_OPEN_S} s` : ''}`);
+      });
+      this.metrics.breaker(tenantId, sourceId, 'closed');
+      this.policies.set(key, policy);
+    }
+    return policy;
+  }
+
+  isOpen(tenantId: string, sourceId: string): boolean {
+    const state = this.policies.get(`${tenantId}\n${sourceId}`)?.state;
+    return state === CircuitState.Open || state === CircuitState.Isolated;
+  }
+}
