@@ -10,7 +10,7 @@ import { WorkflowRegistry } from '../workflows/workflow-registry';
 import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import { rankCandidates, type VerifiedCandidate } from './rank';
-import { SourceGuard, type SourcePlan } from './source-guard';
+import { CIRCUIT_OPEN, SourceGuard, type SourcePlan } from './source-guard';
 import { SourceHealth } from '../observability/source-health';
 
 /** What the request log line says about a lookup: no full number, per source its outcome and time. */
@@ -94,6 +94,9 @@ export class LookupService {
         `Source ${sourceId} did not answer within the lookup deadline; answered without it`,
       );
       return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', ms: outcome.elapsedMs, verified: [] });
+    }
+    if (outcome?.status === 'error' && outcome.vendorCode === CIRCUIT_OPEN) {
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
     }
     if (outcome?.status === 'error') {
       this.logger.warn(

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
 import type { Tenant, TenantSource } from '../config/tenant';
 import { GatewayMetrics } from '../observability/gateway-metrics';
@@ -8,6 +9,7 @@ import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from '../resilience/source-breakers';
 import { SourceCache } from '../resilience/source-cache';
 import type { Candidate } from '../sources/source';
+import { SourceError } from '../sources/source-error';
 import type { VerifiedCandidate } from './rank';
 
 /** How one source takes part in one lookup. */
@@ -19,6 +21,9 @@ export type SourcePlan =
       run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
       readonly stale?: readonly VerifiedCandidate[];
     };
+
+/** The vendor code of the failure a source gets while its circuit is open. */
+export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
 
 export function numberKey(number: IncomingNumber): string {
   return number.kind === 'phone' ? number.e164 : `ext:${number.extension}`;
@@ -60,9 +65,13 @@ export class SourceGuard {
         this.inFlight.run(key, async () => {
           const started = performance.now();
           try {
-            const candidates = await this.breakers.for(tenant.id, sourceId).execute(() =>
-              tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt }),
-            );
+            const candidates = await this.breakers
+              .for(tenant.id, sourceId)
+              .execute(() => tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt }))
+              .catch((error: unknown) => {
+                if (error instanceof BrokenCircuitError) throw new SourceError('UNAVAILABLE', 'circuit open: a probe request is deciding', { vendorCode: CIRCUIT_OPEN });
+                throw error;
+              });
             const verified = verify(candidates, number, tenant);
             this.cache.write(key, verified, policy);
             return verified;

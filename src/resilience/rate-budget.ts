@@ -15,12 +15,16 @@ export class RateBudget {
 
   /** Takes a slot if one is free right now. */
   tryTake(): boolean {
-    return this.reserve(this.now()) !== undefined;
+    const now = this.now();
+    return this.reserveAt(now, now) !== undefined;
   }
 
   /** Reserves the earliest slot no later than `latestAt`; undefined when there is none. */
   reserve(latestAt: number): number | undefined {
-    const now = this.now();
+    return this.reserveAt(this.now(), latestAt);
+  }
+
+  private reserveAt(now: number, latestAt: number): number | undefined {
     while (this.slots.length > 0 && this.slots[0]! <= now - this.windowMs) this.slots.shift();
     const blocking = this.slots.length >= this.perWindow ? this.slots[this.slots.length - this.perWindow]! : undefined;
     const slot = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);

@@ -16,6 +16,8 @@ const STATE_LABEL: Readonly<Record<CircuitState, BreakerStateLabel>> = {
 export class SourceBreakers {
   private readonly logger = new Logger(SourceBreakers.name);
   private readonly policies = new Map<string, CircuitBreakerPolicy>();
+  /** When each open circuit opened: cockatiel only moves to half-open when a call is attempted. */
+  private readonly openedAt = new Map<string, number>();
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
@@ -29,6 +31,8 @@ export class SourceBreakers {
       const { BREAKER_FAILURES, BREAKER_OPEN_S } = this.settings;
       policy = circuitBreaker(handleAll, { halfOpenAfter: BREAKER_OPEN_S * 1000, breaker: new ConsecutiveBreaker(BREAKER_FAILURES) });
       policy.onStateChange((state) => {
+        if (state === CircuitState.Open) this.openedAt.set(key, Date.now());
+        else this.openedAt.delete(key);
         const label = STATE_LABEL[state];
         this.metrics.breaker(tenantId, sourceId, label);
         const message = `Circuit of source ${sourceId} for tenant ${tenantId} is now ${label.replace('_', '-')}`;
@@ -41,8 +45,9 @@ export class SourceBreakers {
     return policy;
   }
 
+  /** Open and not yet due for its probe: the source is skipped without a call. */
   isOpen(tenantId: string, sourceId: string): boolean {
-    const state = this.policies.get(`${tenantId}\n${sourceId}`)?.state;
-    return state === CircuitState.Open || state === CircuitState.Isolated;
+    const openedAt = this.openedAt.get(`${tenantId}\n${sourceId}`);
+    return openedAt !== undefined && Date.now() - openedAt < this.settings.BREAKER_OPEN_S * 1000;
   }
 }

@@ -2,7 +2,7 @@ import { IsIn, IsOptional } from 'class-validator';
 import type { Candidate, LookupSource, SourceSearch } from '../../src/sources/source';
 
 export type Script =
-  | { readonly kind: 'answer'; readonly candidates: readonly Candidate[] }
+  | { readonly kind: 'answer'; readonly candidates: readonly Candidate[]; readonly delayMs?: number }
   | { readonly kind: 'hang' }
   | { readonly kind: 'throw'; readonly error: Error };
 
@@ -40,6 +40,7 @@ export class ScriptedSource implements LookupSource {
     const script = this.script;
     switch (script.kind) {
       case 'answer':
+        if (script.delayMs) await new Promise((resolve) => setTimeout(resolve, script.delayMs));
         return script.candidates;
       case 'throw':
         throw script.error;
