@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// `npm run bench`: lookup latency through the demo (phone book + fake Salesforce org on loopback;
-// the fake HubSpot is left out, see below), over HTTP with keep-alive.
-// Reports medians and tails, and each lookup's median as a ratio of /health's (the cost of HTTP + Nest
-// alone), measured in the same run: the ratios travel between machines, the milliseconds do not.
+// `npm run bench`: the gateway, the three fake CRMs (set latencies), a minimal fan-out, a bare NestJS
+// app and a bare node:http server, each in its own process; autocannon drives them from this one.
+// Prints a table and writes bench/results/<timestamp>.json. All figures come from the same run.
 'use strict';
-const http = require('node:http');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
-const { performance } = require('node:perf_hooks');
+const readline = require('node:readline');
+const autocannon = require('autocannon');
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
-const WARMUP = 100;
-const TOKEN = 'demo-token';
+const ROOT = path.join(__dirname, '..');
+const LATENCY_MS = { salesforce: 80, hubspot: 120, sugar: 60 };
+const SLOWEST_MS = Math.max(...Object.values(LATENCY_MS));
+const DEADLINE_MS = 1500;
+const CACHED = 'bench-cached-token';
+const UNCACHED = 'bench-uncached-token';
+const children = [];
+
+for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
 
 function freePort() {
   return new Promise((resolve) => {
@@ -22,83 +30,190 @@ function freePort() {
   });
 }
 
-function get(agent, port, pathAndQuery, headers) {
+/** Starts a node script in its own process; resolves with the JSON it prints on its first line. */
+function start(script, args = [], env = {}) {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, agent, headers }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${pathAndQuery}: ${res.statusCode} ${body}`))));
-    });
-    req.on('error', reject);
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve({ ...JSON.parse(line), pid: child.pid }));
+    child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited with ${code}`)));
   });
 }
 
-/** Rows take turns request by request, so warm-up, JIT and machine noise fall on all of them alike. */
-async function measureInTurns(agent, port, rows) {
-  for (let i = 0; i < WARMUP; i++) for (const row of rows) await get(agent, port, row.paths[i % row.paths.length], row.headers);
-  const times = rows.map(() => []);
-  for (let i = 0; i < REQUESTS; i++) {
-    for (const [r, row] of rows.entries()) {
-      const started = performance.now();
-      await get(agent, port, row.paths[i % row.paths.length], row.headers);
-      times[r].push(performance.now() - started);
-    }
-  }
-  return rows.map((row, r) => {
-    const sorted = times[r].sort((a, b) => a - b);
-    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    return { label: row.label, median: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] };
+async function startGateway(fakes) {
+  const tenants = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tenants-'));
+  const crm = [
+    `SALESFORCE_LOGIN_URL=${fakes.salesforce.url}`,
+    'SALESFORCE_CLIENT_ID=fake-client-id',
+    'SALESFORCE_CLIENT_SECRET=fake-client-secret',
+    `HUBSPOT_ACCESS_TOKEN=${fakes.hubspot.token}`,
+    `HUBSPOT_BASE_URL=${fakes.hubspot.url}`,
+    'HUBSPOT_PORTAL_ID=1',
+    'HUBSPOT_APP_URL=https://app.hubspot.com',
+    'HUBSPOT_SEARCH_RPS=1000000',
+    `SUGAR_URL=${fakes.sugar.url}`,
+    `SUGAR_USERNAME=${fakes.sugar.username}`,
+    `SUGAR_PASSWORD=${fakes.sugar.password}`,
+    'SUGAR_PLATFORM=phone_gateway',
+  ];
+  fs.writeFileSync(path.join(tenants, 'cached.env'), [`TOKEN=${CACHED}`, ...crm].join('\n'));
+  fs.writeFileSync(path.join(tenants, 'uncached.env'), [`TOKEN=${UNCACHED}`, 'CACHE_TTL_S=0', ...crm].join('\n'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+    cwd: tenants,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok).catch(() => false);
+    if (ready) return { url, pid: child.pid, tenants };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the gateway did not become ready');
+}
+
+let nextNumber = 0;
+/** Distinct Swiss mobile numbers, so every uncached lookup really goes to the CRMs. */
+const distinctNumber = () => `4179${String(1_000_000 + (nextNumber++ % 9_000_000)).slice(-7)}`;
+
+function load(url, options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function lookupLoad(url, token, numbers, options) {
+  return load(`${url}/lookup`, {
+    headers: { 'X-Execution-Token': token },
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/lookup?PhoneNumber=${numbers()}` }) }],
+    ...options,
+  });
+}
+
+const summary = (result) => ({
+  requests: result.requests.total,
+  rps: Math.round(result.requests.average),
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  non2xx: result.non2xx,
+  errors: result.errors,
+});
+
+async function crmRequests(fakes) {
+  const counts = await Promise.all(Object.values(fakes).map((f) => fetch(`${f.control}/stats`).then((r) => r.json())));
+  return counts.reduce((sum, c) => sum + c.requests, 0);
+}
+
+function rssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
 }
 
 async function main() {
-  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
-  const port = await freePort();
-  const { startDemoEnvironment } = require('../dist-fakes/demo-environment.js');
-  // HubSpot allows 5 searches/s per portal (2.5 lookups/s): a 1000-request run would measure its refusals.
-  const demo = await startDemoEnvironment(path.join(__dirname, '..', 'examples', 'tenants'), { hubspot: false });
-  Object.assign(process.env, {
-    TENANTS_DIR: demo.tenantsDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  });
-  const { bootstrap } = require('../dist/main.js');
-  const { app } = await bootstrap();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const auth = { 'X-Execution-Token': TOKEN };
-  try {
-    const rows = await measureInTurns(agent, port, [
-      { label: 'GET /health (baseline)', paths: ['/health'], headers: {} },
-      {
-        label: 'lookup, found (mixed formats)',
-        paths: [
-          '/lookup?PhoneNumber=41789072228',
-          '/lookup?PhoneNumber=%2B41%2078%20907%2022%2028',
-          '/lookup?PhoneNumber=0041446681800',
-          '/lookup?PhoneNumber=0791234567',
-          '/lookup?PhoneNumber=14155551212',
-        ],
-        headers: auth,
-      },
-      { label: 'lookup, not found', paths: ['/lookup?PhoneNumber=41789999999'], headers: auth },
-      { label: 'lookup, directory only (ext.)', paths: ['/lookup?PhoneNumber=201'], headers: auth },
-    ]);
-    const baseline = rows[0].median;
-    const fmt = (ms) => ms.toFixed(3).padStart(8);
-    console.log(`\n${REQUESTS} sequential requests per row, rows taking turns (after ${WARMUP} warm-up each), keep-alive, LOG_LEVEL=${process.env.LOG_LEVEL}`);
-    console.log(`${'row'.padEnd(32)} ${'median ms'.padStart(9)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}  median / baseline`);
-    for (const r of rows) {
-      console.log(`${r.label.padEnd(32)} ${fmt(r.median)}  ${fmt(r.p95)} ${fmt(r.p99)} ${fmt(r.max)}  ${(r.median / baseline).toFixed(2)}x`);
-    }
-  } finally {
-    agent.destroy();
-    await app.close();
-    await demo.stop();
+  const started = Date.now();
+  const fakes = {};
+  for (const [kind, latency] of Object.entries(LATENCY_MS)) fakes[kind] = await start(path.join(__dirname, 'bench/fake-process.js'), [kind, String(latency)]);
+  const gateway = await startGateway(fakes);
+  const minimal = await start(path.join(__dirname, 'bench/minimal-fanout.js'), [JSON.stringify(fakes)]);
+  const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest']);
+  const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http']);
+  // Warm-up: tokens, describe, account details, JIT.
+  await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
+  await lookupLoad(minimal.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
+
+  const results = { machine: { cpus: os.cpus().length, node: process.version }, latenciesMs: LATENCY_MS, deadlineMs: DEADLINE_MS };
+
+  // 1. Uncached: overhead over the slowest source, at 1 and 50 callers, beside the minimal fan-out.
+  results.uncached = {};
+  for (const [callers, options] of [
+    [1, { connections: 1, amount: 100 }],
+    [50, { connections: 50, duration: 8 }],
+  ]) {
+    const before = await crmRequests(fakes);
+    const ours = summary(await lookupLoad(gateway.url, UNCACHED, distinctNumber, options));
+    const crmPerLookup = (await crmRequests(fakes)) - before;
+    const floor = summary(await lookupLoad(minimal.url, UNCACHED, distinctNumber, options));
+    results.uncached[callers] = {
+      gateway: { ...ours, overheadP50: ours.p50 - SLOWEST_MS, overheadP99: ours.p99 - SLOWEST_MS, crmRequestsPerLookup: +(crmPerLookup / ours.requests).toFixed(2) },
+      minimalFanOut: { ...floor, overheadP50: floor.p50 - SLOWEST_MS, overheadP99: floor.p99 - SLOWEST_MS },
+      ratioP50: +(ours.p50 / floor.p50).toFixed(3),
+      ratioP99: +(ours.p99 / floor.p99).toFixed(3),
+      sequentialSumMs: Object.values(LATENCY_MS).reduce((a, b) => a + b, 0),
+    };
   }
+
+  // 2. Cached: one number, answered from the cache, beside a bare NestJS app and bare node:http.
+  await lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 1, amount: 5 });
+  const beforeCached = await crmRequests(fakes);
+  const cached = summary(await lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 50, duration: 5 }));
+  const cachedCrm = (await crmRequests(fakes)) - beforeCached;
+  const nest = summary(await load(`${bareNest.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
+  const bare = summary(await load(`${bareHttp.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
+  results.cached = {
+    gateway: { ...cached, crmRequestsPerLookup: +(cachedCrm / cached.requests).toFixed(4) },
+    bareNest: nest,
+    bareHttp: bare,
+    ratioToBareNest: +(cached.rps / nest.rps).toFixed(3),
+    ratioToBareHttp: +(cached.rps / bare.rps).toFixed(3),
+  };
+
+  // 3. One source hanging: every lookup must still answer by the deadline.
+  await fetch(`${fakes.hubspot.control}/hang?on=1`, { method: 'POST' });
+  const hanging = summary(await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 10, amount: 40, timeout: 10 }));
+  await fetch(`${fakes.hubspot.control}/hang?on=0`, { method: 'POST' });
+  results.hangingSource = { ...hanging, deadlineMs: DEADLINE_MS, p99OverDeadlineMs: hanging.p99 - DEADLINE_MS };
+
+  // 5. Memory after 100,000 lookups over 10,000 distinct numbers (latencies off to keep it short).
+  for (const fake of Object.values(fakes)) await fetch(`${fake.control}/delay?ms=0`, { method: 'POST' });
+  let cycle = 0;
+  const memoryRun = summary(await lookupLoad(gateway.url, CACHED, () => `4178${String(1_000_000 + (cycle++ % 10_000)).slice(-7)}`, { connections: 50, amount: 100_000 }));
+  const metrics = await fetch(`${gateway.url}/metrics`).then((r) => r.text());
+  const heapUsed = Number(/^gateway_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+  results.memory = { lookups: memoryRun.requests, distinctNumbers: 10_000, rssMb: rssMb(gateway.pid), heapUsedMb: Math.round(heapUsed / 1048576), rps: memoryRun.rps };
+  results.durationS = Math.round((Date.now() - started) / 1000);
+
+  fs.rmSync(gateway.tenants, { recursive: true, force: true });
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  report(results, file);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+function report(r, file) {
+  const u1 = r.uncached[1];
+  const u50 = r.uncached[50];
+  const rows = [
+    ['uncached, 1 caller: gateway p50 / p99 (ms)', `${u1.gateway.p50} / ${u1.gateway.p99}`, `overhead over slowest source ${u1.gateway.overheadP50} / ${u1.gateway.overheadP99} ms (target ≤ 3 / ≤ 10)`],
+    ['uncached, 1 caller: minimal fan-out p50 / p99', `${u1.minimalFanOut.p50} / ${u1.minimalFanOut.p99}`, `ratio ${u1.ratioP50} / ${u1.ratioP99}; sequential sum ${u1.sequentialSumMs} ms`],
+    ['uncached, 50 callers: gateway p50 / p99', `${u50.gateway.p50} / ${u50.gateway.p99}`, `${u50.gateway.rps} lookups/s, overhead ${u50.gateway.overheadP50} / ${u50.gateway.overheadP99} ms`],
+    ['uncached, 50 callers: minimal fan-out p50 / p99', `${u50.minimalFanOut.p50} / ${u50.minimalFanOut.p99}`, `ratio ${u50.ratioP50} / ${u50.ratioP99} (target ≤ 1.15)`],
+    ['cached, 50 callers: gateway req/s, p50 / p99', `${r.cached.gateway.rps}, ${r.cached.gateway.p50} / ${r.cached.gateway.p99}`, `× bare Nest ${r.cached.ratioToBareNest} (target ≥ 0.8), × bare http ${r.cached.ratioToBareHttp}`],
+    ['cached: bare Nest / bare http req/s', `${r.cached.bareNest.rps} / ${r.cached.bareHttp.rps}`, ''],
+    ['one source hanging: p99 (ms)', `${r.hangingSource.p99}`, `deadline ${r.hangingSource.deadlineMs} ms, over by ${r.hangingSource.p99OverDeadlineMs} ms (target ≤ 20)`],
+    ['CRM requests per lookup: uncached / cached', `${u50.gateway.crmRequestsPerLookup} / ${r.cached.gateway.crmRequestsPerLookup}`, '4 expected uncached (SOSL, 2 HubSpot searches, Sugar search); 0 cached'],
+    ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
+  ];
+  const width = Math.max(...rows.map((row) => row[0].length));
+  process.stdout.write(`\nBenchmark (${r.machine.cpus} cores, Node ${r.machine.node}; fakes at ${JSON.stringify(r.latenciesMs)} ms; ${r.durationS} s)\n\n`);
+  for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${String(value).padEnd(18)}  ${note}\n`);
+  process.stdout.write(`\nWritten to ${path.relative(ROOT, file)}\n`);
+}
+
+function stopAll() {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+main()
+  .then(() => {
+    stopAll();
+    process.exit(0);
+  })
+  .catch((error) => {
+    console.error(error);
+    stopAll();
+    process.exit(1);
+  });

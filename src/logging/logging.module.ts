@@ -43,6 +43,9 @@ export class LogDestinationModule {}
             quietReqLogger: true,
             quietResLogger: true,
             genReqId: requestId,
+            // pino-http binds `req`/`res` to a child logger per request; the request line is built by
+            // requestLine() instead, so these stay cheap (and can never carry headers).
+            serializers: { req: (req: { id?: unknown }) => ({ id: req.id }), res: () => undefined },
             autoLogging: { ignore: isUnlogged },
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             customSuccessMessage: () => 'request completed',

@@ -25,6 +25,7 @@ const DEADLINE_PASSED = Symbol('deadline passed');
  * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
  */
 export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number): Promise<SourceOutcome<T>[]> {
+  if (tasks.length === 0) return []; // every source answered from the cache: no deadline to keep
   const started = performance.now();
   const deadlineAt = Date.now() + deadlineMs;
   const controller = new AbortController();

@@ -57,24 +57,36 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Label-bound children, so the lookup path does not hash label sets on every increment. */
+  private readonly bound = new Map<string, { inc(): void } | { observe(value: number): void }>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 
+  private child<T extends { inc(): void } | { observe(value: number): void }>(key: string, make: () => T): T {
+    let child = this.bound.get(key) as T | undefined;
+    if (!child) {
+      child = make();
+      this.bound.set(key, child);
+    }
+    return child;
+  }
+
   lookup(outcome: 'found' | 'not_found' | 'withheld', seconds: number): void {
-    this.lookupDuration.observe({ outcome }, seconds);
+    this.child(`lookup|${outcome}`, () => this.lookupDuration.labels(outcome)).observe(seconds);
   }
 
   sourceQuery(source: string, seconds: number): void {
-    this.sourceDuration.observe({ source }, seconds);
+    this.child(`query|${source}`, () => this.sourceDuration.labels(source)).observe(seconds);
   }
 
   sourceOutcome(source: string, outcome: SourceOutcomeLabel): void {
-    this.sourceOutcomes.inc({ source, outcome });
+    this.child(`outcome|${source}|${outcome}`, () => this.sourceOutcomes.labels(source, outcome)).inc();
   }
 
   cache(source: string, event: CacheEvent): void {
-    this.cacheEvents.inc({ source, event });
+    this.child(`cache|${source}|${event}`, () => this.cacheEvents.labels(source, event)).inc();
   }
 
   breaker(tenant: string, source: string, state: BreakerStateLabel): void {

@@ -257,10 +257,10 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
 describe('HubSpot that hangs under load (e2e)', () => {
   it(`leaves no more open sockets to it than the pool limit (${HUBSPOT_MAX_SOCKETS}) after 200 lookups`, async () => {
     const fake = await new FakeHubSpot().start();
-    // Ten tenants on one portal: their search budgets together allow far more requests than the pool.
+    // Ten tenants on one portal with a generous search budget: far more requests than the pool allows.
     const tenants = Array.from({ length: 10 }, (_, i) => `tenant-${i}-token`);
     const files = Object.fromEntries(
-      tenants.map((token, i) => [`t${i}.env`, `TOKEN=${token}\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=1\nHUBSPOT_APP_URL=https://app.hubspot.com\nCACHE_TTL_S=0\n`]),
+      tenants.map((token, i) => [`t${i}.env`, `TOKEN=${token}\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=1\nHUBSPOT_APP_URL=https://app.hubspot.com\nCACHE_TTL_S=0\nHUBSPOT_SEARCH_RPS=1000\n`]),
     );
     const gateway = await startTestApp({ env: { LOOKUP_TIMEOUT_MS: '400' }, files });
     try {

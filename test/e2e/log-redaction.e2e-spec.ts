@@ -20,8 +20,9 @@ describe('log redaction (e2e)', () => {
       for (const secret of ['acme-secret-token', 'other-secret', 'sf-secret-access', 'hunter2', 'cs-secret', 'at-secret', 'rt-secret', 'ot-secret', '41789072228', '789072228']) {
         expect(text).not.toContain(secret);
       }
-      expect(gateway.logs.find((l) => l.msg === 'something a future change logs')).toMatchObject({
-        req: { headers: '[redacted]' },
+      const line = gateway.logs.find((l) => l.msg === 'something a future change logs');
+      expect(line?.req).not.toHaveProperty('headers');
+      expect(line).toMatchObject({
         crm: { password: '[redacted]', client_secret: '[redacted]', access_token: '[redacted]', refresh_token: '[redacted]', 'oauth-token': '[redacted]' },
       });
     } finally {

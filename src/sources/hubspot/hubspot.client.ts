@@ -4,8 +4,6 @@ import { firstValueFrom } from 'rxjs';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import { RateBudget } from '../../resilience/rate-budget';
 
-/** HubSpot's search limit: five requests per second per account, shared by every app of the portal. */
-export const SEARCHES_PER_SECOND = 5;
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
 const SEARCH_WINDOW_MS = 1050;
 /** The wait HubSpot implies for its "secondly" search limit. */
@@ -45,7 +43,7 @@ export interface PortalLinks {
  * keeps the tenant's search budget, and never retries a write.
  */
 export class HubSpotClient {
-  private readonly budget = new RateBudget(SEARCHES_PER_SECOND, SEARCH_WINDOW_MS);
+  private readonly budget: RateBudget;
   private links: Promise<PortalLinks> | undefined;
 
   constructor(
@@ -53,7 +51,10 @@ export class HubSpotClient {
     private readonly baseUrl: string,
     private readonly accessToken: string,
     private readonly configuredLinks: Partial<PortalLinks>,
-  ) {}
+    searchesPerSecond: number,
+  ) {
+    this.budget = new RateBudget(searchesPerSecond, SEARCH_WINDOW_MS);
+  }
 
   async request<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
     if (request.search) await this.budget.acquire(deadlineAt - MIN_USEFUL_MS);

@@ -6,7 +6,7 @@ import { HubSpotSource } from './hubspot.source';
 import { HubSpotCallFlow, HubSpotCreateContact, HubSpotCreateTicket, HubSpotWriter } from './hubspot.workflows';
 
 /** Open sockets to HubSpot, per host, at most: a hanging HubSpot cannot pile up more. */
-export const HUBSPOT_MAX_SOCKETS = 16;
+export const HUBSPOT_MAX_SOCKETS = 128;
 
 @Module({
   imports: [

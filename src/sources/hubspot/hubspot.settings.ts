@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Min } from 'class-validator';
 import { Secret } from '../../config/settings-validation';
 import { customDataFields, type CustomDataField } from '../custom-data';
 
@@ -35,6 +35,12 @@ export class HubSpotSettings {
     message: 'must be label=property pairs, comma-separated, e.g. Lifecycle=lifecyclestage',
   })
   HUBSPOT_CUSTOM_DATA?: string;
+
+  /** Searches per second the portal allows; HubSpot documents 5, shared by every app of the portal. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
+  @IsInt({ message: 'must be a whole number of searches per second (HubSpot allows 5)' })
+  @Min(1, { message: 'must be a whole number of searches per second (HubSpot allows 5)' })
+  HUBSPOT_SEARCH_RPS: number = 5;
 
   @Matches(/^[\w-]+$/, { message: 'must be a ticket pipeline id' }) HUBSPOT_TICKET_PIPELINE: string = '0';
   @Matches(/^[\w-]+$/, { message: 'must be a ticket pipeline stage id' }) HUBSPOT_TICKET_STAGE: string = '1';

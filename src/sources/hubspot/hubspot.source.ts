@@ -61,7 +61,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     const client = new HubSpotClient(this.http, settings.HUBSPOT_BASE_URL, settings.HUBSPOT_ACCESS_TOKEN!, {
       portalId: settings.HUBSPOT_PORTAL_ID,
       appUrl: settings.HUBSPOT_APP_URL,
-    });
+    }, settings.HUBSPOT_SEARCH_RPS);
     this.tenants.set(tenantId, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings) });
     client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS).catch((error: unknown) => {
       this.logger.warn(`HubSpot of tenant ${tenantId}: account details not read yet (${error instanceof Error ? error.message : String(error)})`);

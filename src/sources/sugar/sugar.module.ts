@@ -6,7 +6,7 @@ import { SugarSource } from './sugar.source';
 import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } from './sugar.workflows';
 
 /** Keep-alive connections to Sugar, at most this many per host. */
-export const SUGAR_MAX_SOCKETS = 16;
+export const SUGAR_MAX_SOCKETS = 128;
 
 @Module({
   imports: [
