@@ -1,4 +1,4 @@
-import { computeCallFacts, type CallInputs } from './call-facts';
+import { computeCallFacts, splitName, type CallInputs } from './call-facts';
 import type { Language } from './call-texts';
 
 const at = (time: string) => new Date(`2026-11-24T${time}Z`);
@@ -106,5 +106,16 @@ describe('computeCallFacts', () => {
     const facts = computeCallFacts({ ...incoming, answeredAt: at('09:15:10'), endedAt: at('09:16:00') }, { ...context, language });
     expect(facts.subject).toBe(subject);
     expect(facts.description).toContain(talkLine);
+  });
+});
+
+describe('splitName', () => {
+  it.each<[string | undefined, { first?: string; last?: string }]>([
+    ['Anna Maria Muster', { first: 'Anna Maria', last: 'Muster' }],
+    ['  Cher ', { last: 'Cher' }],
+    ['', {}],
+    [undefined, {}],
+  ])('splits %j', (name, expected) => {
+    expect(splitName(name)).toEqual(expected);
   });
 });

@@ -108,6 +108,14 @@ export function computeCallFacts(call: CallInputs, context: CallContext): CallFa
   };
 }
 
+/** "Anna Maria Muster" → first "Anna Maria", last "Muster"; one word is a last name. */
+export function splitName(name: string | undefined): { first?: string; last?: string } {
+  const trimmed = name?.trim() ?? '';
+  if (trimmed === '') return {};
+  const space = trimmed.lastIndexOf(' ');
+  return space > 0 ? { first: trimmed.slice(0, space), last: trimmed.slice(space + 1) } : { last: trimmed };
+}
+
 /** Numbers come as the CONNECTOR sends them (`41789072228`); internal extensions stay as they are. */
 function party(number: string | undefined, name: string | undefined, context: CallContext, unknown: string): CallParty {
   const read = number === undefined ? undefined : normalizeIncoming(number, context.region);

@@ -11,7 +11,7 @@ import {
   type WorkflowHandler,
   type WorkflowResult,
 } from '../../workflows/workflow-handler';
-import type { CallFacts } from '../../workflows/call-facts';
+import { splitName, type CallFacts } from '../../workflows/call-facts';
 import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
 import type { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
@@ -137,11 +137,11 @@ export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
   constructor(private readonly writer: HubSpotWriter) {}
 
   async run({ tenantId, facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
-    const name = facts.external.name?.trim() ?? '';
-    const space = name.lastIndexOf(' ');
+    const { first, last } = splitName(facts.external.name);
     const properties: Record<string, string> = {
       ...(facts.external.number ? { phone: facts.external.number } : {}),
-      ...(name ? (space > 0 ? { firstname: name.slice(0, space), lastname: name.slice(space + 1) } : { lastname: name }) : {}),
+      ...(first ? { firstname: first } : {}),
+      ...(last ? { lastname: last } : {}),
       ...(userId ? { hubspot_owner_id: userId } : {}),
     };
     return this.writer.create(this.writer.tenant(tenantId), 'contacts', { properties, associations: [] });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Connection, OAuth2 } from 'jsforce';
+import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SalesforceAuth } from './salesforce.settings';
 
@@ -124,7 +125,7 @@ export class SalesforceClient {
     this.pendingToken ??= this.requestToken().finally(() => {
       this.pendingToken = undefined;
     });
-    return withDeadline(this.pendingToken, deadlineAt - this.now(), 'obtaining a Salesforce token');
+    return withTimeout(this.pendingToken, deadlineAt - this.now(), 'obtaining a Salesforce token');
   }
 
   private async requestToken(): Promise<Token> {
@@ -135,7 +136,7 @@ export class SalesforceClient {
         auth.kind === 'password'
           ? oauth2.authenticate(auth.username, auth.password)
           : oauth2.requestToken({ grant_type: 'client_credentials' });
-      const response = await withDeadline(grant, TOKEN_REQUEST_CAP_MS, 'the Salesforce token endpoint');
+      const response = await withTimeout(grant, TOKEN_REQUEST_CAP_MS, 'the Salesforce token endpoint');
       const token = { instanceUrl: response.instance_url, accessToken: response.access_token };
       this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
       this.token = token;
@@ -198,17 +199,4 @@ function errorField(error: unknown, field: 'name' | 'message' | 'code' | 'errorC
 
 function vendorCodeOf(error: unknown): string | undefined {
   return errorField(error, 'errorCode');
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  if (ms <= 0) throw new SourceError('TIMEOUT', `no time left for ${what}`);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SourceError('TIMEOUT', `${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

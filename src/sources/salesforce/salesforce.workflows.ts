@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
+import { splitName } from '../../workflows/call-facts';
 import type { RecordRef } from '../record-id';
 import { SourceError } from '../source-error';
 import {
@@ -145,11 +146,10 @@ export class SalesforceCreateContact implements WorkflowHandler<SalesforceSettin
   constructor(private readonly writer: SalesforceWriter) {}
 
   async run({ tenantId, facts, settings }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
-    const name = facts.external.name?.trim() ?? '';
-    const space = name.lastIndexOf(' ');
+    const { first, last } = splitName(facts.external.name);
     return this.writer.create(this.writer.tenant(tenantId), 'Lead', {
-      FirstName: space > 0 ? name.slice(0, space) : undefined,
-      LastName: (space > 0 ? name.slice(space + 1) : name) || 'Unknown caller',
+      FirstName: first,
+      LastName: last ?? 'Unknown caller',
       Company: settings.SALESFORCE_LEAD_COMPANY ?? 'Unknown',
       Phone: facts.external.number,
       LeadSource: 'Phone Inquiry',

@@ -2,6 +2,7 @@ import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
+import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SugarSettings } from './sugar.settings';
 
@@ -97,7 +98,7 @@ export class SugarClient {
     this.pending ??= work().finally(() => {
       this.pending = undefined;
     });
-    return withDeadline(this.pending, deadlineAt);
+    return withTimeout(this.pending, deadlineAt - Date.now(), 'signing in to Sugar');
   }
 
   private async login(): Promise<Tokens> {
@@ -196,18 +197,4 @@ export function translate(error: unknown): SourceError {
           ? 'UNAVAILABLE'
           : 'BAD_REQUEST';
   return new SourceError(code, `Sugar answered ${status}${label ? ` ${label}` : ''}: ${body.error_message ?? 'no message'}`, { cause: error, vendorCode: label });
-}
-
-async function withDeadline<T>(work: Promise<T>, deadlineAt: number): Promise<T> {
-  const ms = deadlineAt - Date.now();
-  if (ms <= 0) throw new SourceError('TIMEOUT', 'no time left to sign in to Sugar');
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SourceError('TIMEOUT', `signing in to Sugar took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

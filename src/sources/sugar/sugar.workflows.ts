@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import type { CallFacts } from '../../workflows/call-facts';
+import { splitName, type CallFacts } from '../../workflows/call-facts';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -130,11 +130,10 @@ export class SugarCreateContact implements WorkflowHandler<SugarSettings> {
   constructor(private readonly writer: SugarWriter) {}
 
   async run({ tenantId, facts, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
-    const name = facts.external.name?.trim() ?? '';
-    const space = name.lastIndexOf(' ');
+    const { first, last } = splitName(facts.external.name);
     return this.writer.create(this.writer.tenant(tenantId), 'Leads', {
-      ...(space > 0 ? { first_name: name.slice(0, space) } : {}),
-      last_name: (space > 0 ? name.slice(space + 1) : name) || 'Unknown caller',
+      ...(first ? { first_name: first } : {}),
+      last_name: last ?? 'Unknown caller',
       ...(facts.external.number ? { phone_work: facts.external.number } : {}),
       lead_source: 'Cold Call',
       ...(userId ? { assigned_user_id: userId } : {}),
