@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 /**
@@ -72,7 +72,7 @@ export interface RecordedRequest {
   readonly at: number;
 }
 
-export class FakeHubSpot {
+export class FakeHubSpot extends LoopbackFake {
   readonly token: string;
   readonly portalId = 4711;
   readonly requests: RecordedRequest[] = [];
@@ -89,40 +89,15 @@ export class FakeHubSpot {
   searchesPerSecond = 5;
   readonly objects = new Map<ObjectType, Map<string, StoredObject>>();
 
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 9000;
 
   constructor(token = 'pat-eu1-fake-token') {
+    super();
     this.token = token;
     this.seed();
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
-  /** Sockets currently open to this server. */
-  get openSockets(): number {
-    return this.sockets.size;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
   reset(): void {
     this.requests.length = 0;
@@ -193,7 +168,7 @@ export class FakeHubSpot {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: unknown;
@@ -333,16 +308,6 @@ export class FakeHubSpot {
     for (const name of new Set([...wanted, 'hs_object_id', 'createdate'])) if (name in record.properties) shown[name] = record.properties[name] ?? null;
     return { id: record.id, properties: shown, createdAt: record.createdAt, updatedAt: record.updatedAt, archived: false };
   }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
-  }
 }
 
 function matches(record: StoredObject, filter: Filter): boolean {
@@ -374,16 +339,7 @@ function error(category: string, message: string): unknown {
   return { status: 'error', message, correlationId: randomUUID(), category };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => resolve(body));
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendJson(res, status, body, 'application/json;charset=utf-8');
 }

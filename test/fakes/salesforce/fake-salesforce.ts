@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 import { seedOrg, type FakeOrg, type FakeRecord } from './salesforce-seed';
 
 /**
@@ -91,7 +91,7 @@ class SalesforceError extends Error {
   }
 }
 
-export class FakeSalesforce {
+export class FakeSalesforce extends LoopbackFake {
   readonly requests: RecordedRequest[] = [];
   org: FakeOrg = seedOrg();
   /** Fields field-level security hides from the integration user, per object. */
@@ -107,41 +107,21 @@ export class FakeSalesforce {
   tokensIssued = 0;
 
   private readonly validTokens = new Set<string>();
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly server: Server;
   private nextId = 1;
   private readonly credentials: Required<FakeSalesforceOptions>;
 
   constructor(options: FakeSalesforceOptions = {}) {
+    super();
     this.credentials = {
       clientId: options.clientId ?? 'fake-client-id',
       clientSecret: options.clientSecret ?? 'fake-client-secret',
       username: options.username ?? 'integration@acme.example',
       password: options.password ?? 'password+securitytoken',
     };
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
 
-  async start(port = 0): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    return this;
-  }
 
-  async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
   /** A token as an admin would paste into SALESFORCE_ACCESS_TOKEN. */
   issueToken(): string {
@@ -170,7 +150,7 @@ export class FakeSalesforce {
     return this.requests.filter((r) => r.path.includes(fragment));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     const q = url.searchParams.get('q') ?? undefined;
@@ -201,16 +181,6 @@ export class FakeSalesforce {
       if (error instanceof SalesforceError) return json(res, error.status, [{ message: error.message, errorCode: error.errorCode }]);
       return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
     }
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
   }
 
   private token(body: string, res: ServerResponse): void {
@@ -416,13 +386,6 @@ function phoneMatches(stored: unknown, terms: readonly string[]): boolean {
   return digits !== '' && terms.some((term) => term.replace(/\D/g, '') === digits);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => resolve(body));
-  });
-}
 
 function parseJson(body: string): Record<string, unknown> {
   try {
@@ -435,7 +398,5 @@ function parseJson(body: string): Record<string, unknown> {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendJson(res, status, body, 'application/json;charset=UTF-8');
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 
 /**
  * A SugarCRM instance on a loopback port that speaks REST v10/v11 the way crm-apis.md §3 describes it:
@@ -51,7 +51,7 @@ export interface RecordedRequest {
   readonly token?: string;
 }
 
-export class FakeSugar {
+export class FakeSugar extends LoopbackFake {
   readonly username = 'gateway';
   readonly password = 'gateway-password';
   readonly requests: RecordedRequest[] = [];
@@ -67,33 +67,12 @@ export class FakeSugar {
   maxVersion = 11.23;
 
   private sessions: Session[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor() {
+    super();
     this.seed();
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
   reset(): void {
     this.requests.length = 0;
@@ -166,7 +145,7 @@ export class FakeSugar {
     return session;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: unknown;
@@ -324,16 +303,6 @@ export class FakeSugar {
     for (const name of wanted) out[name] = record[name] ?? '';
     return { ...out, _acl: { fields: {} }, _module: module };
   }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
-  }
 }
 
 /** Sugar's filter semantics: raw-string SQL LIKE, case-insensitive; `$or` / `$and` nest. */
@@ -364,16 +333,7 @@ function matches(record: SugarRecord, expression: unknown): boolean {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => resolve(body));
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendJson(res, status, body, 'application/json', { 'Cache-Control': 'no-store' });
 }
