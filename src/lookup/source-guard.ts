@@ -48,13 +48,14 @@ export class SourceGuard {
   plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
     const sourceId = tenantSource.source.id;
     const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
-    const policy = tenantSource.source.cacheable === false ? NO_CACHE : tenant.cache;
+    const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0;
+    const policy = cacheable ? tenant.cache : NO_CACHE;
     const cached = this.cache.read(key, policy);
     if (cached?.state === 'fresh') {
       this.metrics.cache(sourceId, 'hit');
       return { kind: 'cached', verified: cached.verified };
     }
-    this.metrics.cache(sourceId, 'miss');
+    if (cacheable) this.metrics.cache(sourceId, 'miss');
     const stale = cached?.verified;
     if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
     if (!this.inFlight.has(key) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
