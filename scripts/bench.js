@@ -60,7 +60,8 @@ async function startGateway(fakes) {
   fs.writeFileSync(path.join(tenants, 'cached.env'), [`TOKEN=${CACHED}`, ...crm].join('\n'));
   fs.writeFileSync(path.join(tenants, 'uncached.env'), [`TOKEN=${UNCACHED}`, 'CACHE_TTL_S=0', ...crm].join('\n'));
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+  // The same V8 limits `npm start` uses: a capped old space makes V8 collect instead of growing.
+  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', path.join(ROOT, 'dist/main.js')], {
     cwd: tenants,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
     stdio: ['ignore', 'ignore', 'inherit'],

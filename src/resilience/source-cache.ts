@@ -4,6 +4,10 @@ import type { VerifiedCandidate } from '../lookup/rank';
 
 /** Most cached answers kept in memory across all tenants; the least recently used go first. */
 export const CACHE_MAX_ENTRIES = 100_000;
+/** And at most about this many bytes (estimated per entry), so the heap limit in `npm start` holds. */
+export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const ENTRY_BYTES = 200;
+const CANDIDATE_BYTES = 1500;
 
 export type CacheRead = { readonly state: 'fresh' | 'stale'; readonly verified: readonly VerifiedCandidate[] } | undefined;
 
@@ -17,7 +21,11 @@ interface Entry {
  * "no match"), then usable only as a stand-in when the source fails, up to the stale limit.
  */
 export class SourceCache {
-  private readonly entries = new LRUCache<string, Entry>({ max: CACHE_MAX_ENTRIES });
+  private readonly entries = new LRUCache<string, Entry>({
+    max: CACHE_MAX_ENTRIES,
+    maxSize: CACHE_MAX_BYTES,
+    sizeCalculation: (entry) => ENTRY_BYTES + entry.verified.length * CANDIDATE_BYTES,
+  });
 
   constructor(private readonly now: () => number = Date.now) {}
 
