@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Connection, OAuth2 } from 'jsforce';
+import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SalesforceAuth } from './salesforce.settings';
@@ -51,9 +52,7 @@ export class SalesforceClient {
   private readonly oauth2: OAuth2 | undefined;
   private token: Token | undefined;
   private pendingToken: Promise<Token> | undefined;
-  private authRefusedUntil = 0;
-  private authRefusal: SourceError | undefined;
-  private lastAuthLogAt = Number.NEGATIVE_INFINITY;
+  private readonly refusals: RefusalBackoff;
 
   constructor(
     private readonly tenantId: string,
@@ -61,6 +60,15 @@ export class SalesforceClient {
     apiVersion: string,
     private readonly now: () => number = Date.now,
   ) {
+    this.refusals = new RefusalBackoff(
+      (failure, backoffMs) =>
+        this.logger.error(
+          `Salesforce refused the credentials of tenant ${this.tenantId} (${failure.vendorCode ?? failure.code}: ${failure.message}); ` +
+            `check the SALESFORCE_* keys and the connected app. Next attempt in ${Math.round(backoffMs / 1000)} s.`,
+        ),
+      AUTH_LOG_INTERVAL_MS,
+      now,
+    );
     this.connection = new Connection({ version: apiVersion });
     if (auth.kind === 'fixed-token') {
       this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
@@ -121,7 +129,7 @@ export class SalesforceClient {
   }
 
   private async fetchToken(deadlineAt: number): Promise<Token> {
-    if (this.now() < this.authRefusedUntil && this.authRefusal) throw this.authRefusal;
+    this.refusals.check();
     this.pendingToken ??= this.requestToken().finally(() => {
       this.pendingToken = undefined;
     });
@@ -140,7 +148,7 @@ export class SalesforceClient {
       const token = { instanceUrl: response.instance_url, accessToken: response.access_token };
       this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
       this.token = token;
-      this.authRefusal = undefined;
+      this.refusals.clear();
       return token;
     } catch (error) {
       const failure = this.translateTokenError(error);
@@ -151,17 +159,8 @@ export class SalesforceClient {
 
   /** Credentials Salesforce refused stay refused for a while: logged once a minute, not per call. */
   private refuseAuthFor(ms: number, refusedToken: Token | undefined, error: unknown): void {
-    const failure = error instanceof SourceError ? error : this.translateTokenError(error);
-    this.authRefusedUntil = this.now() + ms;
-    this.authRefusal = failure;
     if (refusedToken && this.token === refusedToken) this.token = undefined;
-    if (this.now() - this.lastAuthLogAt >= AUTH_LOG_INTERVAL_MS) {
-      this.lastAuthLogAt = this.now();
-      this.logger.error(
-        `Salesforce refused the credentials of tenant ${this.tenantId} (${failure.vendorCode ?? failure.code}: ${failure.message}); ` +
-          `check the SALESFORCE_* keys and the connected app. Next attempt in ${Math.round(ms / 1000)} s.`,
-      );
-    }
+    this.refusals.refuse(error instanceof SourceError ? error : this.translateTokenError(error), ms);
   }
 
   private translateTokenError(error: unknown): SourceError {

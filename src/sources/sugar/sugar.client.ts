@@ -2,11 +2,12 @@ import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
+import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SugarSettings } from './sugar.settings';
 
-/** After Sugar refused the username or password, wait this long before logging in again. */
+/** After Sugar refused the username or password (reported once a minute), wait this long before logging in again. */
 export const LOGIN_BACKOFF_MS = 60_000;
 const LOG_INTERVAL_MS = 60_000;
 
@@ -44,9 +45,11 @@ export class SugarClient {
   private readonly logger = new Logger(SugarClient.name);
   private tokens: Tokens | undefined;
   private pending: Promise<Tokens> | undefined;
-  private loginRefusedUntil = 0;
-  private loginRefusal: SourceError | undefined;
-  private lastRefusalLogAt = Number.NEGATIVE_INFINITY;
+  private readonly refusals = new RefusalBackoff(
+    (failure) =>
+      this.logger.error(`Sugar refused the login of tenant ${this.tenantId}: ${failure.message}; check SUGAR_USERNAME and SUGAR_PASSWORD. Next attempt in 60 s.`),
+    LOG_INTERVAL_MS,
+  );
 
   constructor(
     private readonly http: HttpService,
@@ -102,12 +105,12 @@ export class SugarClient {
   }
 
   private async login(): Promise<Tokens> {
-    if (Date.now() < this.loginRefusedUntil && this.loginRefusal) throw this.loginRefusal;
+    this.refusals.check();
     const { SUGAR_USERNAME, SUGAR_PASSWORD } = this.settings;
     try {
       return await this.grant({ grant_type: 'password', username: SUGAR_USERNAME!, password: SUGAR_PASSWORD! });
     } catch (error) {
-      if (error instanceof SourceError && error.vendorCode === 'need_login') this.refuseLogin(error);
+      if (error instanceof SourceError && error.vendorCode === 'need_login') this.refusals.refuse(error, LOGIN_BACKOFF_MS);
       throw error;
     }
   }
@@ -129,16 +132,6 @@ export class SugarClient {
         throw new SourceError('CONFIG', `Sugar refused the login of SUGAR_USERNAME (${failure.message})`, { cause: error, vendorCode: 'need_login' });
       }
       throw failure;
-    }
-  }
-
-  /** Wrong username or password: reported once a minute, not on every call, and not retried for a minute. */
-  private refuseLogin(failure: SourceError): void {
-    this.loginRefusedUntil = Date.now() + LOGIN_BACKOFF_MS;
-    this.loginRefusal = failure;
-    if (Date.now() - this.lastRefusalLogAt >= LOG_INTERVAL_MS) {
-      this.lastRefusalLogAt = Date.now();
-      this.logger.error(`Sugar refused the login of tenant ${this.tenantId}: ${failure.message}; check SUGAR_USERNAME and SUGAR_PASSWORD. Next attempt in 60 s.`);
     }
   }
 
