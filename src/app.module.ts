@@ -7,6 +7,7 @@ import { LoggingModule } from './logging/logging.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { LogosController } from './logos/logos.controller';
 import { LookupModule } from './lookup/lookup.module';
+import { VALIDATION_OPTIONS } from './validation/validation-options';
 import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
@@ -15,7 +16,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
   controllers: [HealthController, LogosController],
   providers: [
     { provide: APP_GUARD, useClass: TenantTokenGuard },
-    { provide: APP_PIPE, useValue: new ValidationPipe({ transform: true, whitelist: true }) },
+    { provide: APP_PIPE, useValue: new ValidationPipe(VALIDATION_OPTIONS) },
   ],
 })
 export class AppModule {}

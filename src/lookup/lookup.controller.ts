@@ -1,10 +1,11 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, ValidationPipe } from '@nestjs/common';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { LoggedRequest } from '../logging/request-log';
 import type { Tenant } from '../config/tenant';
 import type { Card } from './card.presenter';
 import { LookupBody } from './lookup-request.dto';
 import { LookupService } from './lookup.service';
+import { VALIDATION_OPTIONS } from '../validation/validation-options';
 
 const PHONE_PARAMETER = 'phonenumber';
 
@@ -14,16 +15,19 @@ const PHONE_PARAMETER = 'phonenumber';
  */
 @Controller('lookup')
 export class LookupController {
+  /** The body is only the fallback: validated (as the global pipe would) only when it is read. */
+  private readonly bodyValidation = new ValidationPipe(VALIDATION_OPTIONS);
+
   constructor(private readonly lookups: LookupService) {}
 
   @Get(['', 'Lookup'])
   async lookupByGet(
     @CurrentTenant() tenant: Tenant,
     @Query() query: Record<string, unknown>,
-    @Body() body: LookupBody,
+    @Body() body: unknown,
     @Req() request: LoggedRequest,
   ): Promise<Card[]> {
-    return this.answer(tenant, phoneNumberFrom(query, body), request);
+    return this.answer(tenant, phoneNumberFromQuery(query) ?? (await this.phoneNumberFromBody(body)), request);
   }
 
   @Post(['', 'Lookup'])
@@ -31,10 +35,10 @@ export class LookupController {
   async lookupByPost(
     @CurrentTenant() tenant: Tenant,
     @Query() query: Record<string, unknown>,
-    @Body() body: LookupBody,
+    @Body() body: unknown,
     @Req() request: LoggedRequest,
   ): Promise<Card[]> {
-    return this.answer(tenant, phoneNumberFrom(query, body), request);
+    return this.answer(tenant, phoneNumberFromQuery(query) ?? (await this.phoneNumberFromBody(body)), request);
   }
 
   /** The cards for the CONNECTOR; the summary goes into the request's log line. */
@@ -43,20 +47,23 @@ export class LookupController {
     request.lookupSummary = summary;
     return cards;
   }
+
+  private async phoneNumberFromBody(body: unknown): Promise<string> {
+    const validated = (await this.bodyValidation.transform(body, { type: 'body', metatype: LookupBody })) as LookupBody | undefined;
+    const fromBody = validated?.inputs?.phoneNumber;
+    if (fromBody !== undefined && fromBody !== null) return fromBody;
+    throw new BadRequestException(
+      'PhoneNumber is required: send ?PhoneNumber=41789072228 or the body {"inputs":{"phoneNumber":"41789072228"}}',
+    );
+  }
 }
 
-/** The query parameter (any case) wins; the body's `inputs.phoneNumber` is the fallback. */
-function phoneNumberFrom(query: Record<string, unknown>, body: LookupBody | undefined): string {
+/** The query parameter (any case) wins over the body's `inputs.phoneNumber`. */
+function phoneNumberFromQuery(query: Record<string, unknown>): string | undefined {
   const key = Object.keys(query).find((k) => k.toLowerCase() === PHONE_PARAMETER);
-  if (key !== undefined) {
-    const value = query[key];
-    const first: unknown = Array.isArray(value) ? value[0] : value;
-    if (typeof first === 'string') return first;
-    throw new BadRequestException('PhoneNumber must be a single value, e.g. ?PhoneNumber=41789072228');
-  }
-  const fromBody = body?.inputs?.phoneNumber;
-  if (fromBody !== undefined && fromBody !== null) return fromBody;
-  throw new BadRequestException(
-    'PhoneNumber is required: send ?PhoneNumber=41789072228 or the body {"inputs":{"phoneNumber":"41789072228"}}',
-  );
+  if (key === undefined) return undefined;
+  const value = query[key];
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (typeof first === 'string') return first;
+  throw new BadRequestException('PhoneNumber must be a single value, e.g. ?PhoneNumber=41789072228');
 }

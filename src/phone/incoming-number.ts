@@ -53,29 +53,46 @@ export function normalizeIncoming(raw: string, region: CountryCode): IncomingNum
   return parsed ? toIncoming(parsed) : undefined;
 }
 
-function interpretations(compact: string, digits: string, region: CountryCode): Array<PhoneNumber | undefined> {
-  if (compact.startsWith('+')) return [parsePhoneNumberFromString(compact)];
-  if (digits.startsWith('00')) return [parsePhoneNumberFromString(`+${digits.slice(2)}`)];
-  if (digits.startsWith('0')) return [parsePhoneNumberFromString(digits, region)];
-  // CONNECTOR style: E.164 without the plus; a national number without trunk prefix is the fallback
-  // (US/CA numbers, or countries whose numbers have no trunk prefix).
-  return [parsePhoneNumberFromString(`+${digits}`), parsePhoneNumberFromString(digits, region)];
+/** The readings of a number, most likely first; generated lazily because each parse costs. */
+function* interpretations(compact: string, digits: string, region: CountryCode): Generator<PhoneNumber | undefined> {
+  if (compact.startsWith('+')) {
+    yield parsePhoneNumberFromString(compact);
+  } else if (digits.startsWith('00')) {
+    yield parsePhoneNumberFromString(`+${digits.slice(2)}`);
+  } else if (digits.startsWith('0')) {
+    yield parsePhoneNumberFromString(digits, region);
+  } else {
+    // CONNECTOR style: E.164 without the plus; a national number without trunk prefix is the fallback
+    // (US/CA numbers, or countries whose numbers have no trunk prefix).
+    yield parsePhoneNumberFromString(`+${digits}`);
+    yield parsePhoneNumberFromString(digits, region);
+  }
 }
 
-function pickInterpretation(candidates: Array<PhoneNumber | undefined>): PhoneNumber | undefined {
-  const readable = candidates.filter((n): n is PhoneNumber => n !== undefined);
-  return readable.find((n) => n.isValid()) ?? readable.find((n) => n.isPossible());
+/** The first valid reading, else the first possible one. */
+function pickInterpretation(candidates: Iterable<PhoneNumber | undefined>): PhoneNumber | undefined {
+  let possible: PhoneNumber | undefined;
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    if (candidate.isValid()) return candidate;
+    if (possible === undefined && candidate.isPossible()) possible = candidate;
+  }
+  return possible;
 }
 
 function toIncoming(number: PhoneNumber): PhoneIncomingNumber {
   const e164Digits = number.number.slice(1);
+  let national: string | undefined;
   return {
     kind: 'phone',
     country: number.country,
     callingCode: number.countryCallingCode,
     e164: number.number,
     e164Digits,
-    national: number.formatNational().replace(/\D/g, ''),
+    // Formatting costs as much as parsing; only searches (not cached answers) need this form.
+    get national(): string {
+      return (national ??= number.formatNational().replace(/\D/g, ''));
+    },
     nationalSignificant: number.nationalNumber,
     international00: `00${e164Digits}`,
   };

@@ -105,6 +105,14 @@ describe('lookup (e2e)', () => {
         .expect(200);
       expect(response.body).toEqual(expected);
     });
+    it('ignores the body, even a malformed one, when the query parameter gives the number', async () => {
+      const response = await gateway.http
+        .post('/lookup?PhoneNumber=41789072228')
+        .send({ inputs: { phoneNumber: { digits: 1 } } })
+        .set(HEADER, TOKEN)
+        .expect(200);
+      expect(response.body).toEqual(expected);
+    });
   });
 
   describe('bad requests', () => {

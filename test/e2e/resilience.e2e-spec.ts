@@ -1,3 +1,4 @@
+import { PinoLogger } from 'nestjs-pino';
 import { factory } from '../support/factory';
 import { recordingHandlers, WorkflowRecorder } from '../support/recording-workflows';
 import { ScriptedSource } from '../support/scripted-source';
@@ -69,6 +70,17 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
     alpha.script = { kind: 'throw', error: new Error('CRM down') };
     expect(await lookup('short-token-1', '41789072228', 'stale-1')).toEqual(['Anna Muster']);
     expect(outcomeOf('stale-1')).toBe('stale');
+  });
+
+  it('puts the request id on every line logged while the request is handled, not only on the request line', async () => {
+    alpha.script = { kind: 'throw', error: new Error('CRM down') };
+    await lookup('nocache-token1', '41789072228', 'warned-1');
+    const warning = gateway.logs.find((l) => l.reqId === 'warned-1' && l.msg !== 'request completed');
+    expect(warning).toMatchObject({ level: 40, source: 'alpha', tenant: 'nocache', msg: expect.stringContaining('failed') });
+    const logger = await gateway.app.resolve(PinoLogger);
+    logger.info('something logged outside a request');
+    expect(gateway.logs.lines.at(-1)).toMatchObject({ msg: 'something logged outside a request' });
+    expect(gateway.logs.lines.at(-1)).not.toHaveProperty('reqId');
   });
 
   it('opens the circuit after consecutive failures, answers stale meanwhile, then closes after one good probe', async () => {

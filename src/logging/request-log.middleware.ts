@@ -1,0 +1,35 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { runInRequestContext } from './request-context';
+import { isUnlogged, requestId, requestLine } from './request-log';
+import { ROOT_LOGGER } from './root-logger';
+
+/**
+ * One line per request, written when the response is done (or the caller hung up), from the one root
+ * logger: no logger object is built per request, which kept the lookup's hot path cheap.
+ */
+@Injectable()
+export class RequestLogMiddleware implements NestMiddleware {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    const reqId = requestId(req, res);
+    if (!isUnlogged(req)) {
+      const started = performance.now();
+      // `close` follows `finish` for every response, and is the only event when the caller hangs up.
+      res.once('close', () => this.logLine(req, res, reqId, performance.now() - started));
+    }
+    runInRequestContext(reqId, next);
+  }
+
+  private logLine(req: IncomingMessage, res: ServerResponse, reqId: string, elapsedMs: number): void {
+    const failed = res.statusCode >= 500;
+    const level = failed ? 'error' : res.writableFinished ? 'info' : 'warn';
+    if (!this.logger.isLevelEnabled(level)) return;
+    const line = { reqId, ...requestLine(req, res, Math.round(elapsedMs * 10) / 10) };
+    const message = failed ? 'request failed' : res.writableFinished ? 'request completed' : 'request aborted by the caller';
+    this.logger[level](line, message);
+  }
+}
