@@ -1,6 +1,5 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import { RateBudget } from '../../resilience/rate-budget';
 
@@ -88,16 +87,14 @@ export class HubSpotClient {
   private async send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
     const timeout = deadlineAt - Date.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
-    const response: AxiosResponse<T> = await firstValueFrom(
-      this.http.request<T>({
-        method: request.method,
-        url: `${this.baseUrl}${request.path}`,
-        data: request.body,
-        headers: { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' },
-        timeout,
-        signal: AbortSignal.timeout(timeout),
-      }),
-    );
+    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
+      method: request.method,
+      url: `${this.baseUrl}${request.path}`,
+      data: request.body,
+      headers: { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+      timeout,
+      signal: AbortSignal.timeout(timeout),
+    });
     return response.data;
   }
 

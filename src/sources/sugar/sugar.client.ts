@@ -1,7 +1,6 @@
 import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
@@ -137,26 +136,22 @@ export class SugarClient {
 
   /** Token requests are not cut at a lookup's deadline: a lost rotated refresh token would cost a login. */
   private async post<T>(path: string, body: unknown): Promise<T> {
-    const response: AxiosResponse<T> = await firstValueFrom(
-      this.http.request<T>({ method: 'POST', url: this.url(path), data: body, timeout: 30_000, headers: { 'Content-Type': 'application/json' } }),
-    );
+    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({ method: 'POST', url: this.url(path), data: body, timeout: 30_000, headers: { 'Content-Type': 'application/json' } });
     return response.data;
   }
 
   private async send<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
     const timeout = deadlineAt - Date.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
-    const response: AxiosResponse<T> = await firstValueFrom(
-      this.http.request<T>({
-        method: request.method,
-        url: this.url(request.path),
-        params: request.params,
-        data: request.body,
-        headers: { 'OAuth-Token': tokens.accessToken, 'Content-Type': 'application/json' },
-        timeout,
-        signal: AbortSignal.timeout(timeout),
-      }),
-    );
+    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
+      method: request.method,
+      url: this.url(request.path),
+      params: request.params,
+      data: request.body,
+      headers: { 'OAuth-Token': tokens.accessToken, 'Content-Type': 'application/json' },
+      timeout,
+      signal: AbortSignal.timeout(timeout),
+    });
     return response.data;
   }
 
