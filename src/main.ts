@@ -11,6 +11,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** What production adds to the Nest application; e2e tests call it too, so they run the same app. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  // Lookups are never conditional requests, and the framework's name is nobody's business.
+  app.disable('etag');
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.enableShutdownHooks();
   return app;

@@ -190,6 +190,12 @@ describe('lookup (e2e)', () => {
     expect(response.body[0]).not.toHaveProperty('Name');
   });
 
+  it('answers without an ETag or an X-Powered-By header', async () => {
+    const response = await lookup('+41 78 907 22 28').expect(200);
+    expect(response.headers).not.toHaveProperty('etag');
+    expect(response.headers).not.toHaveProperty('x-powered-by');
+  });
+
   it('logs one line per request with its id, tenant, route, status, duration and sources, the number masked', async () => {
     await lookup('+41 78 907 22 28').set('X-Request-Id', 'call-4711').expect(200).expect('X-Request-Id', 'call-4711');
     const line = gateway.logs.lines.find((l) => l.reqId === 'call-4711');
