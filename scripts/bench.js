@@ -108,6 +108,20 @@ async function crmRequests(fakes) {
   return counts.reduce((sum, c) => sum + c.requests, 0);
 }
 
+/** CPU time (user + system) a process has used so far, in microseconds: steadier than req/s on a shared machine. */
+function cpuUs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ: /proc counts CPU time in hundredths of a second on Linux
+
+/** Runs a load and reports, beside its summary, the CPU the serving process spent per request. */
+async function measured(pid, run) {
+  const before = cpuUs(pid);
+  const result = summary(await run());
+  return { ...result, cpuUsPerRequest: Math.round((cpuUs(pid) - before) / result.requests) };
+}
+
 function rssMb(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
@@ -131,12 +145,12 @@ async function main() {
   results.uncached = {};
   for (const [callers, options] of [
     [1, { connections: 1, amount: 100 }],
-    [50, { connections: 50, duration: 8 }],
+    [50, { connections: 50, duration: 12 }],
   ]) {
     const before = await crmRequests(fakes);
-    const ours = summary(await lookupLoad(gateway.url, UNCACHED, distinctNumber, options));
+    const ours = await measured(gateway.pid, () => lookupLoad(gateway.url, UNCACHED, distinctNumber, options));
     const crmPerLookup = (await crmRequests(fakes)) - before;
-    const floor = summary(await lookupLoad(minimal.url, UNCACHED, distinctNumber, options));
+    const floor = await measured(minimal.pid, () => lookupLoad(minimal.url, UNCACHED, distinctNumber, options));
     results.uncached[callers] = {
       gateway: { ...ours, overheadP50: ours.p50 - SLOWEST_MS, overheadP99: ours.p99 - SLOWEST_MS, crmRequestsPerLookup: +(crmPerLookup / ours.requests).toFixed(2) },
       minimalFanOut: { ...floor, overheadP50: floor.p50 - SLOWEST_MS, overheadP99: floor.p99 - SLOWEST_MS },
@@ -149,16 +163,17 @@ async function main() {
   // 2. Cached: one number, answered from the cache, beside a bare NestJS app and bare node:http.
   await lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 1, amount: 5 });
   const beforeCached = await crmRequests(fakes);
-  const cached = summary(await lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 50, duration: 5 }));
+  const cached = await measured(gateway.pid, () => lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 50, duration: 5 }));
   const cachedCrm = (await crmRequests(fakes)) - beforeCached;
-  const nest = summary(await load(`${bareNest.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
-  const bare = summary(await load(`${bareHttp.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
+  const nest = await measured(bareNest.pid, () => load(`${bareNest.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
+  const bare = await measured(bareHttp.pid, () => load(`${bareHttp.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 5 }));
   results.cached = {
     gateway: { ...cached, crmRequestsPerLookup: +(cachedCrm / cached.requests).toFixed(4) },
     bareNest: nest,
     bareHttp: bare,
     ratioToBareNest: +(cached.rps / nest.rps).toFixed(3),
     ratioToBareHttp: +(cached.rps / bare.rps).toFixed(3),
+    cpuRatioToBareNest: +(cached.cpuUsPerRequest / nest.cpuUsPerRequest).toFixed(2),
   };
 
   // 3. One source hanging: every lookup must still answer by the deadline.
@@ -192,8 +207,10 @@ function report(r, file) {
     ['uncached, 1 caller: minimal fan-out p50 / p99', `${u1.minimalFanOut.p50} / ${u1.minimalFanOut.p99}`, `ratio ${u1.ratioP50} / ${u1.ratioP99}; sequential sum ${u1.sequentialSumMs} ms`],
     ['uncached, 50 callers: gateway p50 / p99', `${u50.gateway.p50} / ${u50.gateway.p99}`, `${u50.gateway.rps} lookups/s, overhead ${u50.gateway.overheadP50} / ${u50.gateway.overheadP99} ms`],
     ['uncached, 50 callers: minimal fan-out p50 / p99', `${u50.minimalFanOut.p50} / ${u50.minimalFanOut.p99}`, `ratio ${u50.ratioP50} / ${u50.ratioP99} (target ≤ 1.15)`],
+    ['uncached, 50 callers: CPU per lookup (µs)', `${u50.gateway.cpuUsPerRequest}`, `minimal fan-out ${u50.minimalFanOut.cpuUsPerRequest}`],
     ['cached, 50 callers: gateway req/s, p50 / p99', `${r.cached.gateway.rps}, ${r.cached.gateway.p50} / ${r.cached.gateway.p99}`, `× bare Nest ${r.cached.ratioToBareNest} (target ≥ 0.8), × bare http ${r.cached.ratioToBareHttp}`],
     ['cached: bare Nest / bare http req/s', `${r.cached.bareNest.rps} / ${r.cached.bareHttp.rps}`, ''],
+    ['cached: CPU per request (µs)', `${r.cached.gateway.cpuUsPerRequest}`, `bare Nest ${r.cached.bareNest.cpuUsPerRequest} (×${r.cached.cpuRatioToBareNest}), bare http ${r.cached.bareHttp.cpuUsPerRequest}`],
     ['one source hanging: p99 (ms)', `${r.hangingSource.p99}`, `deadline ${r.hangingSource.deadlineMs} ms, over by ${r.hangingSource.p99OverDeadlineMs} ms (target ≤ 20)`],
     ['CRM requests per lookup: uncached / cached', `${u50.gateway.crmRequestsPerLookup} / ${r.cached.gateway.crmRequestsPerLookup}`, '4 expected uncached (SOSL, 2 HubSpot searches, Sugar search); 0 cached'],
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],

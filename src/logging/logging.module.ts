@@ -23,7 +23,7 @@ export class RootLoggerModule {}
 /**
  * JSON logs through pino at `LOG_LEVEL`. nestjs-pino makes the root logger Nest's logger and the
  * services' `PinoLogger`; its per-request pino-http middleware is not used (`forRoutes: []`): it built
- * two child loggers per request, a third of a cached lookup's time. The request line comes from
+ * two child loggers per request, a fifth of a cached lookup's CPU. The request line comes from
  * {@link RequestLogMiddleware} instead: request id from `X-Request-Id`, tenant, route, status, duration,
  * and for lookups each source's outcome and time, the number masked.
  */
