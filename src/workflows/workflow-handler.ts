@@ -4,6 +4,14 @@ import type { RecordRef } from '../sources/record-id';
 import type { CallFacts } from './call-facts';
 
 /** The workflows the contract names; a source may add others of its own. */
+/** CRM writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
+const CRM_WRITE_TIMEOUT_MS = 60_000;
+
+/** The deadline a handler gives one CRM write it starts now. */
+export function crmWriteDeadline(): number {
+  return Date.now() + CRM_WRITE_TIMEOUT_MS;
+}
+
 export const CALL_FLOW = 'CallFlow';
 export const CREATE_TICKET = 'CreateTicket';
 export const CREATE_CONTACT = 'CreateContact';

@@ -8,7 +8,7 @@ import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
-import { LOG_DESTINATION } from '../../src/logging/logging.module';
+import { LOG_DESTINATION } from '../../src/logging/root-logger';
 import { configureApp } from '../../src/main';
 import { LOOKUP_SOURCES, type LookupSource } from '../../src/sources/source';
 import { SOURCE_CLASSES } from '../../src/sources/sources.module';

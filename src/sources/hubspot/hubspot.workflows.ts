@@ -6,6 +6,7 @@ import {
   CALL_FLOW,
   CREATE_CONTACT,
   CREATE_TICKET,
+  crmWriteDeadline,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -16,8 +17,6 @@ import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } fr
 import type { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
 
-/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
-const WRITE_TIMEOUT_MS = 60_000;
 
 /** HubSpot-defined association types (crm-apis.md §2.6). */
 const ASSOCIATION = { callToContact: 194, callToCompany: 182, ticketToContact: 16, ticketToCompany: 26 } as const;
@@ -42,21 +41,21 @@ export class HubSpotWriter {
   }
 
   async create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
-    const created = await tenant.client.request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, Date.now() + WRITE_TIMEOUT_MS);
+    const created = await tenant.client.request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, crmWriteDeadline());
     return this.result(tenant, object, created.id);
   }
 
   async update(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string, properties: Record<string, string>): Promise<WorkflowResult> {
     await tenant.client.request<HubSpotRecord>(
       { method: 'PATCH', path: `/crm/v3/objects/${object}/${encodeURIComponent(id)}`, body: { properties } },
-      Date.now() + WRITE_TIMEOUT_MS,
+      crmWriteDeadline(),
     );
     return this.result(tenant, object, id);
   }
 
   private async result(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string): Promise<WorkflowResult> {
     const { objectType, typeId } = RECORD_TYPE[object];
-    const links = await tenant.client.portalLinks(Date.now() + WRITE_TIMEOUT_MS).catch(() => undefined);
+    const links = await tenant.client.portalLinks(crmWriteDeadline()).catch(() => undefined);
     const url = recordLink(links, typeId, id);
     return url ? { objectType, recordId: id, url } : { objectType, recordId: id };
   }

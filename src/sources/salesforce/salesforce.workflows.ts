@@ -7,6 +7,7 @@ import {
   CALL_FLOW,
   CREATE_CONTACT,
   CREATE_TICKET,
+  crmWriteDeadline,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -16,8 +17,6 @@ import { recordUrl, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
 import type { SalesforceSettings } from './salesforce.settings';
 import { SalesforceSource, type SalesforceTenant } from './salesforce.source';
 
-/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
-const WRITE_TIMEOUT_MS = 60_000;
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
 
 interface CreateResult {
@@ -36,7 +35,7 @@ export class SalesforceWriter {
   async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
     const created = await tenant.client.request<CreateResult>(
       { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
-      Date.now() + WRITE_TIMEOUT_MS,
+      crmWriteDeadline(),
     );
     return this.result(tenant, object, created.id);
   }
@@ -44,7 +43,7 @@ export class SalesforceWriter {
   async update(tenant: SalesforceTenant, object: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
     await tenant.client.request<unknown>(
       { method: 'PATCH', url: `/sobjects/${object}/${checkedId(id)}`, body: JSON.stringify(withoutEmpty(fields)) },
-      Date.now() + WRITE_TIMEOUT_MS,
+      crmWriteDeadline(),
     );
     return this.result(tenant, object, id);
   }
@@ -57,7 +56,7 @@ export class SalesforceWriter {
     const soql = `SELECT AccountId FROM Contact WHERE Id = '${checkedId(record.recordId)}'`;
     const found = await tenant.client.request<{ records: Array<{ AccountId?: string | null }> }>(
       { method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` },
-      Date.now() + WRITE_TIMEOUT_MS,
+      crmWriteDeadline(),
     );
     return found.records[0]?.AccountId ?? undefined;
   }

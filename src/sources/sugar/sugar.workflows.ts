@@ -5,6 +5,7 @@ import {
   CALL_FLOW,
   CREATE_CONTACT,
   CREATE_TICKET,
+  crmWriteDeadline,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -15,8 +16,6 @@ import { recordUrl, SUGAR_SOURCE_ID } from './sugar.mapper';
 import type { SugarSettings } from './sugar.settings';
 import { SugarSource, type SugarTenant } from './sugar.source';
 
-/** Writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
-const WRITE_TIMEOUT_MS = 60_000;
 /** Sugar's `name` of Calls and Cases is a short varchar. */
 const NAME_LENGTH = 50;
 
@@ -30,12 +29,12 @@ export class SugarWriter {
   }
 
   async create(tenant: SugarTenant, module: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
-    const created = await tenant.client.request<{ id: string }>({ method: 'POST', path: `/${module}`, body: fields }, Date.now() + WRITE_TIMEOUT_MS);
+    const created = await tenant.client.request<{ id: string }>({ method: 'POST', path: `/${module}`, body: fields }, crmWriteDeadline());
     return { objectType: module, recordId: created.id, url: recordUrl(tenant.client.siteUrl, module, created.id) };
   }
 
   async update(tenant: SugarTenant, module: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
-    await tenant.client.request<{ id: string }>({ method: 'PUT', path: `/${module}/${encodeURIComponent(id)}`, body: fields }, Date.now() + WRITE_TIMEOUT_MS);
+    await tenant.client.request<{ id: string }>({ method: 'PUT', path: `/${module}/${encodeURIComponent(id)}`, body: fields }, crmWriteDeadline());
     return { objectType: module, recordId: id, url: recordUrl(tenant.client.siteUrl, module, id) };
   }
 
@@ -45,7 +44,7 @@ export class SugarWriter {
     if (record?.objectType !== 'Contacts') return undefined;
     const contact = await tenant.client.request<{ account_id?: string | null }>(
       { method: 'GET', path: `/Contacts/${encodeURIComponent(record.recordId)}`, params: { fields: 'account_id' } },
-      Date.now() + WRITE_TIMEOUT_MS,
+      crmWriteDeadline(),
     );
     return contact.account_id || undefined;
   }
