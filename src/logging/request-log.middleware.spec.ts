@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import { requestContextFields } from './request-context';
 import { RequestLogMiddleware } from './request-log.middleware';
 import { createRootLogger } from './root-logger';
+import type { LoggedRequest } from './request-log';
+import { requestIdOf } from './request-id.decorator';
 
 class Lines extends Writable {
   readonly lines: Array<Record<string, unknown>> = [];
@@ -36,7 +37,7 @@ describe('RequestLogMiddleware', () => {
     const { out, middleware } = setUp();
     const { req, res } = exchange('/lookup?PhoneNumber=41789072228', 'call-1');
     let idInside: string | undefined;
-    middleware.use(req, res, () => (idInside = requestContextFields().reqId));
+    middleware.use(req, res, () => (idInside = requestIdOf(req as unknown as LoggedRequest)));
     expect(idInside).toBe('call-1');
     expect(res.headers['X-Request-Id']).toBe('call-1');
     expect(out.lines).toHaveLength(0);

@@ -1,6 +1,5 @@
 import type { InjectionToken } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { requestContextFields } from './request-context';
 
 /** Where log lines go: stdout, one JSON object a line. */
 export const LOG_DESTINATION: InjectionToken<DestinationStream> = Symbol('LOG_DESTINATION');
@@ -22,5 +21,5 @@ export const REDACTED_PATHS = [
 ];
 
 export function createRootLogger(level: string, destination: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: requestContextFields }, destination);
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }

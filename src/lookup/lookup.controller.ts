@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, ValidationPipe } from '@nestjs/common';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { LoggedRequest } from '../logging/request-log';
+import { requestIdOf } from '../logging/request-id.decorator';
 import type { Tenant } from '../config/tenant';
 import type { Card } from './card.presenter';
 import { LookupBody } from './lookup-request.dto';
@@ -43,7 +44,7 @@ export class LookupController {
 
   /** The cards for the CONNECTOR; the summary goes into the request's log line. */
   private async answer(tenant: Tenant, number: string, request: LoggedRequest): Promise<Card[]> {
-    const { cards, summary } = await this.lookups.lookup(tenant, number);
+    const { cards, summary } = await this.lookups.lookup(tenant, number, requestIdOf(request));
     request.lookupSummary = summary;
     return cards;
   }

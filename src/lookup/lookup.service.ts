@@ -25,6 +25,13 @@ export interface LookupAnswer {
   readonly summary: LookupSummary;
 }
 
+/** What every line about one source in one lookup carries. */
+interface SourceLogFields {
+  readonly reqId: string;
+  readonly tenant: string;
+  readonly source: string;
+}
+
 interface SourceResult {
   readonly outcome: SourceOutcomeLabel;
   readonly ms?: number;
@@ -45,7 +52,8 @@ export class LookupService {
     logger.setContext(LookupService.name);
   }
 
-  async lookup(tenant: Tenant, rawNumber: string): Promise<LookupAnswer> {
+  /** `reqId` goes on the lines this lookup logs, so the admin can join them to the request line. */
+  async lookup(tenant: Tenant, rawNumber: string, reqId: string): Promise<LookupAnswer> {
     const started = performance.now();
     const number = normalizeIncoming(rawNumber, tenant.defaultRegion);
     if (!number) {
@@ -60,7 +68,7 @@ export class LookupService {
 
     const results = new Map<string, SourceResult>();
     for (const { sourceId, plan } of plans) {
-      const result = this.resultOf(tenant, sourceId, plan, outcomes.get(sourceId));
+      const result = this.resultOf({ reqId, tenant: tenant.id, source: sourceId }, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
       this.metrics.sourceOutcome(sourceId, result.outcome);
       this.health.record(sourceId, result.outcome);
@@ -81,16 +89,17 @@ export class LookupService {
     };
   }
 
-  private resultOf(tenant: Tenant, sourceId: string, plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | undefined): SourceResult {
+  private resultOf(logged: SourceLogFields, plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | undefined): SourceResult {
+    const sourceId = logged.source;
     if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
     if (plan.kind === 'skipped') {
-      this.logger.debug({ tenant: tenant.id, source: sourceId, reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
+      this.logger.debug({ ...logged, reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
       return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
     }
     if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
     if (outcome?.status === 'timeout') {
       this.logger.warn(
-        { tenant: tenant.id, source: sourceId, code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
+        { ...logged, code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} did not answer within the lookup deadline; answered without it`,
       );
       return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', ms: outcome.elapsedMs, verified: [] });
@@ -100,7 +109,7 @@ export class LookupService {
     }
     if (outcome?.status === 'error') {
       this.logger.warn(
-        { tenant: tenant.id, source: sourceId, code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
+        { ...logged, code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} failed (${outcome.code}); answered without it`,
       );
       return this.staleOr(sourceId, plan.stale, { outcome: 'error', ms: outcome.elapsedMs, verified: [] });

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { Tenant } from '../config/tenant';
+import { RequestId } from '../logging/request-id.decorator';
 import { WorkflowBody } from './workflow-request.dto';
 import { WorkflowsService, type WorkflowAnswer } from './workflows.service';
 
@@ -11,7 +12,12 @@ export class WorkflowsController {
 
   @Post(':workflow')
   @HttpCode(HttpStatus.OK)
-  async run(@CurrentTenant() tenant: Tenant, @Param('workflow') workflow: string, @Body() body: WorkflowBody): Promise<WorkflowAnswer> {
-    return this.workflows.run(tenant, workflow, body.inputs);
+  async run(
+    @CurrentTenant() tenant: Tenant,
+    @RequestId() reqId: string,
+    @Param('workflow') workflow: string,
+    @Body() body: WorkflowBody,
+  ): Promise<WorkflowAnswer> {
+    return this.workflows.run(tenant, workflow, body.inputs, reqId);
   }
 }

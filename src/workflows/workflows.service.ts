@@ -50,10 +50,11 @@ export class WorkflowsService {
     logger.setContext(WorkflowsService.name);
   }
 
-  async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs): Promise<WorkflowAnswer> {
+  /** `reqId` goes on every line this workflow logs, so the admin can join them to the request line. */
+  async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs, reqId: string): Promise<WorkflowAnswer> {
     let source = 'none';
     try {
-      const answer = await this.routeAndRun(tenant, workflow, inputs, (id) => (source = id));
+      const answer = await this.routeAndRun(tenant, workflow, inputs, reqId, (id) => (source = id));
       this.metrics.workflow(workflow, source, 200);
       return answer;
     } catch (error) {
@@ -62,7 +63,13 @@ export class WorkflowsService {
     }
   }
 
-  private async routeAndRun(tenant: Tenant, workflow: string, inputs: WorkflowInputs, routedTo: (sourceId: string) => void): Promise<WorkflowAnswer> {
+  private async routeAndRun(
+    tenant: Tenant,
+    workflow: string,
+    inputs: WorkflowInputs,
+    reqId: string,
+    routedTo: (sourceId: string) => void,
+  ): Promise<WorkflowAnswer> {
     const route = routeWorkflow(workflow, inputs, tenant, this.registry);
     if (!route.ok) {
       if (route.status === 404) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: route.message, workflows: route.availableWorkflows });
@@ -77,9 +84,10 @@ export class WorkflowsService {
       timezone: tenant.timezone,
     });
     const userId = userIdForSource(inputs.userCrmId, handler.sourceId, this.sources.map((s) => s.id));
-    const write = (): Promise<WorkflowAnswer> => this.write(tenant, tenantSource, handler, { facts, contact, previous, userId });
+    const logged = { reqId, ...this.describe(tenant, handler, facts) };
+    const write = (): Promise<WorkflowAnswer> => this.write(tenant, tenantSource, handler, { facts, contact, previous, userId }, logged);
 
-    if (previous) return this.answerInTime(tenant, handler, facts, write());
+    if (previous) return this.answerInTime(handler, logged, write());
     const key = RepeatGuard.keyOf([
       tenant.id,
       handler.workflow.toLowerCase(),
@@ -89,8 +97,8 @@ export class WorkflowsService {
       facts.startedAt.toISOString(),
     ]);
     const { result, isRepeat } = this.firstRequests.run(key, write);
-    if (isRepeat) this.logger.info(this.describe(tenant, handler, facts), 'Repeated first request of a call: answered with the first one, nothing written');
-    return this.answerInTime(tenant, handler, facts, result);
+    if (isRepeat) this.logger.info(logged, 'Repeated first request of a call: answered with the first one, nothing written');
+    return this.answerInTime(handler, logged, result);
   }
 
   private async write(
@@ -98,6 +106,7 @@ export class WorkflowsService {
     tenantSource: TenantSource,
     handler: WorkflowHandler,
     call: { facts: CallFacts; contact?: RecordRef; previous?: RecordRef; userId?: string },
+    logged: Record<string, unknown>,
   ): Promise<WorkflowAnswer> {
     if (handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase()) {
       const existing = call.contact ? { id: encodeRecordId(call.contact) } : await this.findExistingContact(tenant, tenantSource, call.facts);
@@ -113,7 +122,7 @@ export class WorkflowsService {
     });
     if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId });
-    this.logger.info(this.describe(tenant, handler, call.facts), `Workflow ${handler.workflow} written`);
+    this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
   }
 
@@ -144,7 +153,7 @@ export class WorkflowsService {
    * Past the deadline the CONNECTOR gets 504, but the write is not abandoned: it stays registered,
    * so the CONNECTOR's retry gets its result instead of writing the call a second time.
    */
-  private async answerInTime(tenant: Tenant, handler: WorkflowHandler, facts: CallFacts, result: Promise<WorkflowAnswer>): Promise<WorkflowAnswer> {
+  private async answerInTime(handler: WorkflowHandler, logged: Record<string, unknown>, result: Promise<WorkflowAnswer>): Promise<WorkflowAnswer> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
       timer = setTimeout(() => resolve(DEADLINE_PASSED), this.settings.WORKFLOW_TIMEOUT_MS);
@@ -152,7 +161,7 @@ export class WorkflowsService {
     try {
       const outcome = await Promise.race([result, deadline]);
       if (outcome === DEADLINE_PASSED) {
-        this.logger.warn({ ...this.describe(tenant, handler, facts), code: 'TIMEOUT' }, `Workflow ${handler.workflow} not done in time`);
+        this.logger.warn({ ...logged, code: 'TIMEOUT' }, `Workflow ${handler.workflow} not done in time`);
         throw new GatewayTimeoutException({
           statusCode: 504,
           error: 'Gateway Timeout',
@@ -163,16 +172,16 @@ export class WorkflowsService {
       return outcome;
     } catch (error) {
       if (error instanceof HttpException) throw error;
-      throw this.failure(tenant, handler, facts, error);
+      throw this.failure(handler, logged, error);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private failure(tenant: Tenant, handler: WorkflowHandler, facts: CallFacts, error: unknown): HttpException {
+  private failure(handler: WorkflowHandler, logged: Record<string, unknown>, error: unknown): HttpException {
     const code = error instanceof SourceError ? error.code : 'INTERNAL';
     const reason = error instanceof Error ? error.message : String(error);
-    this.logger.warn({ ...this.describe(tenant, handler, facts), code, reason }, `Workflow ${handler.workflow} failed`);
+    this.logger.warn({ ...logged, code, reason }, `Workflow ${handler.workflow} failed`);
     const body = { source: handler.sourceId, code, message: `${handler.sourceId}: ${reason}` };
     return code === 'TIMEOUT'
       ? new GatewayTimeoutException({ statusCode: 504, error: 'Gateway Timeout', ...body })

@@ -150,6 +150,16 @@ describe('business workflows (e2e)', () => {
       expect(recorder.records.size).toBe(1);
     });
 
+    it("puts the request's id on the workflow's own lines, so they join its request line", async () => {
+      recorder.script = rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable');
+      await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:10:00' }).set('X-Request-Id', 'wf-failed-1').expect(502);
+      recorder.script = { kind: 'write' };
+      await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:15:00' }).set('X-Request-Id', 'wf-written-1').expect(200);
+      const linesOf = (reqId: string) => gateway.logs.lines.filter((l) => l.reqId === reqId).map((l) => l.msg);
+      expect(linesOf('wf-failed-1')).toEqual(['Workflow CallFlow failed', 'request failed']);
+      expect(linesOf('wf-written-1')).toEqual(['Workflow CallFlow written', 'request completed']);
+    });
+
     it('answers 504 when the CRM reports a timeout', async () => {
       recorder.script = rejectingWith('TIMEOUT', 'no answer from the CRM within 8000 ms');
       const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:30:00' }).expect(504);
