@@ -16,10 +16,10 @@ export class RequestLogMiddleware implements NestMiddleware {
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    const started = performance.now();
     const reqId = requestId(req, res);
-    (req as LoggedRequest).id = reqId;
+    Object.assign(req as LoggedRequest, { id: reqId, receivedAt: started });
     if (!isUnlogged(req)) {
-      const started = performance.now();
       // `close` follows `finish` for every response, and is the only event when the caller hangs up.
       res.once('close', () => this.logLine(req, res, reqId, performance.now() - started));
     }

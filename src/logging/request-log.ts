@@ -5,6 +5,8 @@ import type { LookupSummary } from '../lookup/lookup.service';
 
 /** A request as the log line sees it: the tenant the guard found and the lookup's summary. */
 export interface LoggedRequest extends TenantRequest {
+  /** When the request line's clock started (`performance.now()`): the lookup's deadline counts from it. */
+  receivedAt?: number;
   lookupSummary?: LookupSummary;
 }
 

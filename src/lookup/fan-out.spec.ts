@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { factory } from '../../test/support/factory';
 import type { Candidate } from '../sources/source';
 import { SourceError } from '../sources/source-error';
@@ -46,6 +47,28 @@ describe('fanOut', () => {
     expect(outcomes[1]).toMatchObject({ status: 'ok', sourceId: 'fast' });
     expect(seen.signal?.aborted).toBe(true);
     expect(seen.signal?.reason).toBeInstanceOf(SourceError);
+  });
+
+  it('counts the deadline from when the request arrived, not from when the sources were asked', async () => {
+    const arrived = performance.now() - 900;
+    const outcomes = await fanOut([never('hangs')], 1000, arrived);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'hangs' });
+    expect(performance.now() - arrived).toBeLessThan(1000 + 500);
+    expect(performance.now() - arrived).toBeGreaterThanOrEqual(1000 - 5);
+  });
+
+  it('hands the sources a deadline in whole milliseconds, which Node timers require', async () => {
+    let given = Number.NaN;
+    await fanOut<Candidate>([{ sourceId: 'one', run: async (_signal, deadlineAt) => ((given = deadlineAt), []) }], 1000, performance.now() - 0.37);
+    expect(Number.isInteger(given)).toBe(true);
+    expect(() => AbortSignal.timeout(given - Date.now())).not.toThrow();
+  });
+
+  it('asks no source when the deadline passed before they could be asked', async () => {
+    const run = jest.fn(async () => []);
+    const outcomes = await fanOut<Candidate>([{ sourceId: 'late', run }], 100, performance.now() - 200);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'late' });
+    expect(run).not.toHaveBeenCalled();
   });
 
   it('reports a SourceError with its code, and any other error as INTERNAL', async () => {

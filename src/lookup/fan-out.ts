@@ -23,25 +23,35 @@ const DEADLINE_PASSED = Symbol('deadline passed');
 /**
  * Asks every source at once under one deadline. Whatever a source does (hang, throw, reject late),
  * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
+ *
+ * The deadline counts from `receivedAt` (a `performance.now()` time: when the request arrived), as the
+ * CONNECTOR's own clock does. The sources are asked once the requests that arrived with this one have
+ * been read, so a burst of calls does not start the last one's clock late behind the others' dispatch.
  */
-export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number): Promise<SourceOutcome<T>[]> {
+export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number, receivedAt = performance.now()): Promise<SourceOutcome<T>[]> {
   if (tasks.length === 0) return []; // every source answered from the cache: no deadline to keep
-  const started = performance.now();
-  const deadlineAt = Date.now() + deadlineMs;
+  const remainingMs = deadlineMs - (performance.now() - receivedAt);
+  if (remainingMs <= 0) return tasks.map(({ sourceId }) => ({ status: 'timeout', sourceId, elapsedMs: 0 })); // not worth a request
+  const deadlineAt = Date.now() + Math.floor(remainingMs); // whole ms: sources hand it to timers that take only integers
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new SourceError('TIMEOUT', `lookup deadline of ${deadlineMs} ms passed`));
       resolve(DEADLINE_PASSED);
-    }, deadlineMs);
+    }, remainingMs);
   });
+  await new Promise((resolve) => setImmediate(resolve));
+  const started = performance.now();
   const finishedAt: number[] = tasks.map(() => Number.NaN);
 
   const settled = await Promise.allSettled(
     tasks.map((task, i) => {
       const work = Promise.resolve()
-        .then(() => task.run(controller.signal, deadlineAt))
+        .then(() => {
+          controller.signal.throwIfAborted(); // the deadline passed while waiting to ask
+          return task.run(controller.signal, deadlineAt);
+        })
         .finally(() => {
           finishedAt[i] = performance.now() - started;
         });

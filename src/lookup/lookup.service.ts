@@ -5,7 +5,7 @@ import { globalSettings, type ResolvedGlobalSettings } from '../config/global-se
 import type { Tenant } from '../config/tenant';
 import { maskPhoneNumber } from '../logging/mask';
 import { GatewayMetrics, type SourceOutcomeLabel } from '../observability/gateway-metrics';
-import { normalizeIncoming, type IncomingNumber } from '../phone';
+import { RecentNumbers, type IncomingNumber } from '../phone';
 import { WorkflowRegistry } from '../workflows/workflow-registry';
 import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
@@ -25,6 +25,14 @@ export interface LookupAnswer {
   readonly summary: LookupSummary;
 }
 
+/** Which request a lookup answers. */
+export interface LookupRequest {
+  /** Goes on the lines this lookup logs, so the admin can join them to the request line. */
+  readonly reqId: string;
+  /** When the request arrived (`performance.now()`): the deadline counts from here. */
+  readonly receivedAt: number;
+}
+
 /** What every line about one source in one lookup carries. */
 interface SourceLogFields {
   readonly reqId: string;
@@ -41,6 +49,8 @@ interface SourceResult {
 /** Who is calling: asks the tenant's sources at once (through the guard), ranks what they prove, answers. */
 @Injectable()
 export class LookupService {
+  private readonly numbers = new RecentNumbers();
+
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     private readonly guard: SourceGuard,
@@ -52,10 +62,9 @@ export class LookupService {
     logger.setContext(LookupService.name);
   }
 
-  /** `reqId` goes on the lines this lookup logs, so the admin can join them to the request line. */
-  async lookup(tenant: Tenant, rawNumber: string, reqId: string): Promise<LookupAnswer> {
+  async lookup(tenant: Tenant, rawNumber: string, { reqId, receivedAt }: LookupRequest): Promise<LookupAnswer> {
     const started = performance.now();
-    const number = normalizeIncoming(rawNumber, tenant.defaultRegion);
+    const number = this.numbers.read(rawNumber, tenant.defaultRegion);
     if (!number) {
       this.metrics.lookup('withheld', (performance.now() - started) / 1000);
       return { cards: [], summary: { results: 0, sources: {} } };
@@ -64,7 +73,7 @@ export class LookupService {
     const plans = tenant.sources.map(({ source }, i) => ({ sourceId: source.id, plan: this.guard.plan(tenant, tenant.sources[i]!, number) }));
     const live = plans.filter((p): p is { sourceId: string; plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
-    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS)).map((o) => [o.sourceId, o]));
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
     for (const { sourceId, plan } of plans) {

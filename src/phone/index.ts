@@ -1,3 +1,4 @@
 export * from './incoming-number';
 export * from './match';
 export * from './stored-phone';
+export * from './recent-numbers';
