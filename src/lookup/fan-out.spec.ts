@@ -64,6 +64,16 @@ describe('fanOut', () => {
     expect(() => AbortSignal.timeout(given - Date.now())).not.toThrow();
   });
 
+  it("reports a source whose own timer fires at the deadline it was given as the lookup's timeout", async () => {
+    const ownTimer: SourceTask<Candidate> = {
+      sourceId: 'hangs',
+      run: (_signal, deadlineAt) =>
+        new Promise((_, reject) => setTimeout(() => reject(new SourceError('TIMEOUT', 'no answer in time')), deadlineAt - Date.now())),
+    };
+    const outcomes = await fanOut([ownTimer], 100, performance.now() - 0.5);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'hangs' });
+  });
+
   it('asks no source when the deadline passed before they could be asked', async () => {
     const run = jest.fn(async () => []);
     const outcomes = await fanOut<Candidate>([{ sourceId: 'late', run }], 100, performance.now() - 200);

@@ -25,14 +25,16 @@ const DEADLINE_PASSED = Symbol('deadline passed');
  * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
  *
  * The deadline counts from `receivedAt` (a `performance.now()` time: when the request arrived), as the
- * CONNECTOR's own clock does. The sources are asked once the requests that arrived with this one have
- * been read, so a burst of calls does not start the last one's clock late behind the others' dispatch.
+ * CONNECTOR's own clock does. The sources are asked after the requests read in the same turn of the
+ * event loop have been handled, so those do not wait behind this one's dispatch.
  */
 export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number, receivedAt = performance.now()): Promise<SourceOutcome<T>[]> {
   if (tasks.length === 0) return []; // every source answered from the cache: no deadline to keep
   const remainingMs = deadlineMs - (performance.now() - receivedAt);
   if (remainingMs <= 0) return tasks.map(({ sourceId }) => ({ status: 'timeout', sourceId, elapsedMs: 0 })); // not worth a request
-  const deadlineAt = Date.now() + Math.floor(remainingMs); // whole ms: sources hand it to timers that take only integers
+  // Whole ms (sources hand it to timers that take only integers), and a little after this deadline, so
+  // a hanging source is reported as the lookup's timeout, not as a failure of its own timer.
+  const deadlineAt = Date.now() + Math.ceil(remainingMs) + 1;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
