@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { RequestLogMiddleware } from './request-log.middleware';
 import { createRootLogger } from './root-logger';
@@ -37,8 +38,10 @@ describe('RequestLogMiddleware', () => {
     const { out, middleware } = setUp();
     const { req, res } = exchange('/lookup?PhoneNumber=41789072228', 'call-1');
     let idInside: string | undefined;
+    const before = performance.now();
     middleware.use(req, res, () => (idInside = requestIdOf(req as unknown as LoggedRequest)));
     expect(idInside).toBe('call-1');
+    expect((req as unknown as LoggedRequest).receivedAt).toBeGreaterThanOrEqual(before);
     expect(res.headers['X-Request-Id']).toBe('call-1');
     expect(out.lines).toHaveLength(0);
     res.writableFinished = true;
