@@ -5,7 +5,6 @@ import { globalSettings, type ResolvedGlobalSettings } from '../config/global-se
 import { RequestLogMiddleware } from './request-log.middleware';
 import { createRootLogger, LOG_DESTINATION, ROOT_LOGGER } from './root-logger';
 
-
 @Module({
   providers: [
     { provide: LOG_DESTINATION, useFactory: (): DestinationStream => pino.destination(1) },

@@ -18,7 +18,9 @@ export class RequestLogMiddleware implements NestMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const started = performance.now();
     const reqId = requestId(req, res);
-    Object.assign(req as LoggedRequest, { id: reqId, receivedAt: started });
+    const logged = req as LoggedRequest;
+    logged.id = reqId;
+    logged.receivedAt = started;
     if (!isUnlogged(req)) {
       // `close` follows `finish` for every response, and is the only event when the caller hangs up.
       res.once('close', () => this.logLine(req, res, reqId, performance.now() - started));

@@ -1,5 +1,4 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, ValidationPipe } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { LoggedRequest } from '../logging/request-log';
 import { requestIdOf } from '../logging/request-id.decorator';
@@ -45,7 +44,7 @@ export class LookupController {
 
   /** The cards for the CONNECTOR; the summary goes into the request's log line. */
   private async answer(tenant: Tenant, number: string, request: LoggedRequest): Promise<Card[]> {
-    const { cards, summary } = await this.lookups.lookup(tenant, number, { reqId: requestIdOf(request), receivedAt: request.receivedAt ?? performance.now() });
+    const { cards, summary } = await this.lookups.lookup(tenant, number, { reqId: requestIdOf(request), receivedAt: request.receivedAt });
     request.lookupSummary = summary;
     return cards;
   }

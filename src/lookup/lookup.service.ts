@@ -29,15 +29,8 @@ export interface LookupAnswer {
 export interface LookupRequest {
   /** Goes on the lines this lookup logs, so the admin can join them to the request line. */
   readonly reqId: string;
-  /** When the request arrived (`performance.now()`): the deadline counts from here. */
-  readonly receivedAt: number;
-}
-
-/** What every line about one source in one lookup carries. */
-interface SourceLogFields {
-  readonly reqId: string;
-  readonly tenant: string;
-  readonly source: string;
+  /** When the request arrived (`performance.now()`): the deadline counts from here (from now if unknown). */
+  readonly receivedAt: number | undefined;
 }
 
 interface SourceResult {
@@ -62,7 +55,7 @@ export class LookupService {
     logger.setContext(LookupService.name);
   }
 
-  async lookup(tenant: Tenant, rawNumber: string, { reqId, receivedAt }: LookupRequest): Promise<LookupAnswer> {
+  async lookup(tenant: Tenant, rawNumber: string, request: LookupRequest): Promise<LookupAnswer> {
     const started = performance.now();
     const number = this.numbers.read(rawNumber, tenant.defaultRegion);
     if (!number) {
@@ -73,11 +66,11 @@ export class LookupService {
     const plans = tenant.sources.map(({ source }, i) => ({ sourceId: source.id, plan: this.guard.plan(tenant, tenant.sources[i]!, number) }));
     const live = plans.filter((p): p is { sourceId: string; plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
-    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, receivedAt)).map((o) => [o.sourceId, o]));
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
     for (const { sourceId, plan } of plans) {
-      const result = this.resultOf({ reqId, tenant: tenant.id, source: sourceId }, plan, outcomes.get(sourceId));
+      const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
       this.metrics.sourceOutcome(sourceId, result.outcome);
       this.health.record(sourceId, result.outcome);
@@ -98,17 +91,22 @@ export class LookupService {
     };
   }
 
-  private resultOf(logged: SourceLogFields, plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | undefined): SourceResult {
-    const sourceId = logged.source;
+  private resultOf(
+    tenant: Tenant,
+    request: LookupRequest,
+    sourceId: string,
+    plan: SourcePlan,
+    outcome: SourceOutcome<VerifiedCandidate> | undefined,
+  ): SourceResult {
     if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
     if (plan.kind === 'skipped') {
-      this.logger.debug({ ...logged, reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
+      this.logger.debug({ ...logFields(tenant, request, sourceId), reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
       return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
     }
     if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
     if (outcome?.status === 'timeout') {
       this.logger.warn(
-        { ...logged, code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
+        { ...logFields(tenant, request, sourceId), code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} did not answer within the lookup deadline; answered without it`,
       );
       return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', ms: outcome.elapsedMs, verified: [] });
@@ -118,7 +116,7 @@ export class LookupService {
     }
     if (outcome?.status === 'error') {
       this.logger.warn(
-        { ...logged, code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
+        { ...logFields(tenant, request, sourceId), code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} failed (${outcome.code}); answered without it`,
       );
       return this.staleOr(sourceId, plan.stale, { outcome: 'error', ms: outcome.elapsedMs, verified: [] });
@@ -132,6 +130,11 @@ export class LookupService {
     this.guard.usedStale(sourceId);
     return { outcome: 'stale', ms: otherwise.ms, verified: stale };
   }
+}
+
+/** What a line about one source in one lookup carries; built only when such a line is logged. */
+function logFields(tenant: Tenant, request: LookupRequest, sourceId: string): Record<string, string> {
+  return { reqId: request.reqId, tenant: tenant.id, source: sourceId };
 }
 
 function numberText(number: IncomingNumber): string {

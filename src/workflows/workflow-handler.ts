@@ -3,7 +3,6 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { RecordRef } from '../sources/record-id';
 import type { CallFacts } from './call-facts';
 
-/** The workflows the contract names; a source may add others of its own. */
 /** CRM writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
 const CRM_WRITE_TIMEOUT_MS = 60_000;
 
@@ -12,6 +11,7 @@ export function crmWriteDeadline(): number {
   return Date.now() + CRM_WRITE_TIMEOUT_MS;
 }
 
+/** The workflows the contract names; a source may add others of its own. */
 export const CALL_FLOW = 'CallFlow';
 export const CREATE_TICKET = 'CreateTicket';
 export const CREATE_CONTACT = 'CreateContact';

@@ -17,7 +17,6 @@ import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } fr
 import type { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
 
-
 /** HubSpot-defined association types (crm-apis.md §2.6). */
 const ASSOCIATION = { callToContact: 194, callToCompany: 182, ticketToContact: 16, ticketToCompany: 26 } as const;
 
