@@ -74,6 +74,12 @@ describe('fanOut', () => {
     expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'hangs' });
   });
 
+  it("reports a source's own TIMEOUT as the lookup's timeout even when its timer fired first", async () => {
+    const early: SourceTask<Candidate> = { sourceId: 'slow', run: async () => Promise.reject(new SourceError('TIMEOUT', 'no time left before the deadline')) };
+    const outcomes = await fanOut([early], 1000);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'slow' });
+  });
+
   it('asks no source when the deadline passed before they could be asked', async () => {
     const run = jest.fn(async () => []);
     const outcomes = await fanOut<Candidate>([{ sourceId: 'late', run }], 100, performance.now() - 200);

@@ -67,7 +67,12 @@ export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: num
   return settled.map((result, i): SourceOutcome<T> => {
     const sourceId = tasks[i]!.sourceId;
     const elapsedMs = Math.round(Number.isNaN(finishedAt[i]!) ? deadlineElapsed : finishedAt[i]!);
-    if (result.status === 'rejected') return { status: 'error', sourceId, elapsedMs, ...describeFailure(result.reason) };
+    if (result.status === 'rejected') {
+      // Sources time out only against the deadline handed to them; when the event loop runs late, a
+      // source's own timer can fire before this one, and it is still this lookup's deadline.
+      if (result.reason instanceof SourceError && result.reason.code === 'TIMEOUT') return { status: 'timeout', sourceId, elapsedMs };
+      return { status: 'error', sourceId, elapsedMs, ...describeFailure(result.reason) };
+    }
     if (result.value === DEADLINE_PASSED) return { status: 'timeout', sourceId, elapsedMs };
     if (!Array.isArray(result.value)) {
       return { status: 'error', sourceId, elapsedMs, code: 'INTERNAL', reason: 'the source answered something other than a list' };
