@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { globalSettings, type ResolvedGlobalSettings } from './config/global-settings';
+import { RequestLogMiddleware } from './logging/request-log.middleware';
 
 /** Bodies are small JSON objects; anything bigger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -11,6 +12,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** What production adds to the Nest application; e2e tests call it too, so they run the same app. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  // Before the body parsers, so a request whose body is refused (malformed, too big) still gets its id
+  // and its line: mounted through Nest's `forRoutes('*')`, it ran after them and missed those.
+  const requestLog = app.get(RequestLogMiddleware);
+  app.use(requestLog.use.bind(requestLog));
   // Lookups are never conditional requests, and the framework's name is nobody's business.
   app.disable('etag');
   app.disable('x-powered-by');

@@ -1,4 +1,4 @@
-import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
@@ -23,7 +23,7 @@ export class RootLoggerModule {}
  * services' `PinoLogger`; its per-request pino-http middleware is not used (`forRoutes: []`): it built
  * two child loggers per request, a fifth of a cached lookup's CPU. The request line comes from
  * {@link RequestLogMiddleware} instead: request id from `X-Request-Id`, tenant, route, status, duration,
- * and for lookups each source's outcome and time, the number masked.
+ * and for lookups each source's outcome and time, the number masked. `configureApp` mounts it.
  */
 @Module({
   imports: [
@@ -35,9 +35,6 @@ export class RootLoggerModule {}
     }),
   ],
   providers: [RequestLogMiddleware],
+  exports: [RequestLogMiddleware],
 })
-export class LoggingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLogMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
-  }
-}
+export class LoggingModule {}

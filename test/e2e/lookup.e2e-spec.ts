@@ -215,4 +215,12 @@ describe('lookup (e2e)', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it('logs and tags requests whose body cannot be read, too', async () => {
+    const post = (id: string) => gateway.http.post('/lookup').set(HEADER, TOKEN).set('X-Request-Id', id).set('Content-Type', 'application/json');
+    await post('body-malformed').send('{"inputs":').expect(400).expect('X-Request-Id', 'body-malformed');
+    await post('body-too-big').send(JSON.stringify({ inputs: { phoneNumber: 'x'.repeat(70_000) } })).expect(413).expect('X-Request-Id', 'body-too-big');
+    expect(gateway.logs.lines.find((l) => l.reqId === 'body-malformed')).toMatchObject({ msg: 'request completed', route: '/lookup', status: 400 });
+    expect(gateway.logs.lines.find((l) => l.reqId === 'body-too-big')).toMatchObject({ msg: 'request completed', route: '/lookup', status: 413 });
+  });
 });
