@@ -163,6 +163,16 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
       expect(failure).toMatchObject({ vendorCode: 'INVALID_AUTHENTICATION', reason: expect.stringMatching(/^HubSpot answered 401: .*\(INVALID_AUTHENTICATION, correlation [0-9a-f-]{36}\)$/) });
       expect(gateway.logs.text()).not.toContain(fake.token);
     });
+
+    it('finds the caller when HubSpot closed the kept-alive connections just as the searches were sent on them', async () => {
+      expect(await names('41789072228')).toEqual(['Anna Muster']);
+      fake.dropIdleConnections();
+      const before = fake.requests.length;
+      await lookup('41789072228').set('X-Request-Id', 'hubspot-stale-1').expect(200);
+      const line = gateway.logs.lines.find((l) => l.reqId === 'hubspot-stale-1' && l.msg === 'request completed') as { lookup?: { results: number; sources: Record<string, { outcome: string }> } };
+      expect(line.lookup).toMatchObject({ results: 1, sources: { hubspot: { outcome: 'ok' } } });
+      expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/search'))).toHaveLength(2); // the reset ones never reached HubSpot
+    });
   });
 
   describe('workflows', () => {

@@ -371,3 +371,23 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
     );
   });
 });
+
+describe('Salesforce closing a kept-alive connection (e2e)', () => {
+  it('finds the caller when the lookup went out on a connection Salesforce had just closed', async () => {
+    const fake = await new FakeSalesforce().start();
+    const gateway = await startTestApp({ files: { 'acme.env': salesforceTenant(fake) } });
+    try {
+      await settle();
+      await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).expect(200); // one kept-alive connection
+      fake.dropIdleConnections();
+      const before = fake.requests.length;
+      await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).set('X-Request-Id', 'sf-stale-1').expect(200);
+      const line = gateway.logs.lines.find((l) => l.reqId === 'sf-stale-1' && l.msg === 'request completed') as { lookup?: { results: number; sources: Record<string, { outcome: string }> } };
+      expect(line.lookup).toMatchObject({ results: 1, sources: { salesforce: { outcome: 'ok' } } });
+      expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/search'))).toHaveLength(1); // the reset one never reached Salesforce
+    } finally {
+      await gateway.close();
+      await fake.stop();
+    }
+  });
+});

@@ -145,6 +145,16 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
     expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ tenant: 'mixed', source: 'sugar', code: 'TIMEOUT' }));
   });
 
+  it('finds the caller when Sugar closed the kept-alive connection just as the lookup was sent on it', async () => {
+    await names('41789072228');
+    fake.dropIdleConnections();
+    const before = fake.requests.length;
+    await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).set('X-Request-Id', 'sugar-stale-1').expect(200);
+    const line = gateway.logs.lines.find((l) => l.reqId === 'sugar-stale-1' && l.msg === 'request completed') as { lookup?: { results: number; sources: Record<string, { outcome: string }> } };
+    expect(line.lookup).toMatchObject({ results: 1, sources: { sugar: { outcome: 'ok' } } });
+    expect(fake.requests.slice(before).filter((r) => r.path === '/rest/v11/globalsearch')).toHaveLength(1); // the reset one never reached Sugar
+  });
+
   describe('workflows', () => {
     const call = { direction: 'incoming', originatorNumber: '41789072228', originatorName: 'Anna Muster', destinationNumber: '41446681800', userCrmId: 'sugar:seed-user-sales' };
     const post = (workflow: string, inputs: Record<string, unknown>) => gateway.http.post(`/lookup/${workflow}`).set(HEADER, TOKEN).send({ inputs });
@@ -207,6 +217,29 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
       expect(existing.body).toEqual({ id: 'sugar:Contacts:c-beat', url: `${fake.url}/#Contacts/c-beat` });
       expect(fake.all('Leads')).toHaveLength(leadsBefore + 1);
     });
+  });
+});
+
+describe('Sugar closing a kept-alive connection as a workflow writes on it (e2e)', () => {
+  it('does not send the write again (Sugar may have it), says so, and writes once when the CONNECTOR asks again', async () => {
+    const fake = await new FakeSugar().start();
+    const gateway = await startTestApp({ files: { 'acme.env': sugarTenant(fake) } });
+    try {
+      await settle();
+      expect(await namesFrom(gateway, '41789072228')).toEqual(['Anna Muster']); // one kept-alive connection
+      fake.dropIdleConnections();
+      const callsBefore = fake.all('Calls').length;
+      const inputs = { direction: 'incoming', originatorNumber: '41338220000', destinationNumber: '41446681800', contactCrmId: 'sugar:Accounts:acc-alpenblick', startedTime: '2026-11-24 13:00:00' };
+      const post = () => gateway.http.post('/lookup/CallFlow').set(HEADER, TOKEN).send({ inputs });
+      const refused = await post().expect(502);
+      expect(refused.body).toMatchObject({ source: 'sugar', code: 'UNAVAILABLE', message: expect.stringContaining('ECONNRESET') });
+      expect(fake.all('Calls')).toHaveLength(callsBefore);
+      await post().expect(200);
+      expect(fake.all('Calls')).toHaveLength(callsBefore + 1);
+    } finally {
+      await gateway.close();
+      await fake.stop();
+    }
   });
 });
 

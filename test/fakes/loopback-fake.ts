@@ -5,10 +5,20 @@ import type { AddressInfo, Socket } from 'node:net';
 export abstract class LoopbackFake {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly dropped = new WeakSet<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor() {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      if (this.dropped.has(req.socket)) {
+        // The idle limit passed for every marked connection at once: this request is reset unread, the
+        // others are closed now (a client learns that only when it reads their FIN).
+        for (const socket of this.sockets) if (this.dropped.has(socket) && socket !== req.socket) socket.end();
+        req.socket.destroy();
+        return;
+      }
+      void this.handle(req, res);
+    });
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -24,6 +34,14 @@ export abstract class LoopbackFake {
   /** Sockets currently open to this server. */
   get openSockets(): number {
     return this.sockets.size;
+  }
+
+  /**
+   * The race of kept-alive connections with a server's (or a load balancer's) idle limit: the next
+   * request on a connection open now arrives just as the server closes them all, and is reset unread.
+   */
+  dropIdleConnections(): void {
+    for (const socket of this.sockets) this.dropped.add(socket);
   }
 
   async start(port = 0): Promise<this> {

@@ -2,6 +2,7 @@ import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import { RateBudget } from '../../resilience/rate-budget';
+import { isStaleConnection, NEW_CONNECTION, type AgentPair } from '../connection-pool';
 
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
 const SEARCH_WINDOW_MS = 1050;
@@ -18,6 +19,8 @@ export interface HubSpotRequest {
   readonly body?: unknown;
   /** Search requests count against the tenant's 5-per-second budget. */
   readonly search?: boolean;
+  /** A POST that only reads (a batch read): like GETs and searches, sent again on a stale kept-alive connection. */
+  readonly read?: boolean;
 }
 
 /** HubSpot's error body; every field is optional in practice. */
@@ -84,7 +87,17 @@ export class HubSpotClient {
     return this.links;
   }
 
+  /** A read whose kept-alive connection HubSpot had just closed never reached it: sent again, once, on a new one. */
   private async send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
+    try {
+      return await this.sendOn<T>(request, deadlineAt);
+    } catch (error) {
+      if (!isRead(request) || !isStaleConnection(error)) throw error;
+      return this.sendOn<T>(request, deadlineAt, NEW_CONNECTION);
+    }
+  }
+
+  private async sendOn<T>(request: HubSpotRequest, deadlineAt: number, connection?: AgentPair): Promise<T> {
     const timeout = deadlineAt - Date.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
     const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
@@ -94,6 +107,7 @@ export class HubSpotClient {
       headers: { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' },
       timeout,
       signal: AbortSignal.timeout(timeout),
+      ...connection,
     });
     return response.data;
   }
@@ -118,6 +132,10 @@ export class HubSpotClient {
       vendorCode: category,
     });
   }
+}
+
+function isRead(request: HubSpotRequest): boolean {
+  return request.method === 'GET' || request.search === true || request.read === true;
 }
 
 function isSecondlyLimit(error: unknown): boolean {

@@ -1,7 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { keepAliveAgents } from '../connection-pool';
 import { HubSpotSource } from './hubspot.source';
 import { HubSpotCallFlow, HubSpotCreateContact, HubSpotCreateTicket, HubSpotWriter } from './hubspot.workflows';
 
@@ -11,8 +10,7 @@ export const HUBSPOT_MAX_SOCKETS = 128;
 @Module({
   imports: [
     HttpModule.register({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: HUBSPOT_MAX_SOCKETS }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: HUBSPOT_MAX_SOCKETS }),
+      ...keepAliveAgents(HUBSPOT_MAX_SOCKETS),
       maxRedirects: 0,
     }),
   ],

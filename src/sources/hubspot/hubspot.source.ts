@@ -109,7 +109,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     if (ids.length === 0) return new Map();
     try {
       const answer = await tenant.client.request<{ results: HubSpotRecord[] }>(
-        { method: 'POST', path: '/crm/v3/objects/companies/batch/read', body: { properties: ['name'], inputs: ids.map((id) => ({ id })) } },
+        { method: 'POST', path: '/crm/v3/objects/companies/batch/read', body: { properties: ['name'], inputs: ids.map((id) => ({ id })) }, read: true },
         deadlineAt,
       );
       return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));

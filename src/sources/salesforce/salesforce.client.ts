@@ -107,7 +107,23 @@ export class SalesforceClient {
     }
   }
 
+  /**
+   * A read reset by Salesforce is sent again, once: mostly it went out on a kept-alive connection that
+   * had just been closed, and never reached Salesforce. jsforce does not say whether the connection was
+   * a kept-alive one, so only GETs are; a write is never sent twice.
+   */
   private async send<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
+    try {
+      return await this.sendOnce<T>(request, deadlineAt);
+    } catch (error) {
+      if (request.method !== 'GET' || errorField(error, 'code') !== 'ECONNRESET') throw error;
+      // One turn of the event loop first: the other connections closed with it are then known closed.
+      await new Promise((resolve) => setImmediate(resolve));
+      return this.sendOnce<T>(request, deadlineAt);
+    }
+  }
+
+  private async sendOnce<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
     const timeout = deadlineAt - this.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
     const headers: Record<string, string> = request.body === undefined ? {} : { 'Content-Type': 'application/json' };

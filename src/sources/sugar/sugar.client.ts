@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
+import { isStaleConnection, NEW_CONNECTION, type AgentPair } from '../connection-pool';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SugarSettings } from './sugar.settings';
 
@@ -16,6 +17,8 @@ export interface SugarRequest {
   readonly path: string;
   readonly body?: unknown;
   readonly params?: Readonly<Record<string, string | number>>;
+  /** A POST that only reads (a filter search): like GETs, sent again on a stale kept-alive connection. */
+  readonly read?: boolean;
 }
 
 interface Tokens {
@@ -140,7 +143,17 @@ export class SugarClient {
     return response.data;
   }
 
+  /** A read whose kept-alive connection Sugar had just closed never reached it: sent again, once, on a new one. */
   private async send<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
+    try {
+      return await this.sendOn<T>(request, tokens, deadlineAt);
+    } catch (error) {
+      if (!(request.method === 'GET' || request.read === true) || !isStaleConnection(error)) throw error;
+      return this.sendOn<T>(request, tokens, deadlineAt, NEW_CONNECTION);
+    }
+  }
+
+  private async sendOn<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number, connection?: AgentPair): Promise<T> {
     const timeout = deadlineAt - Date.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
     const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
@@ -151,6 +164,7 @@ export class SugarClient {
       headers: { 'OAuth-Token': tokens.accessToken, 'Content-Type': 'application/json' },
       timeout,
       signal: AbortSignal.timeout(timeout),
+      ...connection,
     });
     return response.data;
   }

@@ -1,7 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { keepAliveAgents } from '../connection-pool';
 import { SugarSource } from './sugar.source';
 import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } from './sugar.workflows';
 
@@ -11,8 +10,7 @@ export const SUGAR_MAX_SOCKETS = 128;
 @Module({
   imports: [
     HttpModule.register({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: SUGAR_MAX_SOCKETS }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: SUGAR_MAX_SOCKETS }),
+      ...keepAliveAgents(SUGAR_MAX_SOCKETS),
       // Sugar answers an unknown API version with 301 incorrect_version: an error, not a redirect.
       maxRedirects: 0,
     }),

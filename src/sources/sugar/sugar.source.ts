@@ -99,7 +99,7 @@ export class SugarSource implements LookupSource<SugarSettings> {
       tenant.modules.map((module) =>
         tenant.client
           .request<{ records: Array<Omit<SugarRecord, '_module'> & { _module?: string }> }>(
-            { method: 'POST', path: `/${module}/filter`, body: { filter: phoneFilter(module, number), fields: this.fields(tenant, [module]), max_num: SEARCH_LIMIT } },
+            { method: 'POST', path: `/${module}/filter`, body: { filter: phoneFilter(module, number), fields: this.fields(tenant, [module]), max_num: SEARCH_LIMIT }, read: true },
             deadlineAt,
           )
           .then((answer) => answer.records.map((r) => ({ ...r, _module: r._module ?? module }) as SugarRecord)),

@@ -1,0 +1,36 @@
+import { AxiosError } from 'axios';
+import { Agent as HttpAgent, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+/**
+ * How long an idle connection to a CRM is kept for the next request. A server that announces its own
+ * idle limit (`Keep-Alive: timeout=N`) gets its connections back 1 s before it: Node 20 honours that
+ * hint only in agents that have a timeout, and without one it kept idle connections until the server
+ * closed them, at times just as a lookup was sent on them.
+ */
+export const IDLE_CONNECTION_MS = 30_000;
+
+export interface AgentPair {
+  readonly httpAgent: HttpAgent;
+  readonly httpsAgent: HttpsAgent;
+}
+
+/** Keep-alive pools for one CRM: at most `maxSockets` connections per host, idle ones closed in time. */
+export function keepAliveAgents(maxSockets: number): AgentPair {
+  const options = { keepAlive: true, maxSockets, timeout: IDLE_CONNECTION_MS };
+  return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) };
+}
+
+/** A connection of its own, closed after the answer: for sending a read again after a stale connection. */
+export const NEW_CONNECTION: AgentPair = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
+
+/**
+ * The request went out on a kept-alive connection that the server (or a load balancer) had closed:
+ * reset before any answer. Node's documentation names this race; such a request never reached the
+ * CRM, so a read may be sent again. A write is not: a reset can also end a request the CRM did get.
+ * Needs axios' plain http transport (`maxRedirects: 0`, as the CRM modules set), whose request is Node's.
+ */
+export function isStaleConnection(error: unknown): boolean {
+  if (!(error instanceof AxiosError) || error.response || error.code !== 'ECONNRESET') return false;
+  return (error.request as ClientRequest | undefined)?.reusedSocket === true;
+}
