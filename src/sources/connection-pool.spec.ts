@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isStaleConnection, keepAliveAgents } from './connection-pool';
+import { isStaleConnection, keepAliveAgents, sendReadingAgainIfStale, type AgentPair } from './connection-pool';
 
 /** A server that answers `{}`, or drops the connection of a request without answering when told to. */
 async function startServer(keepAliveTimeoutMs = 5000): Promise<{ url: string; server: Server; closedAt: Map<Socket, number>; drop: { next: boolean } }> {
@@ -73,5 +73,34 @@ describe('isStaleConnection', () => {
     expect(isStaleConnection(await failureOf(client.get(target.url)))).toBe(false);
     expect(isStaleConnection(await failureOf(client.get(`${target.url}/`, { validateStatus: () => false })))).toBe(false);
     expect(isStaleConnection(new Error('ECONNRESET'))).toBe(false);
+  });
+});
+
+describe('sendReadingAgainIfStale', () => {
+  let client: AxiosInstance;
+  let target: Awaited<ReturnType<typeof startServer>>;
+
+  beforeEach(async () => {
+    target = await startServer();
+    client = axios.create({ ...keepAliveAgents(1), maxRedirects: 0 });
+    await client.get(target.url);
+    target.drop.next = true;
+  });
+  afterEach(() => stop(target.server));
+
+  it('sends a read again, once, on a new connection', async () => {
+    const used: Array<AgentPair | undefined> = [];
+    const answer = await sendReadingAgainIfStale(true, (connection) => (used.push(connection), client.get(target.url, { ...connection })));
+    expect(answer.status).toBe(200);
+    expect(used).toHaveLength(2);
+    expect(used[0]).toBeUndefined();
+    expect(used[1]?.httpAgent).not.toBe(client.defaults.httpAgent);
+  });
+
+  it('does not send a write again', async () => {
+    let sent = 0;
+    const failure = await failureOf(sendReadingAgainIfStale(false, () => (sent++, client.post(target.url, {}))));
+    expect(isStaleConnection(failure)).toBe(true);
+    expect(sent).toBe(1);
   });
 });

@@ -22,7 +22,7 @@ export function keepAliveAgents(maxSockets: number): AgentPair {
 }
 
 /** A connection of its own, closed after the answer: for sending a read again after a stale connection. */
-export const NEW_CONNECTION: AgentPair = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
+const NEW_CONNECTION: AgentPair = { httpAgent: new HttpAgent({ keepAlive: false }), httpsAgent: new HttpsAgent({ keepAlive: false }) };
 
 /**
  * The request went out on a kept-alive connection that the server (or a load balancer) had closed:
@@ -33,4 +33,17 @@ export const NEW_CONNECTION: AgentPair = { httpAgent: new HttpAgent({ keepAlive:
 export function isStaleConnection(error: unknown): boolean {
   if (!(error instanceof AxiosError) || error.response || error.code !== 'ECONNRESET') return false;
   return (error.request as ClientRequest | undefined)?.reusedSocket === true;
+}
+
+/**
+ * Sends on the pool; a read that went out on a stale kept-alive connection is sent again, once, on a
+ * new connection (the pool's other idle connections may be stale as well).
+ */
+export async function sendReadingAgainIfStale<T>(isRead: boolean, send: (connection?: AgentPair) => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!isRead || !isStaleConnection(error)) throw error;
+    return send(NEW_CONNECTION);
+  }
 }

@@ -2,7 +2,7 @@ import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import { RateBudget } from '../../resilience/rate-budget';
-import { isStaleConnection, NEW_CONNECTION, type AgentPair } from '../connection-pool';
+import { sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
 const SEARCH_WINDOW_MS = 1050;
@@ -87,14 +87,9 @@ export class HubSpotClient {
     return this.links;
   }
 
-  /** A read whose kept-alive connection HubSpot had just closed never reached it: sent again, once, on a new one. */
-  private async send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
-    try {
-      return await this.sendOn<T>(request, deadlineAt);
-    } catch (error) {
-      if (!isRead(request) || !isStaleConnection(error)) throw error;
-      return this.sendOn<T>(request, deadlineAt, NEW_CONNECTION);
-    }
+  /** A read whose kept-alive connection HubSpot had just closed never reached it: sent again, once. */
+  private send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
+    return sendReadingAgainIfStale(isRead(request), (connection) => this.sendOn<T>(request, deadlineAt, connection));
   }
 
   private async sendOn<T>(request: HubSpotRequest, deadlineAt: number, connection?: AgentPair): Promise<T> {

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
-import { isStaleConnection, NEW_CONNECTION, type AgentPair } from '../connection-pool';
+import { sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SugarSettings } from './sugar.settings';
 
@@ -143,14 +143,10 @@ export class SugarClient {
     return response.data;
   }
 
-  /** A read whose kept-alive connection Sugar had just closed never reached it: sent again, once, on a new one. */
-  private async send<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
-    try {
-      return await this.sendOn<T>(request, tokens, deadlineAt);
-    } catch (error) {
-      if (!(request.method === 'GET' || request.read === true) || !isStaleConnection(error)) throw error;
-      return this.sendOn<T>(request, tokens, deadlineAt, NEW_CONNECTION);
-    }
+  /** A read whose kept-alive connection Sugar had just closed never reached it: sent again, once. */
+  private send<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
+    const isRead = request.method === 'GET' || request.read === true;
+    return sendReadingAgainIfStale(isRead, (connection) => this.sendOn<T>(request, tokens, deadlineAt, connection));
   }
 
   private async sendOn<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number, connection?: AgentPair): Promise<T> {
