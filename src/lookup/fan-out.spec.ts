@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { factory } from '../../test/support/factory';
 import type { Candidate } from '../sources/source';
 import { SourceError } from '../sources/source-error';
-import { fanOut, type SourceTask } from './fan-out';
+import { fanOut, SOURCE_GRACE_MS, type SourceTask } from './fan-out';
 
 const answer = (sourceId: string, candidates: Candidate[]): SourceTask<Candidate> => ({ sourceId, run: async () => candidates });
 const never = (sourceId: string, seen: { signal?: AbortSignal } = {}): SourceTask<Candidate> => ({
@@ -55,6 +55,15 @@ describe('fanOut', () => {
     expect(outcomes[0]).toMatchObject({ status: 'timeout', sourceId: 'hangs' });
     expect(performance.now() - arrived).toBeLessThan(1000 + 500);
     expect(performance.now() - arrived).toBeGreaterThanOrEqual(1000 - 5);
+  });
+
+  it("lets the sources run SOURCE_GRACE_MS past the lookup's deadline", async () => {
+    let given = Number.NaN;
+    const hanging: SourceTask<Candidate> = { sourceId: 'hangs', run: (_signal, deadlineAt) => ((given = deadlineAt), new Promise(() => undefined)) };
+    const outcomes = await fanOut([hanging], 100);
+    expect(outcomes[0]).toMatchObject({ status: 'timeout' });
+    expect(given - Date.now()).toBeGreaterThan(SOURCE_GRACE_MS / 2);
+    expect(given - Date.now()).toBeLessThanOrEqual(SOURCE_GRACE_MS + 1);
   });
 
   it('hands the sources a deadline in whole milliseconds, which Node timers require', async () => {

@@ -147,12 +147,14 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
 
   it('finds the caller when Sugar closed the kept-alive connection just as the lookup was sent on it', async () => {
     await names('41789072228');
+    const ours = fake.requests.at(-1)!.token; // this tenant's session: other tests' tenants share the fake
     fake.dropIdleConnections();
     const before = fake.requests.length;
     await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).set('X-Request-Id', 'sugar-stale-1').expect(200);
     const line = gateway.logs.lines.find((l) => l.reqId === 'sugar-stale-1' && l.msg === 'request completed') as { lookup?: { results: number; sources: Record<string, { outcome: string }> } };
     expect(line.lookup).toMatchObject({ results: 1, sources: { sugar: { outcome: 'ok' } } });
-    expect(fake.requests.slice(before).filter((r) => r.path === '/rest/v11/globalsearch')).toHaveLength(1); // the reset one never reached Sugar
+    const searches = fake.requests.slice(before).filter((r) => r.path === '/rest/v11/globalsearch' && r.token === ours);
+    expect(searches).toHaveLength(1); // the reset one never reached Sugar
   });
 
   describe('workflows', () => {
