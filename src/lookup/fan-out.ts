@@ -75,8 +75,8 @@ export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: num
     const sourceId = tasks[i]!.sourceId;
     const elapsedMs = Math.round(Number.isNaN(finishedAt[i]!) ? deadlineElapsed : finishedAt[i]!);
     if (result.status === 'rejected') {
-      // Sources time out only against the deadline handed to them; when the event loop runs late, a
-      // source's own timer can fire before this one, and it is still this lookup's deadline.
+      // Sources time out only against the deadline handed to them (this one's, plus the grace): their
+      // TIMEOUT is this lookup's, also when their timer fires first because the event loop ran late.
       if (result.reason instanceof SourceError && result.reason.code === 'TIMEOUT') return { status: 'timeout', sourceId, elapsedMs };
       return { status: 'error', sourceId, elapsedMs, ...describeFailure(result.reason) };
     }
