@@ -40,6 +40,14 @@ const CODES: Readonly<Record<string, SourceErrorCode>> = {
   API_DISABLED_FOR_ORG: 'CONFIG',
   SERVER_UNAVAILABLE: 'UNAVAILABLE',
 };
+/**
+ * jsforce's retry policy, narrowed: its defaults (five retries up to ~15 s, 5xx, writes) would outlive a
+ * ringing phone. A GET reset by Salesforce is sent again once, a turn of the event loop later: mostly it
+ * went out on a kept-alive connection that had just been closed (the others closed with it are known
+ * closed by then) and never reached Salesforce. jsforce does not say whether the connection was a
+ * kept-alive one, so writes are never sent twice. Both tries share the request's timeout.
+ */
+const RESET_READ_SENT_AGAIN = { maxRetries: 1, minTimeout: 0, methods: ['GET'], errorCodes: ['ECONNRESET'], statusCodes: [] };
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
 
 /**
@@ -107,30 +115,13 @@ export class SalesforceClient {
     }
   }
 
-  /**
-   * A read reset by Salesforce is sent again, once: mostly it went out on a kept-alive connection that
-   * had just been closed, and never reached Salesforce. jsforce does not say whether the connection was
-   * a kept-alive one, so only GETs are; a write is never sent twice.
-   */
   private async send<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
-    try {
-      return await this.sendOnce<T>(request, deadlineAt);
-    } catch (error) {
-      if (request.method !== 'GET' || errorField(error, 'code') !== 'ECONNRESET') throw error;
-      // One turn of the event loop first: the other connections closed with it are then known closed.
-      await new Promise((resolve) => setImmediate(resolve));
-      return this.sendOnce<T>(request, deadlineAt);
-    }
-  }
-
-  private async sendOnce<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
     const timeout = deadlineAt - this.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
     const headers: Record<string, string> = request.body === undefined ? {} : { 'Content-Type': 'application/json' };
     return (await this.connection.request<T>(
       { method: request.method, url: request.url, body: request.body, headers },
-      // jsforce's own retries (up to ~15 s) would outlive a ringing phone: the caller decides.
-      { timeout, retry: { maxRetries: 0 } },
+      { timeout, retry: RESET_READ_SENT_AGAIN },
     ));
   }
 
