@@ -18,6 +18,8 @@ const DEADLINE_MS = 1500;
 /** Rounds of the 50-caller and cached loads, taken in turns with their reference. */
 const ROUNDS = 3;
 const CACHED = 'bench-cached-token';
+/** The number of the cached loads: every fake has a contact for it. */
+const CACHED_NUMBER = '41789072228';
 const UNCACHED = 'bench-uncached-token';
 const children = [];
 
@@ -43,7 +45,8 @@ function start(script, args = [], env = {}) {
   });
 }
 
-async function startGateway(fakes) {
+/** Tenant env files for the fakes: one tenant with the cache on, one with it off. */
+function writeTenants(fakes) {
   const tenants = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tenants-'));
   const crm = [
     `SALESFORCE_LOGIN_URL=${fakes.salesforce.url}`,
@@ -61,9 +64,14 @@ async function startGateway(fakes) {
   ];
   fs.writeFileSync(path.join(tenants, 'cached.env'), [`TOKEN=${CACHED}`, ...crm].join('\n'));
   fs.writeFileSync(path.join(tenants, 'uncached.env'), [`TOKEN=${UNCACHED}`, 'CACHE_TTL_S=0', ...crm].join('\n'));
+  return tenants;
+}
+
+/** Starts the gateway (or an app started like it) on the tenants; resolves once it is ready. */
+async function startGateway(tenants, script = path.join(ROOT, 'dist/main.js'), args = []) {
   const port = await freePort();
   // The same V8 limits `npm start` uses: a capped old space makes V8 collect instead of growing.
-  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', path.join(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', script, ...args], {
     cwd: tenants,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -125,13 +133,14 @@ async function measured(pid, run) {
 }
 
 /**
- * Runs two loads in turns (A B, B A, A B, …), so the drift of a shared machine falls on both alike, and
+ * Runs loads in turns (A B C, C B A, A B C, …), so the drift of a shared machine falls on all alike, and
  * reports each side as its middle round (requests summed), with every round kept in the results.
  */
-async function inTurns(a, b, rounds = ROUNDS) {
-  const sides = [[], []];
+async function inTurns(loads, rounds = ROUNDS) {
+  const sides = loads.map(() => []);
+  const forwards = loads.map((_, k) => k);
   for (let i = 0; i < rounds; i++) {
-    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) sides[k].push(await [a, b][k]());
+    for (const k of i % 2 === 0 ? forwards : [...forwards].reverse()) sides[k].push(await loads[k]());
   }
   return sides.map(middleRound);
 }
@@ -170,10 +179,14 @@ async function main() {
   const started = Date.now();
   const fakes = {};
   for (const [kind, latency] of Object.entries(LATENCY_MS)) fakes[kind] = await start(path.join(__dirname, 'bench/fake-process.js'), [kind, String(latency)]);
-  const gateway = await startGateway(fakes);
+  const tenants = writeTenants(fakes);
+  const gateway = await startGateway(tenants);
   const minimal = await start(path.join(__dirname, 'bench/minimal-fanout.js'), [JSON.stringify(fakes)]);
-  const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest']);
-  const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http']);
+  // The references for cached lookups answer what the gateway answers, byte for byte.
+  const answer = await fetch(`${gateway.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { headers: { 'X-Execution-Token': CACHED } }).then((r) => r.text());
+  const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest', answer]);
+  const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http', answer]);
+  const constant = await startGateway(tenants, path.join(__dirname, 'bench/constant-gateway.js'), [answer]);
   // Warm-up: tokens, describe, account details, JIT.
   await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
   await lookupLoad(minimal.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
@@ -202,7 +215,7 @@ async function main() {
       await warmUp(minimal.url);
       return measured(minimal.pid, () => lookupLoad(minimal.url, UNCACHED, distinctNumber, options));
     };
-    const [ours, floor] = await inTurns(ourRound, floorRound, rounds);
+    const [ours, floor] = await inTurns([ourRound, floorRound], rounds);
     results.uncached[callers] = {
       gateway: { ...ours, overheadP50: ours.p50 - SLOWEST_MS, overheadP99: ours.p99 - SLOWEST_MS, crmRequestsPerLookup: +(crm / ours.requests).toFixed(2) },
       minimalFanOut: { ...floor, overheadP50: floor.p50 - SLOWEST_MS, overheadP99: floor.p99 - SLOWEST_MS },
@@ -213,15 +226,19 @@ async function main() {
     };
   }
 
-  // 2. Cached: one number, answered from the cache, beside a bare NestJS app and bare node:http.
-  await lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 1, amount: 5 });
+  // 2. Cached: one number, answered from the cache, beside a bare NestJS app and bare node:http, and
+  // beside the gateway's own app answering a constant (what is left is the cached lookup's own cost).
+  const cachedLoad = (server) => () => measured(server.pid, () => lookupLoad(server.url, CACHED, () => CACHED_NUMBER, { connections: 50, duration: 3 }));
+  await lookupLoad(gateway.url, CACHED, () => CACHED_NUMBER, { connections: 1, amount: 5 });
+  await lookupLoad(constant.url, CACHED, () => CACHED_NUMBER, { connections: 10, amount: 2000 }); // its JIT, as the gateway's had
   const beforeCached = await crmRequests(fakes);
-  const [cached, nest] = await inTurns(
-    () => measured(gateway.pid, () => lookupLoad(gateway.url, CACHED, () => '41789072228', { connections: 50, duration: 3 })),
-    () => measured(bareNest.pid, () => load(`${bareNest.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 3 })),
-  );
+  const [cached, nest, constantApp] = await inTurns([
+    cachedLoad(gateway),
+    () => measured(bareNest.pid, () => load(`${bareNest.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { connections: 50, duration: 3 })),
+    cachedLoad(constant),
+  ]);
   const cachedCrm = (await crmRequests(fakes)) - beforeCached;
-  const bare = await measured(bareHttp.pid, () => load(`${bareHttp.url}/lookup?PhoneNumber=41789072228`, { connections: 50, duration: 3 }));
+  const bare = await measured(bareHttp.pid, () => load(`${bareHttp.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { connections: 50, duration: 3 }));
   results.cached = {
     gateway: { ...cached, crmRequestsPerLookup: +(cachedCrm / cached.requests).toFixed(4) },
     bareNest: nest,
@@ -230,6 +247,10 @@ async function main() {
     ratioToBareNestByRound: ratiosByRound(cached, nest, 'rps'),
     ratioToBareHttp: +(cached.rps / bare.rps).toFixed(3),
     cpuRatioToBareNest: +(cached.cpuUsPerRequest / nest.cpuUsPerRequest).toFixed(2),
+    constantAnswer: constantApp,
+    ratioToConstantAnswer: middleRatio(cached, constantApp, 'rps'),
+    ratioToConstantAnswerByRound: ratiosByRound(cached, constantApp, 'rps'),
+    constantAnswerRatioToBareNest: middleRatio(constantApp, nest, 'rps'),
   };
 
   // 3. One source hanging: every lookup must still answer by the deadline.
@@ -266,6 +287,11 @@ function report(r, file) {
     ['uncached, 50 callers: CPU per lookup (µs)', `${u50.gateway.cpuUsPerRequest}`, `minimal fan-out ${u50.minimalFanOut.cpuUsPerRequest}`],
     ['cached, 50 callers: gateway req/s, p50 / p99', `${r.cached.gateway.rps}, ${r.cached.gateway.p50} / ${r.cached.gateway.p99}`, `× bare Nest ${r.cached.ratioToBareNest} (target ≥ 0.8; by round ${r.cached.ratioToBareNestByRound.join(', ')}), × bare http ${r.cached.ratioToBareHttp}`],
     ['cached: bare Nest / bare http req/s', `${r.cached.bareNest.rps} / ${r.cached.bareHttp.rps}`, ''],
+    [
+      'cached: the gateway answering a constant',
+      `${r.cached.constantAnswer.rps} req/s, ${r.cached.constantAnswer.cpuUsPerRequest} µs`,
+      `× bare Nest ${r.cached.constantAnswerRatioToBareNest}; the gateway × this ${r.cached.ratioToConstantAnswer} (by round ${r.cached.ratioToConstantAnswerByRound.join(', ')})`,
+    ],
     ['cached: CPU per request (µs)', `${r.cached.gateway.cpuUsPerRequest}`, `bare Nest ${r.cached.bareNest.cpuUsPerRequest} (×${r.cached.cpuRatioToBareNest}), bare http ${r.cached.bareHttp.cpuUsPerRequest}`],
     ['one source hanging: p99 (ms)', `${r.hangingSource.p99}`, `deadline ${r.hangingSource.deadlineMs} ms, over by ${r.hangingSource.p99OverDeadlineMs} ms (target ≤ 20)`],
     [

@@ -1,25 +1,12 @@
 #!/usr/bin/env node
 // The ceilings for cached lookups: a bare NestJS app (same Express adapter, same JSON, no logic) or a
-// bare node:http server, answering what a cached lookup answers.
-// Usage: node bare-servers.js nest|http
+// bare node:http server, answering what a cached lookup answers (the gateway's own answer, given).
+// Usage: node bare-servers.js nest|http '<the cached answer as JSON>'
 'use strict';
 require('reflect-metadata');
 const http = require('node:http');
 
-const BODY = [
-  {
-    Name: 'Anna Muster',
-    Company: 'Muster Treuhand AG',
-    ContactUri: 'http://127.0.0.1/lightning/r/Contact/003000000000001AAA/view',
-    CompanyUri: 'http://127.0.0.1/lightning/r/Account/001000000000001AAA/view',
-    Id: 'salesforce:Contact:003000000000001AAA',
-    CrmName: 'Salesforce',
-    CrmLogo: 'http://localhost:3000/logos/salesforce.svg',
-    CrmActions: ['CallFlow', 'CreateContact', 'CreateTicket'],
-    CustomData: {},
-    CustomFields: {},
-  },
-];
+const BODY = JSON.parse(process.argv[3]);
 
 async function nest() {
   const { Controller, Get, Module } = require('@nestjs/common');
