@@ -5,7 +5,6 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { globalSettings, type ResolvedGlobalSettings } from './config/global-settings';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
-import { DispatchGate } from './lookup/dispatch-gate';
 
 /** Bodies are small JSON objects; anything bigger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -17,8 +16,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // and its line: mounted through Nest's `forRoutes('*')`, it ran after them and missed those.
   const requestLog = app.get(RequestLogMiddleware);
   app.use(requestLog.use.bind(requestLog));
-  const gate = app.get(DispatchGate);
-  app.getHttpServer().on('connection', () => gate.connectionAccepted());
   // Lookups are never conditional requests, and the framework's name is nobody's business.
   app.disable('etag');
   app.disable('x-powered-by');

@@ -33,17 +33,10 @@ export const SOURCE_GRACE_MS = 50;
  * this settles by the deadline with one outcome per source; the signal tells late sources to stop.
  *
  * The deadline counts from `receivedAt` (a `performance.now()` time: when the request arrived), as the
- * CONNECTOR's own clock does. The sources are asked once `mayAsk` resolves: by default in the next turn
- * of the event loop, after the requests read in the same turn have been handled, so those do not wait
- * behind this one's dispatch. The gateway passes its `DispatchGate`, which also waits for a burst
- * of new connections to be read.
+ * CONNECTOR's own clock does. The sources are asked after the requests read in the same turn of the
+ * event loop have been handled, so those do not wait behind this one's dispatch.
  */
-export async function fanOut<T>(
-  tasks: readonly SourceTask<T>[],
-  deadlineMs: number,
-  receivedAt = performance.now(),
-  mayAsk: () => Promise<void> = nextTurn,
-): Promise<SourceOutcome<T>[]> {
+export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: number, receivedAt = performance.now()): Promise<SourceOutcome<T>[]> {
   if (tasks.length === 0) return []; // every source answered from the cache: no deadline to keep
   const remainingMs = deadlineMs - (performance.now() - receivedAt);
   if (remainingMs <= 0) return tasks.map(({ sourceId }) => ({ status: 'timeout', sourceId, elapsedMs: 0 })); // not worth a request
@@ -57,7 +50,7 @@ export async function fanOut<T>(
       resolve(DEADLINE_PASSED);
     }, remainingMs);
   });
-  await mayAsk();
+  await new Promise((resolve) => setImmediate(resolve));
   const started = performance.now();
   const finishedAt: number[] = tasks.map(() => Number.NaN);
 
@@ -93,10 +86,6 @@ export async function fanOut<T>(
     }
     return { status: 'ok', sourceId, elapsedMs, candidates: result.value };
   });
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function describeFailure(error: unknown): { code: SourceErrorCode | 'INTERNAL'; vendorCode?: string; reason: string } {

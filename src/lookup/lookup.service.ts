@@ -8,7 +8,6 @@ import { GatewayMetrics, type SourceOutcomeLabel } from '../observability/gatewa
 import { RecentNumbers, type IncomingNumber } from '../phone';
 import { WorkflowRegistry } from '../workflows/workflow-registry';
 import { presentCard, type Card } from './card.presenter';
-import { DispatchGate } from './dispatch-gate';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import { rankCandidates, type VerifiedCandidate } from './rank';
 import { CIRCUIT_OPEN, SourceGuard, type SourcePlan } from './source-guard';
@@ -51,13 +50,10 @@ export class LookupService {
     private readonly workflows: WorkflowRegistry,
     private readonly metrics: GatewayMetrics,
     private readonly health: SourceHealth,
-    private readonly gate: DispatchGate,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext(LookupService.name);
   }
-
-  private readonly mayAsk = (): Promise<void> => this.gate.open();
 
   async lookup(tenant: Tenant, rawNumber: string, request: LookupRequest): Promise<LookupAnswer> {
     const started = performance.now();
@@ -70,7 +66,7 @@ export class LookupService {
     const plans = tenant.sources.map(({ source }, i) => ({ sourceId: source.id, plan: this.guard.plan(tenant, tenant.sources[i]!, number) }));
     const live = plans.filter((p): p is { sourceId: string; plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
-    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt, this.mayAsk)).map((o) => [o.sourceId, o]));
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
     for (const { sourceId, plan } of plans) {

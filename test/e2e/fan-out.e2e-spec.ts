@@ -1,7 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DispatchGate } from '../../src/lookup/dispatch-gate';
 import { SourceError } from '../../src/sources/source-error';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
@@ -130,36 +127,7 @@ describe('fan-out to several sources (e2e)', () => {
     const response = await lookup('41789072228', 'solo-token-123').expect(200);
     expect(names(response.body)).toEqual(['Twice']);
   });
-
-  it('answers a burst of callers on fresh connections, and the dispatch gate hears every connection', async () => {
-    alpha.script = { kind: 'answer', candidates: [factory.candidate({ sourceId: 'alpha', name: 'Alpha person' })] };
-    const gate = gateway.app.get(DispatchGate);
-    const server: Server = gateway.app.getHttpServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const before = gate.connectionsAccepted;
-      const bodies = await Promise.all(Array.from({ length: 5 }, () => freshConnectionLookup(port, 'solo-token-123')));
-      expect(bodies.map((body) => names(body))).toEqual(Array.from({ length: 5 }, () => ['Alpha person']));
-      expect(gate.connectionsAccepted - before).toBe(5);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
 });
-
-/** One lookup on a connection of its own, closed after the answer, as a proxy without keep-alive sends it. */
-function freshConnectionLookup(port: number, token: string): Promise<Array<{ Name: string }>> {
-  return new Promise((resolve, reject) => {
-    const request = get({ host: '127.0.0.1', port, path: '/lookup?PhoneNumber=41789072228', agent: false, headers: { [HEADER]: token } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve(JSON.parse(text) as Array<{ Name: string }>));
-    });
-    request.on('error', reject);
-  });
-}
 
 describe('a smaller LOOKUP_MAX_RESULTS (e2e)', () => {
   it('truncates after ranking', async () => {
