@@ -3,7 +3,7 @@ import { SourceError } from '../../src/sources/source-error';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
 import { ScriptedSource } from '../support/scripted-source';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 300;
@@ -131,15 +131,12 @@ describe('fan-out to several sources (e2e)', () => {
 
 describe('a smaller LOOKUP_MAX_RESULTS (e2e)', () => {
   it('truncates after ranking', async () => {
-    const gateway = await startTestApp({
+    await withTestApp({
       env: { LOOKUP_MAX_RESULTS: '1' },
       files: { 'book.csv': PHONE_BOOK_CSV, 'acme.env': `TOKEN=${TOKEN}\nDIRECTORY_FILE=book.csv\n` },
-    });
-    try {
+    }, async (gateway) => {
       const response = await gateway.http.get('/lookup?PhoneNumber=41446681800').set(HEADER, TOKEN).expect(200);
       expect(names(response.body)).toEqual(['Anna Muster']);
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 });

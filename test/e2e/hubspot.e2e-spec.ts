@@ -1,7 +1,7 @@
 import { HUBSPOT_MAX_SOCKETS } from '../../src/sources/hubspot/hubspot.module';
 import { CALL_DISPOSITIONS } from '../../src/sources/hubspot/hubspot.workflows';
 import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
 const TOKEN = 'hs-tenant-token';
@@ -272,8 +272,7 @@ describe('HubSpot that hangs under load (e2e)', () => {
     const files = Object.fromEntries(
       tenants.map((token, i) => [`t${i}.env`, `TOKEN=${token}\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=1\nHUBSPOT_APP_URL=https://app.hubspot.com\nCACHE_TTL_S=0\nHUBSPOT_SEARCH_RPS=1000\n`]),
     );
-    const gateway = await startTestApp({ env: { LOOKUP_TIMEOUT_MS: '400' }, files });
-    try {
+    await withTestApp({ env: { LOOKUP_TIMEOUT_MS: '400' }, files }, async (gateway) => {
       fake.hang = true;
       let mostOpen = 0;
       const watcher = setInterval(() => (mostOpen = Math.max(mostOpen, fake.openSockets)), 5);
@@ -293,9 +292,6 @@ describe('HubSpot that hangs under load (e2e)', () => {
       expect(fake.requests.length).toBeGreaterThan(HUBSPOT_MAX_SOCKETS);
       expect(mostOpen).toBeLessThanOrEqual(HUBSPOT_MAX_SOCKETS);
       expect(fake.openSockets).toBeLessThanOrEqual(HUBSPOT_MAX_SOCKETS);
-    } finally {
-      await gateway.close();
-      await fake.stop();
-    }
+    }).finally(() => fake.stop());
   });
 });

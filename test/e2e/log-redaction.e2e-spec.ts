@@ -1,12 +1,11 @@
 import { PinoLogger } from 'nestjs-pino';
-import { startTestApp } from '../support/test-app';
+import { withTestApp } from '../support/test-app';
 
 describe('log redaction (e2e)', () => {
   it('censors headers, tokens and CRM secrets in whatever is logged, and logs no full number', async () => {
-    const gateway = await startTestApp({
+    await withTestApp({
       files: { 'acme.env': 'TOKEN=acme-secret-token\nAUTH_HEADER=X-Api-Key\nSALESFORCE_INSTANCE_URL=http://127.0.0.1:9\nSALESFORCE_ACCESS_TOKEN=sf-secret-access\nCACHE_TTL_S=0\n' },
-    });
-    try {
+    }, async (gateway) => {
       await gateway.http.get('/lookup?PhoneNumber=41789072228').set('X-Api-Key', 'acme-secret-token').set('Authorization', 'Bearer other-secret').expect(200);
       const logger = await gateway.app.resolve(PinoLogger);
       logger.info(
@@ -25,8 +24,6 @@ describe('log redaction (e2e)', () => {
       expect(line).toMatchObject({
         crm: { password: '[redacted]', client_secret: '[redacted]', access_token: '[redacted]', refresh_token: '[redacted]', 'oauth-token': '[redacted]' },
       });
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
 const TOKEN = 'sf-tenant-token';
@@ -277,8 +277,7 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
 
   it('leaves out a field that field-level security hides, instead of failing every lookup', async () => {
     fake.hiddenFields = { Lead: ['MobilePhone'], Contact: ['Title'] };
-    const gateway = await startTestApp({ files: { 'acme.env': salesforceTenant(fake) } });
-    try {
+    await withTestApp({ files: { 'acme.env': salesforceTenant(fake) } }, async (gateway) => {
       expect((await gateway.http.get('/lookup?PhoneNumber=41765554433').set(HEADER, TOKEN).expect(200)).body).toEqual([
         expect.objectContaining({ Name: 'Olivia Brunner' }),
       ]);
@@ -288,49 +287,37 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
       expect(fake.requestsTo('/describe').length).toBe(3);
       await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).expect(200);
       expect(fake.requestsTo('/describe').length).toBe(3);
-    } finally {
-      await gateway.close();
-      fake.reset();
-    }
+    }).finally(() => fake.reset());
   });
 
   it('signs in with the username-password flow', async () => {
-    const gateway = await startTestApp({
+    await withTestApp({
       files: { 'acme.env': salesforceTenant(fake, 'SALESFORCE_USERNAME=integration@acme.example\nSALESFORCE_PASSWORD=password+securitytoken') },
-    });
-    try {
+    }, async (gateway) => {
       expect((await gateway.http.get('/lookup?PhoneNumber=41791234567').set(HEADER, TOKEN).expect(200)).body[0].Name).toBe('Beat Keller');
       const grant = new URLSearchParams(fake.requestsTo('/oauth2/token').at(-1)!.body);
       expect(grant.get('grant_type')).toBe('password');
-    } finally {
-      await gateway.close();
-      fake.reset();
-    }
+    }).finally(() => fake.reset());
   });
 
   it('uses a fixed access token, and reports AUTH when it stops working', async () => {
     const accessToken = fake.issueToken();
-    const gateway = await startTestApp({
+    await withTestApp({
       files: { 'acme.env': `TOKEN=${TOKEN}\nSALESFORCE_INSTANCE_URL=${fake.url}\nSALESFORCE_ACCESS_TOKEN=${accessToken}\nCACHE_TTL_S=0\n` },
-    });
-    try {
+    }, async (gateway) => {
       expect((await gateway.http.get('/lookup?PhoneNumber=41791234567').set(HEADER, TOKEN).expect(200)).body[0].Name).toBe('Beat Keller');
       fake.expireTokens();
       await gateway.http.get('/lookup?PhoneNumber=41791234567').set(HEADER, TOKEN).expect(200, []);
       expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ source: 'salesforce', code: 'AUTH', vendorCode: 'INVALID_SESSION_ID' }));
       expect(fake.requestsTo('/oauth2/token')).toHaveLength(0);
       expect(gateway.logs.text()).not.toContain(accessToken);
-    } finally {
-      await gateway.close();
-      fake.reset();
-    }
+    }).finally(() => fake.reset());
   });
 
   it('reports a wrong client secret once a minute, not on every lookup, and does not hammer the token endpoint', async () => {
-    const gateway = await startTestApp({
+    await withTestApp({
       files: { 'acme.env': salesforceTenant(fake).replace('SALESFORCE_CLIENT_SECRET=fake-client-secret', 'SALESFORCE_CLIENT_SECRET=wrong-secret') },
-    });
-    try {
+    }, async (gateway) => {
       await settle();
       for (let i = 0; i < 4; i++) await gateway.http.get('/lookup?PhoneNumber=41791234567').set(HEADER, TOKEN).expect(200, []);
       const refusals = gateway.logs.lines.filter((l) => String(l.msg).includes('Salesforce refused the credentials of tenant acme'));
@@ -338,15 +325,11 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
       expect(String(refusals[0]!.msg)).toContain('invalid_client');
       expect(fake.requestsTo('/oauth2/token')).toHaveLength(1);
       expect(gateway.logs.text()).not.toContain('wrong-secret');
-    } finally {
-      await gateway.close();
-      fake.reset();
-    }
+    }).finally(() => fake.reset());
   });
 
   it('does not spin when Salesforce refuses even fresh tokens (a revoked app)', async () => {
-    const gateway = await startTestApp({ files: { 'acme.env': salesforceTenant(fake) } });
-    try {
+    await withTestApp({ files: { 'acme.env': salesforceTenant(fake) } }, async (gateway) => {
       await settle();
       fake.refuseAllTokens = true;
       const issued = fake.tokensIssued;
@@ -356,10 +339,7 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
       expect(fake.tokensIssued - issued).toBeLessThanOrEqual(1);
       expect(fake.requestsTo('/search').length).toBeLessThanOrEqual(2);
       expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ source: 'salesforce', code: 'AUTH', tenant: 'acme' }));
-    } finally {
-      await gateway.close();
-      fake.reset();
-    }
+    }).finally(() => fake.reset());
   });
 
   it('refuses to start on a partial set of credentials, naming what is missing', async () => {
@@ -375,8 +355,7 @@ describe('Salesforce with hidden fields and other sign-ins (e2e)', () => {
 describe('Salesforce closing a kept-alive connection (e2e)', () => {
   it('finds the caller when the lookup went out on a connection Salesforce had just closed', async () => {
     const fake = await new FakeSalesforce().start();
-    const gateway = await startTestApp({ files: { 'acme.env': salesforceTenant(fake) } });
-    try {
+    await withTestApp({ files: { 'acme.env': salesforceTenant(fake) } }, async (gateway) => {
       await settle();
       await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, TOKEN).expect(200); // one kept-alive connection
       fake.dropIdleConnections();
@@ -385,9 +364,6 @@ describe('Salesforce closing a kept-alive connection (e2e)', () => {
       const line = gateway.logs.lines.find((l) => l.reqId === 'sf-stale-1' && l.msg === 'request completed') as { lookup?: { results: number; sources: Record<string, { outcome: string }> } };
       expect(line.lookup).toMatchObject({ results: 1, sources: { salesforce: { outcome: 'ok' } } });
       expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/search'))).toHaveLength(1); // the reset one never reached Salesforce
-    } finally {
-      await gateway.close();
-      await fake.stop();
-    }
+    }).finally(() => fake.stop());
   });
 });

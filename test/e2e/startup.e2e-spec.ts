@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../../src/config/settings-validation';
 import { NoTenantsError } from '../../src/config/tenant-registry';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
-import { startTestApp } from '../support/test-app';
+import { startTestApp, withTestApp } from '../support/test-app';
 
 async function startError(files: Record<string, string>): Promise<Error> {
   try {
@@ -58,11 +58,8 @@ describe('start-up checks (e2e)', () => {
   });
 
   it('starts a tenant that has no source yet (it answers [] until one is configured)', async () => {
-    const gateway = await startTestApp({ files: { 'acme.env': 'TOKEN=secret-token-1\n', 'book.csv': PHONE_BOOK_CSV } });
-    try {
+    await withTestApp({ files: { 'acme.env': 'TOKEN=secret-token-1\n', 'book.csv': PHONE_BOOK_CSV } }, async (gateway) => {
       await gateway.http.get('/lookup?PhoneNumber=41789072228').set('X-Execution-Token', 'secret-token-1').expect(200, []);
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { FakeSugar } from '../fakes/sugar/fake-sugar';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
 const TOKEN = 'sugar-tenant-token';
@@ -225,8 +225,7 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
 describe('Sugar closing a kept-alive connection as a workflow writes on it (e2e)', () => {
   it('does not send the write again (Sugar may have it), says so, and writes once when the CONNECTOR asks again', async () => {
     const fake = await new FakeSugar().start();
-    const gateway = await startTestApp({ files: { 'acme.env': sugarTenant(fake) } });
-    try {
+    await withTestApp({ files: { 'acme.env': sugarTenant(fake) } }, async (gateway) => {
       await settle();
       expect(await namesFrom(gateway, '41789072228')).toEqual(['Anna Muster']); // one kept-alive connection
       fake.dropIdleConnections();
@@ -238,10 +237,7 @@ describe('Sugar closing a kept-alive connection as a workflow writes on it (e2e)
       expect(fake.all('Calls')).toHaveLength(callsBefore);
       await post().expect(200);
       expect(fake.all('Calls')).toHaveLength(callsBefore + 1);
-    } finally {
-      await gateway.close();
-      await fake.stop();
-    }
+    }).finally(() => fake.stop());
   });
 });
 
@@ -253,8 +249,7 @@ describe('Sugar without a search service, and bad settings (e2e)', () => {
 
   it('falls back to the filter API with the common stored forms, and remembers it', async () => {
     fake.searchUnavailable = true;
-    const gateway = await startTestApp({ files: { 'acme.env': sugarTenant(fake) } });
-    try {
+    await withTestApp({ files: { 'acme.env': sugarTenant(fake) } }, async (gateway) => {
       // Raw-string filters find the forms people commonly type; a German number typed in Swiss
       // grouping (+49 78 907 22 28) is one only global search finds.
       for (const [number, expected] of FORMATS.filter(([n]) => n !== '49789072228')) {
@@ -263,14 +258,11 @@ describe('Sugar without a search service, and bad settings (e2e)', () => {
       expect(fake.requests.filter((r) => r.path.endsWith('/globalsearch'))).toHaveLength(1);
       const filter = fake.requests.find((r) => r.path === '/rest/v11/Contacts/filter')!;
       expect(JSON.stringify(filter.body)).toContain('{"phone_mobile":{"$contains":"78 907 22 28"}}');
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 
   it('reports a wrong password once a minute as a configuration error, without retrying it on every call', async () => {
-    const gateway = await startTestApp({ files: { 'acme.env': sugarTenant(fake).replace(`SUGAR_PASSWORD=${fake.password}`, 'SUGAR_PASSWORD=wrong-password') } });
-    try {
+    await withTestApp({ files: { 'acme.env': sugarTenant(fake).replace(`SUGAR_PASSWORD=${fake.password}`, 'SUGAR_PASSWORD=wrong-password') } }, async (gateway) => {
       await settle();
       for (let i = 0; i < 4; i++) expect(await namesFrom(gateway, '41789072228')).toEqual([]);
       const refusals = gateway.logs.lines.filter((l) => String(l.msg).includes('Sugar refused the login of tenant acme'));
@@ -278,19 +270,14 @@ describe('Sugar without a search service, and bad settings (e2e)', () => {
       expect(fake.tokenRequests('password')).toHaveLength(1);
       expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ source: 'sugar', code: 'CONFIG', vendorCode: 'need_login' }));
       expect(gateway.logs.text()).not.toContain('wrong-password');
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 
   it('reports an API version the server does not know (301 incorrect_version) as a configuration error', async () => {
-    const gateway = await startTestApp({ files: { 'acme.env': sugarTenant(fake, 'SUGAR_API_VERSION=v11_99') } });
-    try {
+    await withTestApp({ files: { 'acme.env': sugarTenant(fake, 'SUGAR_API_VERSION=v11_99') } }, async (gateway) => {
       expect(await namesFrom(gateway, '41789072228')).toEqual([]);
       expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ source: 'sugar', code: 'CONFIG', vendorCode: 'incorrect_version' }));
-    } finally {
-      await gateway.close();
-    }
+    });
   });
 
   it('refuses to start on a partial set of credentials, naming what is missing', async () => {

@@ -80,3 +80,13 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   };
 }
+
+/** Runs `use` against a gateway started for it alone, and closes that gateway whatever happens. */
+export async function withTestApp<T>(options: TestAppOptions, use: (gateway: TestApp) => Promise<T>): Promise<T> {
+  const gateway = await startTestApp(options);
+  try {
+    return await use(gateway);
+  } finally {
+    await gateway.close();
+  }
+}
