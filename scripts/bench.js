@@ -184,6 +184,10 @@ async function main() {
   const minimal = await start(path.join(__dirname, 'bench/minimal-fanout.js'), [JSON.stringify(fakes)]);
   // The references for cached lookups answer what the gateway answers, byte for byte.
   const answer = await fetch(`${gateway.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { headers: { 'X-Execution-Token': CACHED } }).then((r) => r.text());
+  const cards = JSON.parse(answer);
+  if (!Array.isArray(cards) || cards.length !== Object.keys(LATENCY_MS).length) {
+    throw new Error(`the gateway's answer for ${CACHED_NUMBER} should hold one card per fake CRM; it was ${answer}`);
+  }
   const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest', answer]);
   const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http', answer]);
   const constant = await startGateway(tenants, path.join(__dirname, 'bench/constant-gateway.js'), [answer]);
