@@ -34,9 +34,12 @@ function freePort() {
   });
 }
 
+/** The V8 limits `npm start` uses (a capped old space makes V8 collect instead of growing); the references get them too. */
+const V8_LIMITS = ['--max-old-space-size=256', '--max-semi-space-size=8'];
+
 /** Starts a node script in its own process; resolves with the JSON it prints on its first line. */
-function start(script, args = [], env = {}) {
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function start(script, args = [], nodeOptions = []) {
+  const child = spawn(process.execPath, [...nodeOptions, script, ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
@@ -70,8 +73,7 @@ function writeTenants(fakes) {
 /** Starts the gateway (or an app started like it) on the tenants; resolves once it is ready. */
 async function startGateway(tenants, script = path.join(ROOT, 'dist/main.js'), args = []) {
   const port = await freePort();
-  // The same V8 limits `npm start` uses: a capped old space makes V8 collect instead of growing.
-  const child = spawn(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=8', script, ...args], {
+  const child = spawn(process.execPath, [...V8_LIMITS, script, ...args], {
     cwd: tenants,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -181,15 +183,15 @@ async function main() {
   for (const [kind, latency] of Object.entries(LATENCY_MS)) fakes[kind] = await start(path.join(__dirname, 'bench/fake-process.js'), [kind, String(latency)]);
   const tenants = writeTenants(fakes);
   const gateway = await startGateway(tenants);
-  const minimal = await start(path.join(__dirname, 'bench/minimal-fanout.js'), [JSON.stringify(fakes)]);
+  const minimal = await start(path.join(__dirname, 'bench/minimal-fanout.js'), [JSON.stringify(fakes)], V8_LIMITS);
   // The references for cached lookups answer what the gateway answers, byte for byte.
   const answer = await fetch(`${gateway.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { headers: { 'X-Execution-Token': CACHED } }).then((r) => r.text());
   const cards = JSON.parse(answer);
   if (!Array.isArray(cards) || cards.length !== Object.keys(LATENCY_MS).length) {
     throw new Error(`the gateway's answer for ${CACHED_NUMBER} should hold one card per fake CRM; it was ${answer}`);
   }
-  const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest', answer]);
-  const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http', answer]);
+  const bareNest = await start(path.join(__dirname, 'bench/bare-servers.js'), ['nest', answer], V8_LIMITS);
+  const bareHttp = await start(path.join(__dirname, 'bench/bare-servers.js'), ['http', answer], V8_LIMITS);
   const constant = await startGateway(tenants, path.join(__dirname, 'bench/constant-gateway.js'), [answer]);
   // Warm-up: tokens, describe, account details, JIT.
   await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
