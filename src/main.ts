@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { globalSettings, type ResolvedGlobalSettings } from './config/global-settings';
@@ -20,6 +21,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.disable('etag');
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  const server: Server = app.getHttpServer();
+  server.keepAliveTimeout = app.get<ResolvedGlobalSettings>(globalSettings.KEY).KEEP_ALIVE_S * 1000;
   app.enableShutdownHooks();
   return app;
 }

@@ -11,6 +11,7 @@ describe('loadGlobalSettings', () => {
       LOOKUP_MAX_RESULTS: 5,
       LOG_LEVEL: 'info',
       WORKFLOW_TIMEOUT_MS: 10000,
+      KEEP_ALIVE_S: 65,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -35,6 +36,8 @@ describe('loadGlobalSettings', () => {
     ['LOOKUP_TIMEOUT_MS', '10', 'LOOKUP_TIMEOUT_MS="10": must be a whole number of milliseconds from 100 to 30000'],
     ['WORKFLOW_TIMEOUT_MS', '500', 'WORKFLOW_TIMEOUT_MS="500": must be a whole number of milliseconds from 1000 to 120000'],
     ['LOOKUP_MAX_RESULTS', '10', 'LOOKUP_MAX_RESULTS="10": must be a whole number from 1 to 5 (the CONNECTOR shows at most 5)'],
+    ['KEEP_ALIVE_S', '0', 'KEEP_ALIVE_S="0": must be a whole number of seconds from 1 to 3600'],
+    ['KEEP_ALIVE_S', '65000', 'KEEP_ALIVE_S="65000": must be a whole number of seconds from 1 to 3600'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": must be one of fatal, error, warn, info, debug, trace, silent'],
     ['PUBLIC_URL', 'lookup.example.ch', 'PUBLIC_URL="lookup.example.ch": must be an absolute http(s) URL'],
   ])('refuses %s=%s, naming the variable, the value and the rule', (key, value, message) => {

@@ -14,6 +14,7 @@ const TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 100
 const WORKFLOW_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1000 to 120000' };
 const BREAKER_FAILURES_RULE = { message: 'must be a whole number of consecutive failures from 1 to 100' };
 const BREAKER_OPEN_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
+const KEEP_ALIVE_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
 const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
 
 export class GlobalSettings {
@@ -25,6 +26,17 @@ export class GlobalSettings {
   @IsString()
   @IsNotEmpty({ message: 'must be an address to listen on, e.g. 0.0.0.0 or 127.0.0.1' })
   HOST: string = '0.0.0.0';
+
+  /**
+   * How long an idle client connection stays open. Longer than the idle timeout of a proxy or load
+   * balancer in front (nginx and AWS ALB: 60 s), so the proxy closes its pooled connections first: when
+   * the gateway closed one first (Node's default: 5 s), a request the proxy sent on it just then would
+   * meet a closed connection, and the CONNECTOR a 502.
+   */
+  @IsInt(KEEP_ALIVE_RULE)
+  @Min(1, KEEP_ALIVE_RULE)
+  @Max(3600, KEEP_ALIVE_RULE)
+  KEEP_ALIVE_S: number = 65;
 
   @IsString()
   @IsNotEmpty({ message: 'must be the folder that holds the <tenant-id>.env files' })
