@@ -21,6 +21,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.disable('etag');
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  // See KEEP_ALIVE_S. Node's `headersTimeout` (60 s) stays: on Node 20 it runs only while a request's
+  // headers arrive, not on an idle kept-alive connection (checked: idle past it, the next request is served).
   const server: Server = app.getHttpServer();
   server.keepAliveTimeout = app.get<ResolvedGlobalSettings>(globalSettings.KEY).KEEP_ALIVE_S * 1000;
   app.enableShutdownHooks();
