@@ -242,17 +242,19 @@ async function main() {
 
   // 2. Cached: one number, answered from the cache, beside a bare NestJS app and bare node:http, and
   // beside the gateway's own app answering a constant (what is left is the cached lookup's own cost).
-  const cachedLoad = (server) => () => measured(server.pid, () => lookupLoad(server.url, CACHED, () => CACHED_NUMBER, { connections: 50, duration: 3 }));
+  const cachedOptions = { connections: 50, duration: 3 };
+  const cachedLoad = (server) => () => measured(server.pid, () => lookupLoad(server.url, CACHED, () => CACHED_NUMBER, cachedOptions));
+  const bareLoad = (server) => () => measured(server.pid, () => load(`${server.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, cachedOptions));
   await lookupLoad(gateway.url, CACHED, () => CACHED_NUMBER, { connections: 1, amount: 5 });
   await lookupLoad(constant.url, CACHED, () => CACHED_NUMBER, { connections: 10, amount: 2000 }); // its JIT, as the gateway's had
   const beforeCached = await crmRequests(fakes);
   const [cached, nest, constantApp] = await inTurns([
     cachedLoad(gateway),
-    () => measured(bareNest.pid, () => load(`${bareNest.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { connections: 50, duration: 3 })),
+    bareLoad(bareNest),
     cachedLoad(constant),
   ]);
   const cachedCrm = (await crmRequests(fakes)) - beforeCached;
-  const bare = await measured(bareHttp.pid, () => load(`${bareHttp.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { connections: 50, duration: 3 }));
+  const bare = await bareLoad(bareHttp)();
   results.cached = {
     gateway: { ...cached, crmRequestsPerLookup: +(cachedCrm / cached.requests).toFixed(4) },
     bareNest: nest,

@@ -13,8 +13,7 @@ const PORT_RULE = { message: 'must be a whole number from 1 to 65535' };
 const TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 100 to 30000' };
 const WORKFLOW_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1000 to 120000' };
 const BREAKER_FAILURES_RULE = { message: 'must be a whole number of consecutive failures from 1 to 100' };
-const BREAKER_OPEN_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
-const KEEP_ALIVE_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
+const UP_TO_AN_HOUR_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
 const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
 
 export class GlobalSettings {
@@ -33,9 +32,9 @@ export class GlobalSettings {
    * the gateway closed one first (Node's default: 5 s), a request the proxy sent on it just then would
    * meet a closed connection, and the CONNECTOR a 502.
    */
-  @IsInt(KEEP_ALIVE_RULE)
-  @Min(1, KEEP_ALIVE_RULE)
-  @Max(3600, KEEP_ALIVE_RULE)
+  @IsInt(UP_TO_AN_HOUR_RULE)
+  @Min(1, UP_TO_AN_HOUR_RULE)
+  @Max(3600, UP_TO_AN_HOUR_RULE)
   KEEP_ALIVE_S: number = 65;
 
   @IsString()
@@ -57,9 +56,9 @@ export class GlobalSettings {
   @Max(100, BREAKER_FAILURES_RULE)
   BREAKER_FAILURES: number = 5;
 
-  @IsInt(BREAKER_OPEN_RULE)
-  @Min(1, BREAKER_OPEN_RULE)
-  @Max(3600, BREAKER_OPEN_RULE)
+  @IsInt(UP_TO_AN_HOUR_RULE)
+  @Min(1, UP_TO_AN_HOUR_RULE)
+  @Max(3600, UP_TO_AN_HOUR_RULE)
   BREAKER_OPEN_S: number = 30;
 
   @IsInt(MAX_RESULTS_RULE)
