@@ -269,7 +269,11 @@ async function main() {
     constantAnswerRatioToBareNest: middleRatio(constantApp, nest, 'rps'),
   };
 
-  // 3. One source hanging: every lookup must still answer by the deadline.
+  // 3. Hostile load: normal lookups beside crafted requests sent by a tenant and by strangers (before
+  // the hanging source, which leaves HubSpot's circuit open for a while).
+  results.hostile = await hostileLoad(gateway);
+
+  // 4. One source hanging: every lookup must still answer by the deadline.
   await fetch(`${fakes.hubspot.control}/hang?on=1`, { method: 'POST' });
   const hanging = summary(await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 10, amount: 40, timeout: 10 }));
   await fetch(`${fakes.hubspot.control}/hang?on=0`, { method: 'POST' });
@@ -290,6 +294,81 @@ async function main() {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   report(results, file);
+}
+
+/**
+ * Uncached lookups at 10 callers, alone and then twice while four attacks run beside them (each from
+ * its own connections): distinct workflow names, deeply nested bodies, bodies sent one byte a second
+ * (with and without a token), and distinct "numbers" of 10,000 digits. RSS after each: flat means the
+ * second attacked round did not grow what the first left. (The attackers' own latencies are not
+ * reported: every refusal closes its connection, and autocannon counts its reconnection in them.)
+ */
+async function hostileLoad(gateway) {
+  const normal = () => lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 10, duration: 5 });
+  await normal(); // warm
+  const alone = summary(await normal());
+  const rssAlone = rssMb(gateway.pid);
+  const stop = new AbortController();
+  let names = 0;
+  let digits = 0;
+  const deepBody = `{"inputs":{"direction":${'['.repeat(3000)}${']'.repeat(3000)}}}`;
+  const attacks = [
+    load(`${gateway.url}/lookup/x`, {
+      connections: 8, duration: 12, method: 'POST', headers: { 'X-Execution-Token': UNCACHED, 'Content-Type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, path: `/lookup/W${names++}${'x'.repeat(40)}`, body: '{"inputs":{}}' }) }],
+    }),
+    load(`${gateway.url}/lookup/CallFlow`, { connections: 4, duration: 12, method: 'POST', headers: { 'X-Execution-Token': UNCACHED, 'Content-Type': 'application/json' }, body: deepBody }),
+    load(`${gateway.url}/lookup`, {
+      connections: 4, duration: 12, headers: { 'X-Execution-Token': UNCACHED },
+      requests: [{ setupRequest: (req) => ({ ...req, path: `/lookup?PhoneNumber=41${String(digits++).padStart(10_000, '7')}` }) }],
+    }),
+  ];
+  const slow = slowBodies(gateway.url, 200, stop.signal);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const attacked = summary(await normal());
+  const rssAttacked = rssMb(gateway.pid);
+  const attackedAgain = summary(await normal());
+  const rssAttackedAgain = rssMb(gateway.pid);
+  const [workflowNames, deepBodies, hugeNumbers] = (await Promise.all(attacks)).map(summary);
+  stop.abort();
+  const slowSockets = await slow;
+  const attackRate = (result) => ({ requests: result.requests, rps: result.rps, non2xx: result.non2xx, errors: result.errors });
+  return {
+    alone,
+    attacked,
+    attackedAgain,
+    ratioP50: +(attacked.p50 / alone.p50).toFixed(2),
+    ratioP99: +(attacked.p99 / alone.p99).toFixed(2),
+    deadlineMs: DEADLINE_MS,
+    attacks: { workflowNames: attackRate(workflowNames), deepBodies: attackRate(deepBodies), hugeNumbers: attackRate(hugeNumbers), slowBodySockets: slowSockets },
+    rssMb: { alone: rssAlone, attacked: rssAttacked, attackedAgain: rssAttackedAgain },
+  };
+}
+
+/** Sockets that send a workflow body one byte a second; half carry a token. Resolves with how many were opened. */
+async function slowBodies(url, count, signal) {
+  const { port } = new URL(url);
+  let opened = 0;
+  const sockets = new Set();
+  signal.addEventListener('abort', () => sockets.forEach((socket) => socket.destroy()), { once: true });
+  const open = (withToken) => {
+    if (signal.aborted) return;
+    opened++;
+    const socket = net.connect(Number(port), '127.0.0.1');
+    sockets.add(socket);
+    const token = withToken ? `X-Execution-Token: ${UNCACHED}\r\n` : '';
+    socket.write(`POST /lookup/CallFlow HTTP/1.1\r\nHost: bench\r\n${token}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    const timer = setInterval(() => socket.write('['), 1000);
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      clearInterval(timer);
+      setTimeout(() => open(withToken), 10); // the attacker comes back
+    });
+  };
+  for (let i = 0; i < count; i++) open(i % 2 === 0);
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  return opened;
 }
 
 function report(r, file) {
@@ -314,6 +393,11 @@ function report(r, file) {
       'CRM requests per lookup: uncached / cached',
       `${u1.gateway.crmRequestsPerLookup} / ${r.cached.gateway.crmRequestsPerLookup}`,
       `4 expected uncached (SOSL, 2 HubSpot searches, Sugar search), counted at 1 caller; 0 cached`,
+    ],
+    [
+      'hostile load: lookups p50 / p99 (ms)',
+      `${r.hostile.attacked.p50} / ${r.hostile.attacked.p99}`,
+      `alone ${r.hostile.alone.p50} / ${r.hostile.alone.p99} (×${r.hostile.ratioP50} / ×${r.hostile.ratioP99}); again ${r.hostile.attackedAgain.p50} / ${r.hostile.attackedAgain.p99}; deadline ${r.hostile.deadlineMs} ms; RSS ${r.hostile.rssMb.alone} → ${r.hostile.rssMb.attacked} → ${r.hostile.rssMb.attackedAgain} MB`,
     ],
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
   ];

@@ -1,8 +1,10 @@
 import { Module, ValidationPipe } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
 import { TenantTokenGuard } from './auth/tenant-token.guard';
 import { SettingsModule } from './config/settings.module';
 import { HealthController } from './health/health.controller';
+import { GatewayExceptionFilter } from './http/exception.filter';
 import { LoggingModule } from './logging/logging.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { LogosController } from './logos/logos.controller';
@@ -12,11 +14,12 @@ import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
   // LookupModule before WorkflowsModule: `POST /lookup/Lookup` must win over `POST /lookup/:workflow`.
-  imports: [SettingsModule, LoggingModule, ObservabilityModule, LookupModule, WorkflowsModule],
+  imports: [SettingsModule, LoggingModule, ObservabilityModule, AuthModule, LookupModule, WorkflowsModule],
   controllers: [HealthController, LogosController],
   providers: [
     { provide: APP_GUARD, useClass: TenantTokenGuard },
     { provide: APP_PIPE, useValue: new ValidationPipe(VALIDATION_OPTIONS) },
+    { provide: APP_FILTER, useClass: GatewayExceptionFilter },
   ],
 })
 export class AppModule {}

@@ -1,37 +1,43 @@
 import 'reflect-metadata';
+import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
-import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { globalSettings, type ResolvedGlobalSettings } from './config/global-settings';
+import { TokenBeforeBody } from './auth/token-before-body.middleware';
+import { globalSettings, trustProxyValue, type ResolvedGlobalSettings } from './config/global-settings';
+import { applyServerLimits } from './http/server-limits';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
 
-/** Bodies are small JSON objects; anything bigger is a mistake or an attack. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * How the application is created, in production and in tests alike. No framework body parsers: each
+ * route reads its own body within its own limits (`LOOKUP_MAX_BODY_BYTES`, `WORKFLOW_MAX_BODY_BYTES`),
+ * after the token check.
+ */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /** What production adds to the Nest application; e2e tests call it too, so they run the same app. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const settings = app.get<ResolvedGlobalSettings>(globalSettings.KEY);
   app.useLogger(app.get(Logger));
-  // Before the body parsers, so a request whose body is refused (malformed, too big) still gets its id
-  // and its line: mounted through Nest's `forRoutes('*')`, it ran after them and missed those.
+  if (settings.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxyValue(settings.TRUST_PROXY));
+  // First, so a request refused at the edge (no token, body too big) still gets its id and its line.
   const requestLog = app.get(RequestLogMiddleware);
   app.use(requestLog.use.bind(requestLog));
+  // Before any body is read (the routes' readers run after every `app.use`).
+  const tokenBeforeBody = app.get(TokenBeforeBody);
+  app.use(tokenBeforeBody.use.bind(tokenBeforeBody));
   // Lookups are never conditional requests, and the framework's name is nobody's business.
   app.disable('etag');
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
-  // See KEEP_ALIVE_S. Node's `headersTimeout` (60 s) stays: on Node 20 it runs only while a request's
-  // headers arrive, not on an idle kept-alive connection (checked: idle past it, the next request is served).
-  const server: Server = app.getHttpServer();
-  server.keepAliveTimeout = app.get<ResolvedGlobalSettings>(globalSettings.KEY).KEEP_ALIVE_S * 1000;
+  applyServerLimits(app.getHttpServer(), settings, app.get(Logger));
   app.enableShutdownHooks();
   return app;
 }
 
 export async function createApp(): Promise<NestExpressApplication> {
   // Nest's own start-up chatter is off; failures reach the caller as one readable error.
-  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { logger: false, abortOnError: false }));
+  return configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { ...APP_OPTIONS, logger: false, abortOnError: false }));
 }
 
 /** Starts the gateway; resolves with the address it listens on. */

@@ -8,7 +8,7 @@
 require('reflect-metadata');
 const { Test } = require('@nestjs/testing');
 const { AppModule } = require('../../dist/app.module');
-const { configureApp } = require('../../dist/main');
+const { APP_OPTIONS, configureApp } = require('../../dist/main');
 const { LookupService } = require('../../dist/lookup/lookup.service');
 
 const CACHED_ANSWER = JSON.parse(process.argv[2]);
@@ -20,7 +20,7 @@ async function main() {
     .overrideProvider(LookupService)
     .useValue({ lookup: async () => ({ cards: CACHED_ANSWER, summary: SUMMARY }) })
     .compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger: false }));
+  const app = configureApp(moduleRef.createNestApplication({ ...APP_OPTIONS, logger: false }));
   await app.listen(Number(process.env.PORT), process.env.HOST);
 }
 

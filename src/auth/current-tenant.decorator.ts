@@ -4,6 +4,8 @@ import type { Tenant } from '../config/tenant';
 
 export interface TenantRequest extends Request {
   tenant?: Tenant;
+  /** Which token of the tenant's `TOKEN` list the request carried (1 is the first). */
+  tokenPosition?: number;
 }
 
 /** The tenant the token guard authenticated. */

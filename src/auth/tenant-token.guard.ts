@@ -1,28 +1,30 @@
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { TenantRegistry } from '../config/tenant-registry';
+import type { Response } from 'express';
 import type { TenantRequest } from './current-tenant.decorator';
 import { IS_PUBLIC } from './public.decorator';
+import { TokenCheck } from './token-check';
 
 /** Every route needs a tenant's token in that tenant's header, unless marked `@Public()`. */
 @Injectable()
 export class TenantTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly tenants: TenantRegistry,
+    private readonly tokens: TokenCheck,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+  /** Synchronous when the token is good: a lookup does not wait a turn for its guard. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic === true) return true;
-
     const request = context.switchToHttp().getRequest<TenantRequest>();
-    const tenant = this.tenants.authenticate(request.headers);
-    if (!tenant) throw new UnauthorizedException('Missing or invalid execution token.');
-    request.tenant = tenant;
-    return true;
+    return this.tokens.identify(request) || this.refuse(request, context.switchToHttp().getResponse<Response>());
+  }
+
+  private async refuse(request: TenantRequest, response: Response): Promise<never> {
+    const refusal = await this.tokens.refusal(request);
+    if (refusal.status === 401) throw new UnauthorizedException(refusal.message);
+    response.setHeader('Retry-After', String(refusal.retryAfterS));
+    throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: refusal.message }, 429);
   }
 }

@@ -12,6 +12,14 @@ describe('loadGlobalSettings', () => {
       LOG_LEVEL: 'info',
       WORKFLOW_TIMEOUT_MS: 10000,
       KEEP_ALIVE_S: 65,
+      HEADERS_TIMEOUT_S: 10,
+      REQUEST_TIMEOUT_S: 30,
+      MAX_CONNECTIONS: 500,
+      LOOKUP_MAX_BODY_BYTES: 2048,
+      WORKFLOW_MAX_BODY_BYTES: 8192,
+      AUTH_FAILURES_PER_MINUTE: 30,
+      TRUST_PROXY: undefined,
+      RECORD_ID_SECRET: undefined,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -40,9 +48,27 @@ describe('loadGlobalSettings', () => {
     ['KEEP_ALIVE_S', '65000', 'KEEP_ALIVE_S="65000": must be a whole number of seconds from 1 to 3600'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL="verbose": must be one of fatal, error, warn, info, debug, trace, silent'],
     ['PUBLIC_URL', 'lookup.example.ch', 'PUBLIC_URL="lookup.example.ch": must be an absolute http(s) URL'],
+    ['HEADERS_TIMEOUT_S', '0', 'HEADERS_TIMEOUT_S="0": must be a whole number of seconds from 1 to 300'],
+    ['MAX_CONNECTIONS', '5', 'MAX_CONNECTIONS="5": must be a whole number of connections from 10 to 1000000'],
+    ['WORKFLOW_MAX_BODY_BYTES', '100', 'WORKFLOW_MAX_BODY_BYTES="100": must be a whole number of bytes from 1024 to 1048576'],
+    ['LOOKUP_MAX_BODY_BYTES', '2mb', 'LOOKUP_MAX_BODY_BYTES="2mb": must be a whole number of bytes from 256 to 1048576'],
+    ['AUTH_FAILURES_PER_MINUTE', '-1', 'AUTH_FAILURES_PER_MINUTE="-1": must be a whole number of failed attempts from 0 (no limit) to 100000'],
+    ['TRUST_PROXY', '10.0.0.0/33', 'TRUST_PROXY="10.0.0.0/33": must be the number of proxies in front'],
+    ['TRUST_PROXY', '99', 'TRUST_PROXY="99": must be the number of proxies in front'],
+    ['RECORD_ID_SECRET', 'too-short', 'RECORD_ID_SECRET (value hidden): must be a secret of at least 32 characters'],
   ])('refuses %s=%s, naming the variable, the value and the rule', (key, value, message) => {
     expect(() => loadGlobalSettings({ [key]: value })).toThrow(ConfigurationError);
     expect(() => loadGlobalSettings({ [key]: value })).toThrow(message);
+  });
+
+  it('refuses a request time-out shorter than the headers time-out', () => {
+    expect(() => loadGlobalSettings({ HEADERS_TIMEOUT_S: '20', REQUEST_TIMEOUT_S: '10' })).toThrow(
+      'REQUEST_TIMEOUT_S=10: must be at least HEADERS_TIMEOUT_S (20): the whole request includes its headers',
+    );
+  });
+
+  it.each(['1', 'loopback', 'loopback, 10.0.0.0/8', '192.168.1.10,fd00::/8'])('reads TRUST_PROXY=%s', (value) => {
+    expect(loadGlobalSettings({ TRUST_PROXY: value }).TRUST_PROXY).toBe(value);
   });
 
   it('lists every bad variable at once', () => {

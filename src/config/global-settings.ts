@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
+import proxyAddr from 'proxy-addr';
 import { Secret } from './settings-validation';
-import { ConfigurationError, validateSettings } from './settings-validation';
+import { ConfigurationError, describeValue, validateSettings, type SettingProblem } from './settings-validation';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,6 +16,31 @@ const WORKFLOW_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds
 const BREAKER_FAILURES_RULE = { message: 'must be a whole number of consecutive failures from 1 to 100' };
 const UP_TO_AN_HOUR_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
 const MAX_RESULTS_RULE = { message: `must be a whole number from 1 to ${CONTRACT_MAX_RESULTS} (the CONNECTOR shows at most 5)` };
+const HEADERS_TIMEOUT_RULE = { message: 'must be a whole number of seconds from 1 to 300' };
+const CONNECTIONS_RULE = { message: 'must be a whole number of connections from 10 to 1000000' };
+const LOOKUP_BODY_RULE = { message: 'must be a whole number of bytes from 256 to 1048576' };
+const WORKFLOW_BODY_RULE = { message: 'must be a whole number of bytes from 1024 to 1048576' };
+const AUTH_FAILURES_RULE = { message: 'must be a whole number of failed attempts from 0 (no limit) to 100000' };
+const TRUST_PROXY_RULE = {
+  message: 'must be the number of proxies in front (e.g. 1), or their addresses/CIDRs, comma-separated (e.g. loopback or 10.0.0.0/8)',
+};
+
+/** `TRUST_PROXY` as Express takes it: a hop count, or addresses and CIDRs (`loopback`, `10.0.0.0/8`, …). */
+export function trustProxyValue(value: string): number | string[] {
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value.split(',').map((part) => part.trim());
+}
+
+function isTrustProxy(value: unknown): boolean {
+  if (typeof value !== 'string' || value.trim() === '') return false;
+  const parsed = trustProxyValue(value);
+  if (typeof parsed === 'number') return parsed >= 1 && parsed <= 10;
+  try {
+    proxyAddr.compile(parsed);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class GlobalSettings {
   @IsInt(PORT_RULE)
@@ -36,6 +62,51 @@ export class GlobalSettings {
   @Min(1, UP_TO_AN_HOUR_RULE)
   @Max(3600, UP_TO_AN_HOUR_RULE)
   KEEP_ALIVE_S: number = 65;
+
+  /** How long a client may take to send a request's headers; also how long a new connection may stay silent. */
+  @IsInt(HEADERS_TIMEOUT_RULE)
+  @Min(1, HEADERS_TIMEOUT_RULE)
+  @Max(300, HEADERS_TIMEOUT_RULE)
+  HEADERS_TIMEOUT_S: number = 10;
+
+  /** How long a client may take to send a whole request (headers and body); the answer's time is not counted. */
+  @IsInt(UP_TO_AN_HOUR_RULE)
+  @Min(1, UP_TO_AN_HOUR_RULE)
+  @Max(3600, UP_TO_AN_HOUR_RULE)
+  REQUEST_TIMEOUT_S: number = 30;
+
+  /** Client connections open at once; more are refused at once, so file descriptors remain for the CRMs. */
+  @IsInt(CONNECTIONS_RULE)
+  @Min(10, CONNECTIONS_RULE)
+  @Max(1_000_000, CONNECTIONS_RULE)
+  MAX_CONNECTIONS: number = 500;
+
+  @IsInt(LOOKUP_BODY_RULE)
+  @Min(256, LOOKUP_BODY_RULE)
+  @Max(1_048_576, LOOKUP_BODY_RULE)
+  LOOKUP_MAX_BODY_BYTES: number = 2048;
+
+  @IsInt(WORKFLOW_BODY_RULE)
+  @Min(1024, WORKFLOW_BODY_RULE)
+  @Max(1_048_576, WORKFLOW_BODY_RULE)
+  WORKFLOW_MAX_BODY_BYTES: number = 8192;
+
+  /** Failed token attempts one client address may make per minute; past them it gets 429 for a minute. */
+  @IsInt(AUTH_FAILURES_RULE)
+  @Min(0, AUTH_FAILURES_RULE)
+  @Max(100_000, AUTH_FAILURES_RULE)
+  AUTH_FAILURES_PER_MINUTE: number = 30;
+
+  /** The proxies in front whose `X-Forwarded-For` names the client; unset, the client is the connection's peer. */
+  @IsOptional()
+  @ValidateBy({ name: 'isTrustProxy', validator: { validate: isTrustProxy } }, TRUST_PROXY_RULE)
+  TRUST_PROXY?: string;
+
+  /** Signs the record ids the gateway hands out, so a workflow can only name records it issued, for its own tenant. */
+  @Secret()
+  @IsOptional()
+  @Matches(/^\S{32,}$/, { message: 'must be a secret of at least 32 characters without spaces' })
+  RECORD_ID_SECRET?: string;
 
   @IsString()
   @IsNotEmpty({ message: 'must be the folder that holds the <tenant-id>.env files' })
@@ -90,9 +161,21 @@ export interface ResolvedGlobalSettings extends GlobalSettings {
 
 export function loadGlobalSettings(env: Readonly<Record<string, string | undefined>>): ResolvedGlobalSettings {
   const { settings, problems } = validateSettings(GlobalSettings, env);
+  problems.push(...crossKeyProblems(settings, problems));
   if (problems.length > 0) throw new ConfigurationError('The environment (or .env)', problems);
   const publicUrl = (settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
   return Object.assign(settings, { publicUrl });
+}
+
+/** Node refuses a request timeout shorter than the headers' one. */
+function crossKeyProblems(settings: GlobalSettings, found: readonly SettingProblem[]): SettingProblem[] {
+  if (found.length > 0 || settings.REQUEST_TIMEOUT_S >= settings.HEADERS_TIMEOUT_S) return [];
+  return [
+    {
+      key: describeValue(GlobalSettings, 'REQUEST_TIMEOUT_S', settings.REQUEST_TIMEOUT_S),
+      problem: `must be at least HEADERS_TIMEOUT_S (${settings.HEADERS_TIMEOUT_S}): the whole request includes its headers`,
+    },
+  ];
 }
 
 export const globalSettings = registerAs('global', () => loadGlobalSettings(process.env));

@@ -19,6 +19,7 @@ const crm: LookupSource<CrmSettings> = {
   keyPrefix: 'CRM',
   defaultDisplayName: 'Some CRM',
   badge: { letters: 'CR', color: '#000000' },
+  recordIds: {},
   settingsSchema: CrmSettings,
   isEnabled: (s) => s.CRM_URL !== undefined,
   search: async () => [],
@@ -80,6 +81,9 @@ describe('parseTenantFile', () => {
     ['TOKEN=secret-token-1\nDEFAULT_REGION=XX', 'DEFAULT_REGION="XX": must be a two-letter ISO 3166 country code'],
     ['TOKEN=secret-token-1\nRESPONSE_CASE=snake', 'RESPONSE_CASE="snake": must be pascal'],
     ['TOKEN=secret-token-1\nAUTH_HEADER=X Token', 'AUTH_HEADER="X Token": must be an HTTP header name'],
+    ...['X-Request-Id', 'Host', 'Cookie', 'Content-Type', 'Transfer-Encoding', 'Connection', 'Forwarded', 'X-Forwarded-For', 'x-real-ip'].map(
+      (header): [string, string] => [`TOKEN=secret-token-1\nAUTH_HEADER=${header}`, `AUTH_HEADER="${header}": names a header that proxies, browsers or the gateway use`],
+    ),
     ['TOKEN=secret-token-1\nCRM_ORDER=crm,salesforse', 'names unknown source(s) salesforse; known sources: crm, other'],
     ['TOKEN=secret-token-1\nCUSTOM_DATA_FIELDS=Extra', 'CUSTOM_DATA_FIELDS="Extra": must be CustomData, CustomFields, or both'],
     ['TOKEN=secret-token-1\nCRM_URL=not-a-url', 'CRM_URL="not-a-url": must be the CRM URL'],

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { parse as parseEnv } from 'dotenv';
 import type { CountryCode } from 'libphonenumber-js/max';
+import { recordIdKey } from '../sources/record-id';
 import type { LookupSource } from '../sources/source';
 import { declaredKeys, describeValue, validateSettings, type SettingProblem } from './settings-validation';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
@@ -37,6 +38,7 @@ export function parseTenantFile(
   file: string,
   content: string,
   sources: readonly LookupSource[],
+  recordIdSecret?: string,
 ): TenantFileResult {
   const raw = parseEnv(content);
   const problems: SettingProblem[] = [];
@@ -102,6 +104,7 @@ export function parseTenantFile(
       language: settings.LANGUAGE,
       workflowDefaultSource: defaultCrm,
       cache: { ttlMs: settings.CACHE_TTL_S * 1000, missTtlMs: settings.CACHE_MISS_TTL_S * 1000, staleMs: settings.CACHE_STALE_S * 1000 },
+      recordIdKey: recordIdSecret === undefined ? undefined : recordIdKey(recordIdSecret, id),
     },
   };
 }

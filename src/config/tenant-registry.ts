@@ -10,6 +10,12 @@ import { digestToken, parseTenantFile, TENANT_ID_PATTERN } from './tenant-file';
 
 const TENANT_FILE_SUFFIX = '.env';
 
+export interface TokenMatch {
+  readonly tenant: Tenant;
+  /** Which token of the tenant's `TOKEN` list matched: 1 is the first. */
+  readonly tokenPosition: number;
+}
+
 export class NoTenantsError extends Error {
   constructor(dir: string) {
     super(
@@ -37,6 +43,12 @@ export class TenantRegistry implements OnModuleInit {
     const dir = resolve(this.settings.TENANTS_DIR);
     this.tenants = this.readTenants(dir);
     this.headerNames = [...new Set(this.tenants.map((t) => t.authHeader))];
+    if (this.settings.RECORD_ID_SECRET === undefined) {
+      this.logger.warn(
+        'RECORD_ID_SECRET is not set: workflows accept any record id of the right form for the owning CRM, not only ids this gateway issued. ' +
+          'Set it (32+ random characters, the same on every instance) to sign them; see docs/security.md.',
+      );
+    }
     for (const tenant of this.tenants) {
       for (const { source, settings } of tenant.sources) {
         await source.attachTenant?.({ tenantId: tenant.id, tenantFile: tenant.file, region: tenant.defaultRegion, settings });
@@ -51,22 +63,24 @@ export class TenantRegistry implements OnModuleInit {
   }
 
   /**
-   * The tenant whose header carries one of its tokens. Every token of every tenant is compared in
-   * constant time, without stopping at the first hit, so timing reveals nothing about tenants.
+   * The tenant whose header carries one of its tokens, and that token's position in its `TOKEN` list
+   * (1 is the first), so the admin can see which token of a rotation is still in use. Every token of
+   * every tenant is compared in constant time, without stopping at the first hit, so timing reveals
+   * nothing about tenants.
    */
-  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Tenant | undefined {
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): TokenMatch | undefined {
     const presented = new Map<string, Buffer>();
     for (const name of this.headerNames) {
       const value = headers[name];
       if (typeof value === 'string' && value !== '') presented.set(name, digestToken(value.trim()));
     }
-    let found: Tenant | undefined;
+    let found: TokenMatch | undefined;
     for (const tenant of this.tenants) {
       const digest = presented.get(tenant.authHeader);
       if (!digest) continue;
-      for (const expected of tenant.tokenDigests) {
-        if (timingSafeEqual(digest, expected) && found === undefined) found = tenant;
-      }
+      tenant.tokenDigests.forEach((expected, i) => {
+        if (timingSafeEqual(digest, expected) && found === undefined) found = { tenant, tokenPosition: i + 1 };
+      });
     }
     return found;
   }
@@ -89,7 +103,7 @@ export class TenantRegistry implements OnModuleInit {
           { key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' },
         ]);
       }
-      const result = parseTenantFile(id, file, readFileSync(file, 'utf8'), this.sources);
+      const result = parseTenantFile(id, file, readFileSync(file, 'utf8'), this.sources, this.settings.RECORD_ID_SECRET);
       if (result.tenant === undefined) throw new ConfigurationError(file, result.problems);
       tenants.push(result.tenant);
     }

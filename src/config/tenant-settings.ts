@@ -9,6 +9,23 @@ export const MIN_TOKEN_LENGTH = 8;
 export const CUSTOM_DATA_FIELDS = ['CustomData', 'CustomFields'] as const;
 const COUNTRIES: readonly string[] = getCountries();
 
+/**
+ * Header names a token must not travel in: hop-by-hop and framing headers (a proxy may drop or rewrite
+ * them), headers the gateway or a proxy sets itself (`X-Request-Id` is echoed and logged), and ones
+ * that browsers, caches and logs treat as their own.
+ */
+const RESERVED_HEADERS = [
+  'accept', 'connection', 'cookie', 'expect', 'forwarded', 'host', 'keep-alive', 'origin', 'proxy-authenticate',
+  'proxy-authorization', 'proxy-connection', 'range', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding',
+  'upgrade', 'user-agent', 'via', 'x-real-ip', 'x-request-id',
+];
+const RESERVED_HEADER_PREFIXES = ['accept-', 'content-', 'if-', 'sec-', 'x-forwarded-'];
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.includes(lower) || RESERVED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
 /** The keys every tenant file may set, whatever sources it uses. */
 export class TenantCoreSettings {
   @Secret()
@@ -18,7 +35,11 @@ export class TenantCoreSettings {
   })
   TOKEN: string;
 
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { message: 'must be an HTTP header name (letters, digits and -)' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, { message: 'must be an HTTP header name (letters, digits and -)' })
+  @ValidateBy(
+    { name: 'isFreeHeader', validator: { validate: (value: unknown) => typeof value === 'string' && !isReservedHeader(value) } },
+    { message: 'names a header that proxies, browsers or the gateway use for something else (Host, Cookie, Content-*, X-Forwarded-*, X-Request-Id, …); choose another, e.g. X-Execution-Token' },
+  )
   AUTH_HEADER: string = 'X-Execution-Token';
 
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))

@@ -45,4 +45,6 @@ export interface Tenant {
   /** Source that takes workflows of unknown callers (no `contactCrmId`). */
   readonly workflowDefaultSource: string | undefined;
   readonly cache: CachePolicy;
+  /** Signs the record ids handed to this tenant's CONNECTOR (`RECORD_ID_SECRET`); unsigned ids when absent. */
+  readonly recordIdKey: Buffer | undefined;
 }

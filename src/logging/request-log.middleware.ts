@@ -29,6 +29,7 @@ export class RequestLogMiddleware implements NestMiddleware {
   }
 
   private logLine(req: IncomingMessage, res: ServerResponse, reqId: string, elapsedMs: number): void {
+    if ((req as LoggedRequest).quiet === true) return;
     const failed = res.statusCode >= 500;
     const level = failed ? 'error' : res.writableFinished ? 'info' : 'warn';
     if (!this.logger.isLevelEnabled(level)) return;

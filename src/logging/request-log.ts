@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TenantRequest } from '../auth/current-tenant.decorator';
+import type { RefusedRequest } from '../http/refusal';
 import type { LookupSummary } from '../lookup/lookup.service';
 
-/** A request as the log line sees it: the tenant the guard found and the lookup's summary. */
-export interface LoggedRequest extends TenantRequest {
+/** A request as the log line sees it: the tenant the guard found, why the edge refused it, the lookup's summary. */
+export interface LoggedRequest extends TenantRequest, RefusedRequest {
   /** When the request line's clock started (`performance.now()`): the lookup's deadline counts from it. */
   receivedAt?: number;
   lookupSummary?: LookupSummary;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** A path is the caller's text: enough of it to tell routes apart, never a 15 KB line per request. */
+export const LOGGED_PATH_LENGTH = 200;
 /** Probes and static badges would drown the lines that matter. */
 export const UNLOGGED_PATHS = ['/health', '/health/ready', '/metrics', '/logos/'];
 
@@ -25,12 +28,14 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
 /** One line per request: no query string (it holds the number), no headers (they hold tokens). */
 export function requestLine(req: IncomingMessage, res: ServerResponse, durationMs: number): Record<string, unknown> {
   const logged = req as unknown as LoggedRequest;
+  const path = (logged.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
   return {
     method: req.method,
-    route: (req.url ?? '').split('?')[0],
+    route: path.length > LOGGED_PATH_LENGTH ? `${path.slice(0, LOGGED_PATH_LENGTH)}… (${path.length} characters)` : path,
     status: res.statusCode,
     durationMs,
-    ...(logged.tenant ? { tenant: logged.tenant.id } : {}),
+    ...(logged.tenant ? { tenant: logged.tenant.id, token: logged.tokenPosition } : {}),
+    ...(logged.refusal ? { refusal: logged.refusal } : {}),
     ...(logged.lookupSummary ? { lookup: logged.lookupSummary } : {}),
   };
 }

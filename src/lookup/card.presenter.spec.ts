@@ -1,5 +1,6 @@
 import { factory } from '../../test/support/factory';
 import type { LookupSource } from '../sources/source';
+import { decodeRecordId, recordIdKey } from '../sources/record-id';
 import { presentCard } from './card.presenter';
 
 const directory = { id: 'directory', defaultDisplayName: 'Directory' } as LookupSource;
@@ -41,5 +42,16 @@ describe('presentCard', () => {
     const card = presentCard(candidate, tenant, 'http://localhost:3000', []);
     expect(card).toMatchObject({ CrmLogo: 'https://intranet.example.ch/book.svg', CustomFields: { Department: 'Sales' } });
     expect(card).not.toHaveProperty('CustomData');
+  });
+
+  it("signs the Id with the tenant's key, the same on every lookup, and another tenant's differently", () => {
+    const acme = factory.tenant({ id: 'acme', recordIdKey: recordIdKey('a-gateway-secret-of-at-least-32-characters', 'acme'), sources: [factory.tenantSource({ source: directory })] });
+    const globex = { ...acme, id: 'globex', recordIdKey: recordIdKey('a-gateway-secret-of-at-least-32-characters', 'globex') };
+    const first = (presentCard(candidate, acme, 'https://lookup.example.ch', []) as { Id: string }).Id;
+    expect(first).toMatch(/^directory:entry:abc:[\w-]{16}$/);
+    expect((presentCard(candidate, acme, 'https://lookup.example.ch', []) as { Id: string }).Id).toBe(first);
+    const other = (presentCard(candidate, globex, 'https://lookup.example.ch', []) as { Id: string }).Id;
+    expect(other).not.toBe(first);
+    expect(decodeRecordId(other, globex.recordIdKey)).toEqual({ sourceId: 'directory', objectType: 'entry', recordId: 'abc' });
   });
 });

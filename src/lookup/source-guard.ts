@@ -7,7 +7,8 @@ import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone'
 import { RateBudget } from '../resilience/rate-budget';
 import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from '../resilience/source-breakers';
-import { SourceCache } from '../resilience/source-cache';
+import { CACHE_MAX_BYTES, SourceCache } from '../resilience/source-cache';
+import { TenantRegistry } from '../config/tenant-registry';
 import type { Candidate } from '../sources/source';
 import { SourceError } from '../sources/source-error';
 import type { VerifiedCandidate } from './rank';
@@ -36,13 +37,14 @@ export function numberKey(number: IncomingNumber): string {
  */
 @Injectable()
 export class SourceGuard {
-  private readonly cache = new SourceCache();
+  private readonly cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)));
   private readonly inFlight = new SingleFlight<readonly VerifiedCandidate[]>();
   private readonly budgets = new Map<string, RateBudget>();
 
   constructor(
     private readonly breakers: SourceBreakers,
     private readonly metrics: GatewayMetrics,
+    private readonly tenants: TenantRegistry,
   ) {}
 
   plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
@@ -58,12 +60,12 @@ export class SourceGuard {
     if (cacheable) this.metrics.cache(sourceId, 'miss');
     const stale = cached?.verified;
     if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
-    if (!this.inFlight.has(key) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
+    if (!this.inFlight.has(key.text) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
     return {
       kind: 'live',
       stale,
       run: (signal, deadlineAt) =>
-        this.inFlight.run(key, async () => {
+        this.inFlight.run(key.text, async () => {
           const started = performance.now();
           try {
             const candidates = await this.breakers

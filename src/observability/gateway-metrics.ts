@@ -57,6 +57,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly authFailures = new Counter({
+    name: 'gateway_auth_failures_total',
+    help: 'Requests without a valid tenant token: refused (401), or throttled (429) after too many from one address',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Label-bound children, so the lookup path does not hash label sets on every increment. */
   private readonly bound = new Map<string, { inc(): void } | { observe(value: number): void }>();
 
@@ -93,6 +100,11 @@ export class GatewayMetrics {
     this.breakerState.set({ tenant, source }, BREAKER_STATE_VALUE[state]);
   }
 
+  authFailure(outcome: 'refused' | 'throttled'): void {
+    this.child(`auth|${outcome}`, () => this.authFailures.labels(outcome)).inc();
+  }
+
+  /** `workflow` must come from a closed set (the handlers' names, or `unknown`): a label set is kept for good. */
   workflow(workflow: string, source: string, status: number): void {
     this.workflowOutcomes.inc({ workflow, source, status: String(status) });
   }

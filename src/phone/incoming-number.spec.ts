@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { normalizeIncoming } from './incoming-number';
+import { MAX_NUMBER_LENGTH, normalizeIncoming } from './incoming-number';
 
 describe('normalizeIncoming', () => {
   it.each<[string, CountryCode, string]>([
@@ -19,6 +19,13 @@ describe('normalizeIncoming', () => {
   ])('reads %j in a %s tenant as %s', (raw, region, e164) => {
     const number = normalizeIncoming(raw, region);
     expect(number).toMatchObject({ kind: 'phone', e164 });
+  });
+
+  it('reads the longest forms people write, and nothing longer', () => {
+    expect(normalizeIncoming('  0041 (0) 78 907 22 28  ', 'CH')).toMatchObject({ e164: '+41789072228' });
+    expect(normalizeIncoming(`+41 78 907 22 28${' '.repeat(30)}`, 'CH')).toMatchObject({ e164: '+41789072228' });
+    expect(normalizeIncoming(`+${'1'.repeat(MAX_NUMBER_LENGTH)}`, 'CH')).toBeUndefined();
+    expect(normalizeIncoming('4'.repeat(60_000), 'CH')).toBeUndefined();
   });
 
   it('offers the search variants a CRM may need', () => {

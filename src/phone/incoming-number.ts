@@ -29,6 +29,11 @@ export interface ExtensionIncomingNumber {
 export type IncomingNumber = PhoneIncomingNumber | ExtensionIncomingNumber;
 
 export const MAX_EXTENSION_DIGITS = 6;
+/**
+ * Longer than any written phone number: E.164 allows 15 digits; with `00`, spaces, brackets and an
+ * `(0)` people type about 25 characters. Anything longer is not a number, whatever it holds.
+ */
+export const MAX_NUMBER_LENGTH = 40;
 
 const FORMATTING = /[\s().\-/]/g;
 
@@ -37,7 +42,9 @@ const FORMATTING = /[\s().\-/]/g;
  * Returns undefined for a withheld or unreadable number: the lookup then finds nothing.
  */
 export function normalizeIncoming(raw: string, region: CountryCode): IncomingNumber | undefined {
+  if (raw.length > MAX_NUMBER_LENGTH * 4) return undefined; // not worth trimming
   const trimmed = raw.trim();
+  if (trimmed.length > MAX_NUMBER_LENGTH) return undefined;
   const digits = trimmed.replace(/\D/g, '');
   if (digits === '') return undefined;
   if (/[a-z]/i.test(trimmed)) return undefined;

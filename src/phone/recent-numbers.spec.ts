@@ -29,4 +29,11 @@ describe('RecentNumbers', () => {
     expect(again).toEqual(first);
     expect(again).not.toBe(first);
   });
+
+  it('reads an input longer than any phone number as no number, and does not keep it', () => {
+    const numbers = new RecentNumbers();
+    numbers.read('41789072228', 'CH');
+    for (let i = 0; i < 1000; i++) expect(numbers.read(`4179${String(i).padStart(59_996, '0')}`, 'CH')).toBeUndefined();
+    expect(numbers.size).toBe(1);
+  });
 });

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { LRUCache } from 'lru-cache';
-import { normalizeIncoming, type IncomingNumber } from './incoming-number';
+import { MAX_NUMBER_LENGTH, normalizeIncoming, type IncomingNumber } from './incoming-number';
 
 /** Enough for every call ringing at once; a call that rings on several phones is looked up by each. */
 export const RECENT_NUMBERS = 1_000;
@@ -13,6 +13,8 @@ export class RecentNumbers {
   private readonly readings = new LRUCache<string, { readonly number: IncomingNumber | undefined }>({ max: RECENT_NUMBERS });
 
   read(raw: string, region: CountryCode): IncomingNumber | undefined {
+    // Not a number, and not remembered: the cache holds short keys only, however long the input.
+    if (raw.length > MAX_NUMBER_LENGTH) return undefined;
     const key = `${region}${raw}`; // a region is always two letters
     let reading = this.readings.get(key);
     if (!reading) {
@@ -20,5 +22,9 @@ export class RecentNumbers {
       this.readings.set(key, reading);
     }
     return reading.number;
+  }
+
+  get size(): number {
+    return this.readings.size;
   }
 }

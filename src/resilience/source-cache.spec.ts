@@ -8,7 +8,7 @@ const found = [{ candidate: factory.candidate(), strength: MatchStrength.Exact }
 
 describe('SourceCache', () => {
   let now = 0;
-  const cache = new SourceCache(() => now);
+  const cache = new SourceCache(undefined, () => now);
   const key = SourceCache.key('acme', 'salesforce', '+41789072228');
 
   beforeEach(() => {
@@ -49,6 +49,18 @@ describe('SourceCache', () => {
     expect(cache.read(SourceCache.key('acme', 'hubspot', '+41789072228'), policy)).toBeUndefined();
     cache.delete(key);
     expect(cache.read(key, policy)).toBeUndefined();
+  });
+
+  it("gives each tenant its share: one tenant's distinct numbers evict only its own answers", () => {
+    const shared = new SourceCache(() => 100 * 1024, () => now);
+    const quiet = SourceCache.key('quiet', 'salesforce', '+41789072228');
+    shared.write(quiet, found, policy);
+    for (let i = 0; i < 10_000; i++) shared.write(SourceCache.key('noisy', 'salesforce', `+4179${1_000_000 + i}`), [], policy);
+    expect(shared.sizeOf('noisy')).toBe(512); // 100 KB of 200-byte entries
+    expect(shared.read(SourceCache.key('noisy', 'salesforce', `+4179${1_009_999}`), policy)?.state).toBe('fresh');
+    expect(shared.read(SourceCache.key('noisy', 'salesforce', '+41791000000'), policy)).toBeUndefined();
+    now = 3_600_000; // long past the TTL: the quiet tenant's answer still stands in for an outage
+    expect(shared.read(quiet, policy)).toEqual({ state: 'stale', verified: found });
   });
 });
 

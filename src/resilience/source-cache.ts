@@ -2,14 +2,19 @@ import { LRUCache } from 'lru-cache';
 import type { CachePolicy } from '../config/tenant';
 import type { VerifiedCandidate } from '../lookup/rank';
 
-/** Most cached answers kept in memory across all tenants; the least recently used go first. */
-export const CACHE_MAX_ENTRIES = 100_000;
-/** And at most about this many bytes (estimated per entry), so the heap limit in `npm start` holds. */
+/** About this many bytes (estimated per entry) of cached answers over all tenants, so the heap limit in `npm start` holds. */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 const ENTRY_BYTES = 200;
 const CANDIDATE_BYTES = 1500;
 
 export type CacheRead = { readonly state: 'fresh' | 'stale'; readonly verified: readonly VerifiedCandidate[] } | undefined;
+
+/** One source's answer for one number of one tenant. */
+export interface CacheKey {
+  readonly tenantId: string;
+  /** Unique over tenants, sources and numbers: also the key of the single-flight. */
+  readonly text: string;
+}
 
 interface Entry {
   readonly verified: readonly VerifiedCandidate[];
@@ -19,42 +24,58 @@ interface Entry {
 /**
  * One source's verified answer for one number of one tenant: fresh for the tenant's TTL (shorter for
  * "no match"), then usable only as a stand-in when the source fails, up to the stale limit.
+ *
+ * Each tenant has its own least-recently-used store with an equal share of the bytes: a tenant asking
+ * for endless distinct numbers evicts only its own answers, never another tenant's fresh or stale ones
+ * (their stand-ins in an outage).
  */
 export class SourceCache {
-  private readonly entries = new LRUCache<string, Entry>({
-    max: CACHE_MAX_ENTRIES,
-    maxSize: CACHE_MAX_BYTES,
-    sizeCalculation: (entry) => ENTRY_BYTES + entry.verified.length * CANDIDATE_BYTES,
-  });
+  private readonly tenants = new Map<string, LRUCache<string, Entry>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `shareBytes`: what one tenant's store may hold, asked when that store is first written. */
+  constructor(
+    private readonly shareBytes: () => number = () => CACHE_MAX_BYTES,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  static key(tenantId: string, sourceId: string, number: string): string {
-    return `${tenantId}\n${sourceId}\n${number}`;
+  static key(tenantId: string, sourceId: string, number: string): CacheKey {
+    return { tenantId, text: `${tenantId}\n${sourceId}\n${number}` };
   }
 
-  read(key: string, policy: CachePolicy): CacheRead {
+  read(key: CacheKey, policy: CachePolicy): CacheRead {
     if (policy.ttlMs === 0) return undefined;
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    const entries = this.tenants.get(key.tenantId);
+    const entry = entries?.get(key.text);
+    if (!entries || !entry) return undefined;
     const age = this.now() - entry.storedAt;
     const freshFor = entry.verified.length > 0 ? policy.ttlMs : policy.missTtlMs;
     if (age < freshFor) return { state: 'fresh', verified: entry.verified };
     if (age < Math.max(freshFor, policy.staleMs)) return { state: 'stale', verified: entry.verified };
-    this.entries.delete(key);
+    entries.delete(key.text);
     return undefined;
   }
 
-  write(key: string, verified: readonly VerifiedCandidate[], policy: CachePolicy): void {
+  write(key: CacheKey, verified: readonly VerifiedCandidate[], policy: CachePolicy): void {
     if (policy.ttlMs === 0) return;
-    this.entries.set(key, { verified, storedAt: this.now() });
+    let entries = this.tenants.get(key.tenantId);
+    if (!entries) {
+      // Only `maxSize`: with `max`, lru-cache would allocate that many slots for every tenant up front.
+      entries = new LRUCache<string, Entry>({ maxSize: Math.max(ENTRY_BYTES, this.shareBytes()), sizeCalculation: entryBytes });
+      this.tenants.set(key.tenantId, entries);
+    }
+    entries.set(key.text, { verified, storedAt: this.now() });
   }
 
-  delete(key: string): void {
-    this.entries.delete(key);
+  delete(key: CacheKey): void {
+    this.tenants.get(key.tenantId)?.delete(key.text);
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** Answers kept for this tenant. */
+  sizeOf(tenantId: string): number {
+    return this.tenants.get(tenantId)?.size ?? 0;
   }
+}
+
+function entryBytes(entry: Entry): number {
+  return ENTRY_BYTES + entry.verified.length * CANDIDATE_BYTES;
 }

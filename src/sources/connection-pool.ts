@@ -15,6 +15,23 @@ export interface AgentPair {
   readonly httpsAgent: HttpsAgent;
 }
 
+/** Larger than any answer a CRM gives us (a describe of an object with many fields is a few MB). */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * How the axios-based CRM clients talk HTTP: kept-alive pools (`maxSockets` per host), no redirect
+ * followed (a CRM answers its errors, not with redirects; following one would send the credentials
+ * to wherever it points), answers and request bodies at most `MAX_RESPONSE_BYTES`.
+ */
+export function crmHttpOptions(maxSockets: number): AgentPair & { maxRedirects: 0; maxContentLength: number; maxBodyLength: number } {
+  return { ...keepAliveAgents(maxSockets), maxRedirects: 0, maxContentLength: MAX_RESPONSE_BYTES, maxBodyLength: MAX_RESPONSE_BYTES };
+}
+
+/** An answer axios stopped reading because it passed `maxContentLength`. */
+export function isTooLargeAnswer(error: AxiosError): boolean {
+  return error.code === 'ERR_BAD_RESPONSE' && error.message.includes('maxContentLength');
+}
+
 /** Keep-alive pools for one CRM: at most `maxSockets` connections per host, idle ones closed in time. */
 export function keepAliveAgents(maxSockets: number): AgentPair {
   const options = { keepAlive: true, maxSockets, timeout: IDLE_CONNECTION_MS };

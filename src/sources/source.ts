@@ -2,6 +2,7 @@ import type { InjectionToken } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { SettingProblem } from '../config/settings-validation';
 import type { IncomingNumber } from '../phone';
+import type { RecordIdPatterns } from './record-id';
 
 /** People before companies when two records match equally well. */
 export type RecordKind = 'person' | 'company';
@@ -66,6 +67,11 @@ export interface LookupSource<S extends object = object> {
   readonly defaultDisplayName: string;
   /** False for sources that answer from memory anyway (the directory): the lookup cache skips them. */
   readonly cacheable?: boolean;
+  /**
+   * The object types whose ids this source hands out (in cards and workflow answers), each with the
+   * strict pattern of its record ids: an id of another type or form is refused before any request.
+   */
+  readonly recordIds: RecordIdPatterns;
   /** The gateway's own badge for this source, served at `/logos/<id>.svg`. */
   readonly badge: SourceBadge;
   readonly settingsSchema: SettingsSchema<S>;

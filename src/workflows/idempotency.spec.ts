@@ -6,9 +6,9 @@ describe('RepeatGuard', () => {
   it('runs the work once for sequential repeats and returns the first result', async () => {
     const guard = new RepeatGuard<string>();
     const work = jest.fn(async () => 'task-1');
-    const first = guard.run(key, work);
+    const first = guard.run('acme', key, work);
     expect(await first.result).toBe('task-1');
-    const repeat = guard.run(key, work);
+    const repeat = guard.run('acme', key, work);
     expect(await repeat.result).toBe('task-1');
     expect(repeat.isRepeat).toBe(true);
     expect(work).toHaveBeenCalledTimes(1);
@@ -18,7 +18,7 @@ describe('RepeatGuard', () => {
     const guard = new RepeatGuard<string>();
     let release: (value: string) => void = () => undefined;
     const work = jest.fn(() => new Promise<string>((resolve) => (release = resolve)));
-    const runs = Array.from({ length: 5 }, () => guard.run(key, work));
+    const runs = Array.from({ length: 5 }, () => guard.run('acme', key, work));
     await Promise.resolve();
     release('task-1');
     expect(await Promise.all(runs.map((r) => r.result))).toEqual(Array(5).fill('task-1'));
@@ -28,9 +28,9 @@ describe('RepeatGuard', () => {
 
   it('forgets a failed first request, so its retry writes', async () => {
     const guard = new RepeatGuard<string>();
-    const first = guard.run(key, async () => Promise.reject(new Error('CRM down')));
+    const first = guard.run('acme', key, async () => Promise.reject(new Error('CRM down')));
     await expect(first.result).rejects.toThrow('CRM down');
-    const retry = guard.run(key, async () => 'task-2');
+    const retry = guard.run('acme', key, async () => 'task-2');
     expect(retry.isRepeat).toBe(false);
     expect(await retry.result).toBe('task-2');
   });
@@ -40,20 +40,37 @@ describe('RepeatGuard', () => {
     const guard = new RepeatGuard<string>(600_000, () => now);
     let runs = 0;
     const work = jest.fn(async (): Promise<string> => `task-${++runs}`);
-    await guard.run(key, work).result;
+    await guard.run('acme', key, work).result;
     now = 599_999;
-    expect(guard.run(key, work).isRepeat).toBe(true);
+    expect(guard.run('acme', key, work).isRepeat).toBe(true);
     now = 600_001;
-    const later = guard.run(key, work);
+    const later = guard.run('acme', key, work);
     expect(later.isRepeat).toBe(false);
     expect(await later.result).toBe('task-2');
-    expect(guard.size).toBe(1);
+    expect(guard.sizeOf('acme')).toBe(1);
   });
 
   it('keeps different calls apart', async () => {
     const guard = new RepeatGuard<string>();
     const other = RepeatGuard.keyOf(['acme', 'CallFlow', 'incoming', '41789072228', '41446681800', '2026-11-24T09:16:00.000Z']);
-    await guard.run(key, async () => 'a').result;
-    expect(guard.run(other, async () => 'b').isRepeat).toBe(false);
+    await guard.run('acme', key, async () => 'a').result;
+    expect(guard.run('acme', other, async () => 'b').isRepeat).toBe(false);
+  });
+
+  it('keeps the same call of two tenants apart', async () => {
+    const guard = new RepeatGuard<string>();
+    await guard.run('acme', key, async () => 'a').result;
+    expect(guard.run('globex', key, async () => 'b').isRepeat).toBe(false);
+  });
+
+  it("bounds each tenant's memory: a flood of first requests evicts only that tenant's oldest calls", async () => {
+    const guard = new RepeatGuard<string>(600_000, Date.now, 100);
+    await guard.run('quiet', key, async () => 'quiet-call').result;
+    for (let i = 0; i < 1000; i++) await guard.run('noisy', RepeatGuard.keyOf(['noisy', String(i)]), async () => `call-${i}`).result;
+    expect(guard.sizeOf('noisy')).toBe(100);
+    expect(guard.run('quiet', key, async () => 'written again').isRepeat).toBe(true);
+    // The noisy tenant's newest calls are still guarded; its oldest were forgotten.
+    expect(guard.run('noisy', RepeatGuard.keyOf(['noisy', '999']), async () => 'again').isRepeat).toBe(true);
+    expect(guard.run('noisy', RepeatGuard.keyOf(['noisy', '0']), async () => 'again').isRepeat).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
 import { factory } from '../../test/support/factory';
 import type { LookupSource } from '../sources/source';
+import { encodeRecordId, recordIdKey } from '../sources/record-id';
 import { routeWorkflow } from './routing';
 import type { WorkflowHandler } from './workflow-handler';
 import { WorkflowHandlers } from './workflow-registry';
 
-const source = (id: string) => ({ id, defaultDisplayName: id }) as LookupSource;
+const ID = /^[a-z0-9]{1,8}$/;
+const source = (id: string) => ({ id, defaultDisplayName: id, recordIds: { Contact: ID, Task: ID, entry: ID } }) as unknown as LookupSource;
 const handler = (sourceId: string, workflow: string): WorkflowHandler => ({ sourceId, workflow, run: jest.fn() });
 
 const handlers = new WorkflowHandlers([
@@ -51,6 +53,43 @@ describe('routeWorkflow', () => {
     [{ id: 'alpha:Task:1', contactCrmId: 'nope' }, 'inputs.contactCrmId is not an id this gateway issued'],
   ])('refuses %j with 422 naming the field', (inputs, message) => {
     expect(routeWorkflow('CallFlow', inputs, withDefault, handlers)).toEqual({ ok: false, status: 422, message });
+  });
+
+  it.each([
+    'alpha:Task:..',
+    'alpha:Task:%2e%2e',
+    'alpha:Task:a/b',
+    'alpha:Task:a?b',
+    'alpha:Task:a#b',
+    'alpha:Task:',
+    'alpha:Lead:t1',
+    'alpha:constructor:t1',
+    'alpha:Task:waytoolongforthisid',
+  ])('refuses id %j, which is not of a form the source hands out (422)', (id) => {
+    expect(routeWorkflow('CallFlow', { id }, tenant, handlers)).toEqual({ ok: false, status: 422, message: 'inputs.id is not an id this gateway issued' });
+    expect(routeWorkflow('CallFlow', { contactCrmId: id }, tenant, handlers)).toEqual({
+      ok: false,
+      status: 422,
+      message: 'inputs.contactCrmId is not an id this gateway issued',
+    });
+  });
+
+  describe('with signed ids (RECORD_ID_SECRET)', () => {
+    const secret = 'a-gateway-secret-of-at-least-32-characters';
+    const acme = { ...tenant, recordIdKey: recordIdKey(secret, 'acme') };
+    const task = { sourceId: 'alpha', objectType: 'Task', recordId: 't1' };
+
+    it('routes an id signed for this tenant', () => {
+      expect(routeWorkflow('CallFlow', { id: encodeRecordId(task, acme.recordIdKey) }, acme, handlers)).toMatchObject({ ok: true, previous: task });
+    });
+
+    it.each([
+      ['unsigned', encodeRecordId(task)],
+      ["another tenant's", encodeRecordId(task, recordIdKey(secret, 'globex'))],
+      ['re-targeted', encodeRecordId(task, recordIdKey(secret, 'acme')).replace(':t1:', ':t2:')],
+    ])('refuses an %s id (422)', (_, id) => {
+      expect(routeWorkflow('CallFlow', { id }, acme, handlers)).toEqual({ ok: false, status: 422, message: 'inputs.id is not an id this gateway issued' });
+    });
   });
 
   it('refuses a workflow the owning source does not support (422), naming both', () => {

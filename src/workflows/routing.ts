@@ -1,5 +1,5 @@
 import type { Tenant } from '../config/tenant';
-import { decodeRecordId, type RecordRef } from '../sources/record-id';
+import { decodeRecordId, matchesRecordIdPattern, type RecordRef } from '../sources/record-id';
 import type { WorkflowHandler } from './workflow-handler';
 
 export interface HandlerIndex {
@@ -15,7 +15,9 @@ export type Route =
 /**
  * Which source's handler takes a workflow request: the source of our `id` (an earlier request of the
  * same call), else the source of `contactCrmId` (the record the lookup returned), else the tenant's
- * `WORKFLOW_DEFAULT_CRM`. Ids we did not issue are refused before anything is written.
+ * `WORKFLOW_DEFAULT_CRM`. Ids we did not issue (unsigned or signed for another tenant when the gateway
+ * signs its ids, of an object type the source does not hand out, or not of its record ids' form) are
+ * refused before anything is sent to a CRM.
  */
 export function routeWorkflow(
   workflow: string,
@@ -33,10 +35,12 @@ export function routeWorkflow(
   const read = (field: 'id' | 'contactCrmId'): RecordRef | { error: string } | undefined => {
     const value = inputs[field];
     if (value === undefined) return undefined;
-    const ref = decodeRecordId(value);
-    if (!ref) return { error: `inputs.${field} is not an id this gateway issued` };
-    if (!enabled.includes(ref.sourceId)) return { error: `inputs.${field} names source "${ref.sourceId}", which this tenant does not use` };
-    return ref;
+    const ref = decodeRecordId(value, tenant.recordIdKey);
+    const notOurs = { error: `inputs.${field} is not an id this gateway issued` };
+    if (!ref) return notOurs;
+    const source = tenant.sources.find((s) => s.source.id === ref.sourceId)?.source;
+    if (!source) return { error: `inputs.${field} names source "${ref.sourceId}", which this tenant does not use` };
+    return matchesRecordIdPattern(source.recordIds, ref.objectType, ref.recordId) ? ref : notOurs;
   };
   const previous = read('id');
   const contact = read('contactCrmId');

@@ -15,6 +15,8 @@ export class WorkflowHandlers {
   private readonly bySource = new Map<string, Map<string, WorkflowHandler>>();
   /** Sorted once: read for every card of every lookup. */
   private readonly namesBySource = new Map<string, readonly string[]>();
+  /** Every workflow name any source handles, lower-case → as the first handler spells it. */
+  private readonly canonical = new Map<string, string>();
 
   constructor(handlers: readonly WorkflowHandler[]) {
     for (const handler of handlers) {
@@ -23,6 +25,7 @@ export class WorkflowHandlers {
       if (own.has(key)) throw new DuplicateWorkflowHandlerError(handler.sourceId, handler.workflow);
       own.set(key, handler);
       this.bySource.set(handler.sourceId, own);
+      if (!this.canonical.has(key)) this.canonical.set(key, handler.workflow);
     }
     for (const [sourceId, own] of this.bySource) this.namesBySource.set(sourceId, [...own.values()].map((h) => h.workflow).sort());
   }
@@ -34,6 +37,11 @@ export class WorkflowHandlers {
   /** Workflow names a source supports, as its handlers spell them: a card's `CrmActions`. */
   namesOf(sourceId: string): readonly string[] {
     return this.namesBySource.get(sourceId) ?? [];
+  }
+
+  /** A name some source handles, spelled as its handler does; undefined for any other (a closed set). */
+  canonicalName(workflow: string): string | undefined {
+    return this.canonical.get(workflow.toLowerCase());
   }
 
   /** Names any of these sources supports, each once, spelled as the first handler does. */
@@ -69,5 +77,9 @@ export class WorkflowRegistry implements OnModuleInit {
 
   namesOfAny(sourceIds: readonly string[]): readonly string[] {
     return this.handlers.namesOfAny(sourceIds);
+  }
+
+  canonicalName(workflow: string): string | undefined {
+    return this.handlers.canonicalName(workflow);
   }
 }

@@ -53,12 +53,14 @@ export class WorkflowsService {
   /** `reqId` goes on every line this workflow logs, so the admin can join them to the request line. */
   async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs, reqId: string): Promise<WorkflowAnswer> {
     let source = 'none';
+    // Labels from closed sets only: a label set is kept for good, and the path segment is the caller's.
+    const label = this.registry.canonicalName(workflow) ?? 'unknown';
     try {
       const answer = await this.routeAndRun(tenant, workflow, inputs, reqId, (id) => (source = id));
-      this.metrics.workflow(workflow, source, 200);
+      this.metrics.workflow(label, source, 200);
       return answer;
     } catch (error) {
-      this.metrics.workflow(workflow, source, error instanceof HttpException ? error.getStatus() : 500);
+      this.metrics.workflow(label, source, error instanceof HttpException ? error.getStatus() : 500);
       throw error;
     }
   }
@@ -96,7 +98,7 @@ export class WorkflowsService {
       inputs.destinationNumber,
       facts.startedAt.toISOString(),
     ]);
-    const { result, isRepeat } = this.firstRequests.run(key, write);
+    const { result, isRepeat } = this.firstRequests.run(tenant.id, key, write);
     if (isRepeat) this.logger.info(logged, 'Repeated first request of a call: answered with the first one, nothing written');
     return this.answerInTime(handler, logged, result);
   }
@@ -109,7 +111,7 @@ export class WorkflowsService {
     logged: Record<string, unknown>,
   ): Promise<WorkflowAnswer> {
     if (handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase()) {
-      const existing = call.contact ? { id: encodeRecordId(call.contact) } : await this.findExistingContact(tenant, tenantSource, call.facts);
+      const existing = call.contact ? { id: encodeRecordId(call.contact, tenant.recordIdKey) } : await this.findExistingContact(tenant, tenantSource, call.facts);
       if (existing) return existing;
     }
     const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
@@ -121,7 +123,7 @@ export class WorkflowsService {
       ...call,
     });
     if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
-    const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId });
+    const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId }, tenant.recordIdKey);
     this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
   }
@@ -146,7 +148,8 @@ export class WorkflowsService {
     });
     const match = candidates.find((c) => scoreStoredPhones(c.phones, number, tenant.defaultRegion) !== MatchStrength.None);
     if (!match) return undefined;
-    return match.contactUri ? { id: encodeRecordId(match), url: match.contactUri } : { id: encodeRecordId(match) };
+    const id = encodeRecordId(match, tenant.recordIdKey);
+    return match.contactUri ? { id, url: match.contactUri } : { id };
   }
 
   /**

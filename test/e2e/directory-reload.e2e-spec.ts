@@ -1,18 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACME_TENANT, PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
+import { eventually } from '../support/eventually';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-const WAIT_LIMIT_MS = 8000;
-
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + WAIT_LIMIT_MS;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`condition not met within ${WAIT_LIMIT_MS} ms`);
-}
 
 describe('directory reload (e2e)', () => {
   let gateway: TestApp;

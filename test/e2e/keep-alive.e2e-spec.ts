@@ -1,16 +1,9 @@
-import type { Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
-import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
+import { listening } from '../support/raw-http';
+import { startTestApp, withTestApp } from '../support/test-app';
 
 const FILES = { 'acme.env': `TOKEN=${TOKEN}\nDIRECTORY_FILE=book.csv\n`, 'book.csv': PHONE_BOOK_CSV };
-
-/** The gateway's HTTP server listening on an ephemeral port, as a proxy in front would reach it. */
-async function listening(gateway: TestApp): Promise<number> {
-  const server: Server = gateway.app.getHttpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 /** A kept-alive connection that has sent one lookup and read its whole answer. */
 async function idleConnection(port: number): Promise<{ socket: Socket; head: string; closed: Promise<void> }> {

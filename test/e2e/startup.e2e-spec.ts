@@ -39,6 +39,11 @@ describe('start-up checks (e2e)', () => {
     expect(error.message).not.toContain('shared-token-1');
   });
 
+  it('refuses an AUTH_HEADER that a proxy, a browser or the gateway uses for something else', async () => {
+    const error = await startError({ 'acme.env': 'TOKEN=secret-token-1\nAUTH_HEADER=X-Request-Id\n' });
+    expect(error.message).toMatch(/acme\.env has invalid settings[\s\S]*AUTH_HEADER="X-Request-Id": names a header that proxies, browsers or the gateway use/);
+  });
+
   it('refuses a tenant without a token', async () => {
     const error = await startError({ 'acme.env': 'DEFAULT_REGION=CH\n' });
     expect(error.message).toContain('TOKEN (not set): missing');

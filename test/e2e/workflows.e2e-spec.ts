@@ -204,7 +204,7 @@ describe('business workflows (e2e)', () => {
       [{ contactCrmId: 'not-ours' }, 'inputs.contactCrmId is not an id this gateway issued'],
       [{ contactCrmId: 'salesforce:Contact:003' }, 'inputs.contactCrmId names source "salesforce", which this tenant does not use'],
       [{ id: '12345' }, 'inputs.id is not an id this gateway issued'],
-      [{ contactCrmId: 'directory:entry:abc' }, 'Source "directory" does not support workflow "CallFlow" (it supports: none).'],
+      [{ contactCrmId: 'directory:entry:vHIwM2LRUdeGN5YB' }, 'Source "directory" does not support workflow "CallFlow" (it supports: none).'],
     ])('answers 422 for %j and writes nothing', async (ids, message) => {
       const response = await post('CallFlow', { ...callStart, ...ids }).expect(422);
       expect(response.body).toEqual({ statusCode: 422, error: 'Unprocessable Entity', message });

@@ -7,9 +7,27 @@ export abstract class LoopbackFake {
   private readonly sockets = new Set<Socket>();
   private readonly dropped = new WeakSet<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * A host in front of the CRM that misbehaves (compromised, misconfigured): every request is answered
+   * `302 Location: <redirectTo>`, or `200` with a JSON body of `oversizedAnswerBytes`, streamed.
+   */
+  redirectTo: string | undefined;
+  oversizedAnswerBytes: number | undefined;
+  /** Bytes of the oversized answers written before the client stopped reading them. */
+  oversizedBytesSent = 0;
 
   constructor() {
     this.server = createServer((req, res) => {
+      if (this.redirectTo !== undefined) {
+        req.resume();
+        res.writeHead(302, { Location: this.redirectTo, 'Content-Length': 0 }).end();
+        return;
+      }
+      if (this.oversizedAnswerBytes !== undefined) {
+        req.resume();
+        this.sendOversized(res, this.oversizedAnswerBytes);
+        return;
+      }
       if (this.dropped.has(req.socket)) {
         // The idle limit passed for every marked connection at once: this request is reset unread, the
         // others are closed now (a client learns that only when it reads their FIN).
@@ -26,6 +44,27 @@ export abstract class LoopbackFake {
   }
 
   protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+
+  /** `{"records":[…]}` of `bytes`, chunked, written only as fast as the client reads. */
+  private sendOversized(res: ServerResponse, bytes: number): void {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = `${'{"id":"x","name":"padding padding padding"},'.repeat(1500)}`;
+    let sent = 0;
+    res.write('{"records":[');
+    const more = (): void => {
+      while (sent < bytes) {
+        sent += chunk.length;
+        this.oversizedBytesSent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', more);
+          return;
+        }
+      }
+      res.end('{}]}');
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    more();
+  }
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

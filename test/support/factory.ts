@@ -32,6 +32,7 @@ export const factory = {
       language: 'en',
       workflowDefaultSource: undefined,
       cache: { ttlMs: 60_000, missTtlMs: 30_000, staleMs: 86_400_000 },
+      recordIdKey: undefined,
       ...overrides,
     };
   },

@@ -14,6 +14,8 @@ export class ScriptedSource implements LookupSource {
   readonly keyPrefix: string;
   readonly defaultDisplayName: string;
   readonly badge = { letters: 'T', color: '#555555' };
+  /** The object types the tests' records and workflow handlers use; ids as the recording handlers make them. */
+  readonly recordIds = Object.fromEntries(['Contact', 'Lead', 'Account', 'Task', 'Case', 'entry'].map((type) => [type, /^[\w-]{1,64}$/]));
   readonly settingsSchema: new () => object;
   readonly searches: Array<SourceSearch<object>> = [];
   readonly abortedSearches: Array<SourceSearch<object>> = [];

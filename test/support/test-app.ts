@@ -9,7 +9,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
 import { LOG_DESTINATION } from '../../src/logging/root-logger';
-import { configureApp } from '../../src/main';
+import { APP_OPTIONS, configureApp } from '../../src/main';
 import { LOOKUP_SOURCES, type LookupSource } from '../../src/sources/source';
 import { SOURCE_CLASSES } from '../../src/sources/sources.module';
 import { LogCapture } from './log-capture';
@@ -61,7 +61,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       });
     }
     const moduleRef = await builder.compile();
-    app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger: false }));
+    app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ ...APP_OPTIONS, logger: false }));
     await app.init();
   } catch (error) {
     await app?.close();

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
+import type { RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
 
 export const DIRECTORY_SOURCE_ID = 'directory';
+/** Row ids: the first 16 characters of a SHA-256 of the row, base64url. */
+export const DIRECTORY_RECORD_IDS: RecordIdPatterns = { entry: /^[A-Za-z0-9_-]{16}$/ };
 const KNOWN_COLUMNS = ['name', 'company', 'phone', 'mobile', 'extension', 'url', 'company_url'] as const;
 type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 const PHONE_COLUMNS = ['phone', 'mobile', 'extension'] as const;

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { ConfigurationError } from '../../config/settings-validation';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
-import { DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
+import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
 import { DirectoryIndex } from './directory-index';
 import { DirectorySettings } from './directory.settings';
 
@@ -25,6 +25,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   readonly keyPrefix = 'DIRECTORY';
   readonly defaultDisplayName = 'Directory';
   readonly badge = { letters: 'DIR', color: '#3B5B7A' };
+  readonly recordIds = DIRECTORY_RECORD_IDS;
   readonly cacheable = false;
   readonly settingsSchema = DirectorySettings;
 

@@ -2,7 +2,7 @@ import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import { RateBudget } from '../../resilience/rate-budget';
-import { sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
+import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
 const SEARCH_WINDOW_MS = 1050;
@@ -111,12 +111,14 @@ export class HubSpotClient {
     if (error instanceof SourceError) return error;
     if (!(error instanceof AxiosError)) return new SourceError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
     if (!error.response) {
+      if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `HubSpot's answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error });
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED' || error.code === 'ETIMEDOUT';
       return timedOut
         ? new SourceError('TIMEOUT', 'HubSpot did not answer in time', { cause: error })
         : new SourceError('UNAVAILABLE', `cannot reach HubSpot (${error.code ?? error.message})`, { cause: error });
     }
     const status = error.response.status;
+    if (status >= 300 && status < 400) return new SourceError('UNAVAILABLE', `HubSpot answered ${status}, a redirect: not followed`, { cause: error, vendorCode: 'REDIRECT' });
     const body = (error.response.data ?? {}) as HubSpotErrorBody;
     const category = body.category ?? body.policyName;
     const code: SourceErrorCode =

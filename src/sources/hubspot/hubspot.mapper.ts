@@ -1,8 +1,14 @@
 import type { CustomDataField } from '../custom-data';
+import type { RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
 import type { PortalLinks } from './hubspot.client';
 
 export const HUBSPOT_SOURCE_ID = 'hubspot';
+
+/** HubSpot's object ids are numbers. */
+const HUBSPOT_ID = /^\d{1,20}$/;
+/** What a lookup finds and what the workflows write. */
+export const HUBSPOT_RECORD_IDS: RecordIdPatterns = { contact: HUBSPOT_ID, company: HUBSPOT_ID, call: HUBSPOT_ID, ticket: HUBSPOT_ID };
 
 /** Object type ids in HubSpot record links. */
 export const OBJECT_TYPE_IDS = { contacts: '0-1', companies: '0-2', tickets: '0-5' } as const;

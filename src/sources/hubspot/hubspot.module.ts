@@ -1,6 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { keepAliveAgents } from '../connection-pool';
+import { crmHttpOptions } from '../connection-pool';
 import { HubSpotSource } from './hubspot.source';
 import { HubSpotCallFlow, HubSpotCreateContact, HubSpotCreateTicket, HubSpotWriter } from './hubspot.workflows';
 
@@ -8,12 +8,7 @@ import { HubSpotCallFlow, HubSpotCreateContact, HubSpotCreateTicket, HubSpotWrit
 export const HUBSPOT_MAX_SOCKETS = 128;
 
 @Module({
-  imports: [
-    HttpModule.register({
-      ...keepAliveAgents(HUBSPOT_MAX_SOCKETS),
-      maxRedirects: 0,
-    }),
-  ],
+  imports: [HttpModule.register(crmHttpOptions(HUBSPOT_MAX_SOCKETS))],
   providers: [HubSpotSource, HubSpotWriter, HubSpotCallFlow, HubSpotCreateTicket, HubSpotCreateContact],
   exports: [HubSpotSource],
 })

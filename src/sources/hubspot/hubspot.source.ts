@@ -12,6 +12,7 @@ import {
   companyToCandidate,
   CONTACT_PHONE_PROPERTIES,
   contactToCandidate,
+  HUBSPOT_RECORD_IDS,
   HUBSPOT_SOURCE_ID,
   type HubSpotRecord,
 } from './hubspot.mapper';
@@ -46,6 +47,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   readonly keyPrefix = 'HUBSPOT';
   readonly defaultDisplayName = 'HubSpot';
   readonly badge = { letters: 'HS', color: '#E5593A' };
+  readonly recordIds = HUBSPOT_RECORD_IDS;
   readonly settingsSchema = HubSpotSettings;
 
   private readonly logger = new Logger(HubSpotSource.name);

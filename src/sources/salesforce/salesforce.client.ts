@@ -6,6 +6,7 @@ import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SalesforceAuth } from './salesforce.settings';
+import { guardTransport } from './salesforce-transport';
 
 /** After Salesforce refused our credentials, wait this long before asking again. */
 export const AUTH_BACKOFF_MS = 60_000;
@@ -80,11 +81,13 @@ export class SalesforceClient {
       now,
     );
     this.connection = new Connection({ version: apiVersion });
+    guardTransport(this.connection._transport);
     if (auth.kind === 'fixed-token') {
       this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
       this.connection._establish({ instanceUrl: auth.instanceUrl, accessToken: auth.accessToken });
     } else {
       this.oauth2 = new OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret });
+      guardTransport(this.oauth2._transport);
     }
   }
 

@@ -1,9 +1,15 @@
+import type { RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
 import { PHONE_FIELDS } from './salesforce-fields';
 import type { CustomDataField } from '../custom-data';
 import type { SalesforceObject } from './salesforce.settings';
 
 export const SALESFORCE_SOURCE_ID = 'salesforce';
+
+/** A Salesforce record id: 15 characters, or 18 with the case-safe suffix. */
+export const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+/** What a lookup finds and what the workflows write. */
+export const SALESFORCE_RECORD_IDS: RecordIdPatterns = { Contact: SALESFORCE_ID, Lead: SALESFORCE_ID, Account: SALESFORCE_ID, Task: SALESFORCE_ID, Case: SALESFORCE_ID };
 
 /** A record of a SOSL `searchRecords` answer. */
 export interface SalesforceRecord {

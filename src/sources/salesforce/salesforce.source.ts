@@ -3,7 +3,7 @@ import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '..
 import { SourceError } from '../source-error';
 import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
-import { SALESFORCE_SOURCE_ID, toCandidate, type SalesforceRecord } from './salesforce.mapper';
+import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, toCandidate, type SalesforceRecord } from './salesforce.mapper';
 import { buildPhoneSosl, phoneSearchTerms, type ReturningClause } from './salesforce-sosl';
 import { customDataFields, type CustomDataField } from '../custom-data';
 import {
@@ -38,6 +38,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
   readonly keyPrefix = 'SALESFORCE';
   readonly defaultDisplayName = 'Salesforce';
   readonly badge = { letters: 'SF', color: '#0B5CAB' };
+  readonly recordIds = SALESFORCE_RECORD_IDS;
   readonly settingsSchema = SalesforceSettings;
 
   private readonly logger = new Logger(SalesforceSource.name);

@@ -13,11 +13,9 @@ import {
   type WorkflowHandler,
   type WorkflowResult,
 } from '../../workflows/workflow-handler';
-import { recordUrl, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
+import { recordUrl, SALESFORCE_ID, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
 import type { SalesforceSettings } from './salesforce.settings';
 import { SalesforceSource, type SalesforceTenant } from './salesforce.source';
-
-const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
 
 interface CreateResult {
   readonly id: string;

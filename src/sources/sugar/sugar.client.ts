@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
-import { sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
+import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 import { SourceError, type SourceErrorCode } from '../source-error';
 import type { SugarSettings } from './sugar.settings';
 
@@ -178,6 +178,7 @@ export function translate(error: unknown): SourceError {
   if (error instanceof SourceError) return error;
   if (!(error instanceof AxiosError)) return new SourceError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
   if (!error.response) {
+    if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `Sugar's answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error });
     const timedOut = error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED' || error.code === 'ETIMEDOUT';
     return timedOut
       ? new SourceError('TIMEOUT', 'Sugar did not answer in time', { cause: error })
@@ -186,6 +187,9 @@ export function translate(error: unknown): SourceError {
   const status = error.response.status;
   const body = (error.response.data ?? {}) as SugarErrorBody;
   const label = body.error;
+  if (status >= 300 && status < 400 && label !== 'incorrect_version') {
+    return new SourceError('UNAVAILABLE', `Sugar answered ${status}, a redirect: not followed`, { cause: error, vendorCode: 'REDIRECT' });
+  }
   const code: SourceErrorCode =
     status === 401 || status === 403
       ? 'AUTH'

@@ -1,9 +1,15 @@
 import type { CustomDataField } from '../custom-data';
+import type { RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
 import { PHONE_FIELDS } from './sugar-phone-filters';
 import type { SugarModule } from './sugar.settings';
 
 export const SUGAR_SOURCE_ID = 'sugar';
+
+/** Sugar's ids are UUIDs, or (imported and demo data) other ids of up to 36 letters, digits, - and _. */
+const SUGAR_ID = /^[A-Za-z0-9_-]{1,36}$/;
+/** What a lookup finds and what the workflows write. */
+export const SUGAR_RECORD_IDS: RecordIdPatterns = { Contacts: SUGAR_ID, Leads: SUGAR_ID, Accounts: SUGAR_ID, Calls: SUGAR_ID, Cases: SUGAR_ID };
 
 /** A record as Sugar's filter and global search APIs return it. */
 export interface SugarRecord {

@@ -1,6 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { keepAliveAgents } from '../connection-pool';
+import { crmHttpOptions } from '../connection-pool';
 import { SugarSource } from './sugar.source';
 import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } from './sugar.workflows';
 
@@ -8,13 +8,8 @@ import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } fro
 export const SUGAR_MAX_SOCKETS = 128;
 
 @Module({
-  imports: [
-    HttpModule.register({
-      ...keepAliveAgents(SUGAR_MAX_SOCKETS),
-      // Sugar answers an unknown API version with 301 incorrect_version: an error, not a redirect.
-      maxRedirects: 0,
-    }),
-  ],
+  // No redirects followed: Sugar answers an unknown API version with 301 incorrect_version, an error.
+  imports: [HttpModule.register(crmHttpOptions(SUGAR_MAX_SOCKETS))],
   providers: [SugarSource, SugarWriter, SugarCallFlow, SugarCreateTicket, SugarCreateContact],
   exports: [SugarSource],
 })

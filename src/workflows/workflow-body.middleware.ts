@@ -1,0 +1,41 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
+import { declaredKeys } from '../config/settings-validation';
+import { jsonBodyReader } from '../http/json-body';
+import { refuse } from '../http/refusal';
+import { WorkflowInputs } from './workflow-request.dto';
+
+/** Longer than any workflow name a person sets up in the CONNECTOR; a longer one is refused unread. */
+export const MAX_WORKFLOW_NAME_LENGTH = 64;
+/** `POST /lookup/Lookup` is the lookup's body form, read by the lookup's reader. */
+const LOOKUP_SEGMENT = 'lookup';
+
+/**
+ * A workflow's body: read as JSON whatever its media type (`curl -d` sends form encoding), at most
+ * `WORKFLOW_MAX_BODY_BYTES`, only the known `inputs` kept. A name too long to be a workflow is answered
+ * 404 before the body is read.
+ */
+@Injectable()
+export class WorkflowBodyReader implements NestMiddleware {
+  private readonly read: ReturnType<typeof jsonBodyReader>;
+
+  constructor(@Inject(globalSettings.KEY) settings: ResolvedGlobalSettings) {
+    this.read = jsonBodyReader({
+      maxBytes: settings.WORKFLOW_MAX_BODY_BYTES,
+      limitSetting: 'WORKFLOW_MAX_BODY_BYTES',
+      anyContentType: true,
+      knownInputs: declaredKeys(WorkflowInputs),
+    });
+  }
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    const segment = (req.originalUrl.split('?')[0] ?? '').split('/')[2] ?? '';
+    if (segment.toLowerCase() === LOOKUP_SEGMENT) return next();
+    if (segment.length > MAX_WORKFLOW_NAME_LENGTH) {
+      refuse(req, res, 404, `Unknown workflow: workflow names are at most ${MAX_WORKFLOW_NAME_LENGTH} characters.`);
+      return;
+    }
+    this.read(req, res, next);
+  }
+}
