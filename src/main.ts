@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { TokenBeforeBody } from './auth/token-before-body.middleware';
+import { EarlyTokenCheck } from './auth/early-token-check.middleware';
 import { globalSettings, trustProxyValue, type ResolvedGlobalSettings } from './config/global-settings';
 import { applyServerLimits } from './http/server-limits';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
@@ -24,9 +24,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // First, so a request refused at the edge (no token, body too big) still gets its id and its line.
   const requestLog = app.get(RequestLogMiddleware);
   app.use(requestLog.use.bind(requestLog));
-  // Before any body is read (the routes' readers run after every `app.use`).
-  const tokenBeforeBody = app.get(TokenBeforeBody);
-  app.use(tokenBeforeBody.use.bind(tokenBeforeBody));
+  // Before any body is read (the routes' readers run after every `app.use`); the guard reads its result.
+  const earlyTokenCheck = app.get(EarlyTokenCheck);
+  app.use(earlyTokenCheck.use.bind(earlyTokenCheck));
   // Lookups are never conditional requests, and the framework's name is nobody's business.
   app.disable('etag');
   app.disable('x-powered-by');

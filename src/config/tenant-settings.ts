@@ -15,11 +15,13 @@ const COUNTRIES: readonly string[] = getCountries();
  * that browsers, caches and logs treat as their own.
  */
 const RESERVED_HEADERS = [
-  'accept', 'connection', 'cookie', 'expect', 'forwarded', 'host', 'keep-alive', 'origin', 'proxy-authenticate',
-  'proxy-authorization', 'proxy-connection', 'range', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding',
-  'upgrade', 'user-agent', 'via', 'x-real-ip', 'x-request-id',
+  'accept', 'authorization', 'cache-control', 'connection', 'cookie', 'expect', 'forwarded', 'host', 'keep-alive',
+  'origin', 'pragma', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'range', 'referer', 'set-cookie',
+  'te', 'traceparent', 'tracestate', 'trailer', 'transfer-encoding', 'true-client-ip', 'upgrade', 'user-agent', 'via',
+  'x-client-ip', 'x-correlation-id', 'x-real-ip', 'x-request-id',
 ];
-const RESERVED_HEADER_PREFIXES = ['accept-', 'content-', 'if-', 'sec-', 'x-forwarded-'];
+/** `authorization` too: its values are `<scheme> <credentials>`, with a space a TOKEN may not hold, and proxies log it. */
+const RESERVED_HEADER_PREFIXES = ['accept-', 'cf-', 'content-', 'if-', 'sec-', 'x-amzn-', 'x-b3-', 'x-forwarded-'];
 
 export function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();

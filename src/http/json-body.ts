@@ -67,7 +67,6 @@ export interface JsonBodyReaderOptions extends Pick<JsonBodyLimits, 'maxBytes'> 
   readonly knownInputs: readonly string[];
 }
 
-const BODY_PARSER_STATUS: Readonly<Record<string, number>> = { 'entity.too.large': 413, 'charset.unsupported': 415, 'encoding.unsupported': 415 };
 
 /**
  * Reads a route's JSON body within its limits: bytes (before reading further), `MAX_JSON_DEPTH` and
@@ -81,14 +80,18 @@ export function jsonBodyReader(options: JsonBodyReaderOptions): (req: Request, r
     if (!carriesBody(req)) return next(); // every GET lookup: nothing to read
     parse(req, res, (error?: unknown) => {
       if (error !== undefined && error !== null) {
+        // body-parser's errors carry their status: 413 too large, 415 charset or encoding, 400 otherwise.
+        const given = (error as { status?: unknown }).status;
+        const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 400;
         const type = (error as { type?: unknown }).type;
-        const status = typeof type === 'string' ? (BODY_PARSER_STATUS[type] ?? 400) : 400;
         const message =
           status === 413
             ? `The body is larger than the ${options.maxBytes} bytes this route accepts (${options.limitSetting}).`
             : status === 415
               ? `The body's encoding is not supported: send UTF-8 JSON.`
-              : `The body is not valid JSON: ${error instanceof Error ? error.message : 'unreadable'}`;
+              : type === 'entity.parse.failed'
+                ? `The body is not valid JSON: ${error instanceof Error ? error.message : 'unreadable'}`
+                : `The body could not be read: ${error instanceof Error ? error.message : 'unreadable'}`;
         refuse(req, res, status, message);
         return;
       }

@@ -2,8 +2,6 @@ import type { LoggerService } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { ResolvedGlobalSettings } from '../config/global-settings';
-import { HUBSPOT_MAX_SOCKETS } from '../sources/hubspot/hubspot.module';
-import { SUGAR_MAX_SOCKETS } from '../sources/sugar/sugar.module';
 
 /**
  * Node checks the headers and request time-outs of open connections this often (30 s by default, so a
@@ -11,8 +9,12 @@ import { SUGAR_MAX_SOCKETS } from '../sources/sugar/sugar.module';
  */
 export const CONNECTIONS_CHECK_MS = 1000;
 const DROP_REPORT_EVERY_MS = 60_000;
-/** Sockets to the CRMs and files the process needs beside its client connections. */
-const OTHER_DESCRIPTORS = HUBSPOT_MAX_SOCKETS + SUGAR_MAX_SOCKETS + 128 + 64;
+/**
+ * File descriptors the process needs beside its client connections: sockets to the CRMs (HubSpot's and
+ * Sugar's pools hold at most 128 each per host; jsforce uses Node's shared agent, unbounded, about as
+ * many at the same load) and the process's own files.
+ */
+const OTHER_DESCRIPTORS = 3 * 128 + 64;
 
 /**
  * How long a client may take, and how many may be connected at once:

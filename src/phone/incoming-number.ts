@@ -35,6 +35,11 @@ export const MAX_EXTENSION_DIGITS = 6;
  */
 export const MAX_NUMBER_LENGTH = 40;
 
+/** Too long to be a phone number, spaces around it left aside (checked before anything else is done with it). */
+export function tooLongForANumber(raw: string): boolean {
+  return raw.length > MAX_NUMBER_LENGTH * 4 || raw.trim().length > MAX_NUMBER_LENGTH;
+}
+
 const FORMATTING = /[\s().\-/]/g;
 
 /**
@@ -42,9 +47,8 @@ const FORMATTING = /[\s().\-/]/g;
  * Returns undefined for a withheld or unreadable number: the lookup then finds nothing.
  */
 export function normalizeIncoming(raw: string, region: CountryCode): IncomingNumber | undefined {
-  if (raw.length > MAX_NUMBER_LENGTH * 4) return undefined; // not worth trimming
+  if (tooLongForANumber(raw)) return undefined;
   const trimmed = raw.trim();
-  if (trimmed.length > MAX_NUMBER_LENGTH) return undefined;
   const digits = trimmed.replace(/\D/g, '');
   if (digits === '') return undefined;
   if (/[a-z]/i.test(trimmed)) return undefined;

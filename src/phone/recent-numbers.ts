@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { LRUCache } from 'lru-cache';
-import { MAX_NUMBER_LENGTH, normalizeIncoming, type IncomingNumber } from './incoming-number';
+import { normalizeIncoming, tooLongForANumber, type IncomingNumber } from './incoming-number';
 
 /** Enough for every call ringing at once; a call that rings on several phones is looked up by each. */
 export const RECENT_NUMBERS = 1_000;
@@ -14,7 +14,7 @@ export class RecentNumbers {
 
   read(raw: string, region: CountryCode): IncomingNumber | undefined {
     // Not a number, and not remembered: the cache holds short keys only, however long the input.
-    if (raw.length > MAX_NUMBER_LENGTH) return undefined;
+    if (tooLongForANumber(raw)) return undefined;
     const key = `${region}${raw}`; // a region is always two letters
     let reading = this.readings.get(key);
     if (!reading) {

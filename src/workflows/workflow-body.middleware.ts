@@ -1,5 +1,6 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Response } from 'express';
+import type { TenantRequest } from '../auth/current-tenant.decorator';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { declaredKeys } from '../config/settings-validation';
 import { jsonBodyReader } from '../http/json-body';
@@ -29,9 +30,10 @@ export class WorkflowBodyReader implements NestMiddleware {
     });
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    const segment = (req.originalUrl.split('?')[0] ?? '').split('/')[2] ?? '';
-    if (segment.toLowerCase() === LOOKUP_SEGMENT) return next();
+  use(req: TenantRequest, res: Response, next: NextFunction): void {
+    // Without a tenant the guard refuses it (and counts the attempt). Mounted as the route `lookup/:workflow`.
+    const segment = (req.params as Record<string, string | undefined>).workflow ?? '';
+    if (!req.tenant || segment.toLowerCase() === LOOKUP_SEGMENT) return next();
     if (segment.length > MAX_WORKFLOW_NAME_LENGTH) {
       refuse(req, res, 404, `Unknown workflow: workflow names are at most ${MAX_WORKFLOW_NAME_LENGTH} characters.`);
       return;

@@ -105,7 +105,18 @@ describe('client connections and their time limits (e2e)', () => {
     });
   });
 
-  it('closes the connection after a 4xx, keeps it after a 200', async () => {
+  it('closes the connection of any request without a token, a public route\'s 200 included', async () => {
+    await withGateway(LIMITS, async (_, port) => {
+      for (const path of ['/health', '/logos/directory.svg', '/metrics']) {
+        const probe = await openRaw(port);
+        probe.socket.write(`GET ${path} HTTP/1.1\r\nHost: gateway\r\n\r\n`);
+        expect(await probe.head()).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\nConnection: close/i);
+        await probe.closed;
+      }
+    });
+  });
+
+  it('closes the connection after a 4xx, keeps a tenant\'s after a 200', async () => {
     await withGateway(LIMITS, async (gateway, port) => {
       const client = await openRaw(port);
       client.socket.write(LOOKUP);

@@ -49,7 +49,7 @@ describe.each(CRMS)('$name: a workflow can only name records the gateway issued,
   it.each([
     ['a record the gateway never issued, unsigned', () => ours.split(':').slice(0, 3).join(':')],
     ["another tenant's contact", () => theirs],
-    ['a signature moved to another record', () => ours.replace(/:([\w-]+):([\w-]{16})$/, ':1$1:$2')],
+    ['a signature moved to another record of the same form', () => moveSignature(ours)],
   ])('refuses %s with 422, sending nothing to the CRM', async (_, id) => {
     await expectRefused(gateway, crm, id());
   });
@@ -94,4 +94,14 @@ async function expectRefused(gateway: TestApp, crm: CrmFake, id: string): Promis
     expect(response.body.message).toBe(`inputs.${field} is not an id this gateway issued`);
     expect(crm.fake.requests.length).toBe(before);
   }
+}
+
+/** The same id with the last character of its record id changed (a digit for a digit, a letter for a letter). */
+function moveSignature(id: string): string {
+  const parts = id.split(':');
+  const recordId = parts[2]!;
+  const last = recordId.at(-1)!;
+  const other = /\d/.test(last) ? String((Number(last) + 1) % 10) : last === 'A' ? 'B' : 'A';
+  parts[2] = `${recordId.slice(0, -1)}${other}`;
+  return parts.join(':');
 }

@@ -15,8 +15,9 @@ const failures = async (gateway: TestApp, count: number, forwardedFor?: string):
 };
 
 describe('failed token attempts (e2e)', () => {
-  it('answers 429 with Retry-After past AUTH_FAILURES_PER_MINUTE, while valid tokens from the same address go on', async () => {
+  it('answers 429 with Retry-After past AUTH_FAILURES_PER_MINUTE, and serves a trusted address\'s valid tokens on', async () => {
     await withTestApp({ files: FILES, env: { AUTH_FAILURES_PER_MINUTE: '5' } }, async (gateway) => {
+      await lookup(gateway, 'old-token-1').expect(200); // this address presented a valid token: trusted
       expect(await failures(gateway, 8)).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
       const throttled = await lookup(gateway, 'yet-another-guess').expect(429);
       expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
@@ -34,9 +35,21 @@ describe('failed token attempts (e2e)', () => {
       expect(announcements[0]!.level).toBe(40);
       expect(gateway.logs.lines.filter((line) => line.status === 429)).toHaveLength(1);
       expect(gateway.logs.lines.filter((line) => line.status === 401)).toHaveLength(5);
+      expect(announcements[0]!.msg).toContain('its failing attempts get 429');
       const metrics = (await gateway.http.get('/metrics').expect(200)).text;
       expect(metrics).toMatch(/gateway_auth_failures_total\{outcome="refused"\} 5\n/);
       expect(metrics).toMatch(/gateway_auth_failures_total\{outcome="throttled"\} 5\n/);
+    });
+  });
+
+  it("refuses a throttled stranger without looking at the token: a correct guess gets 429 too", async () => {
+    await withTestApp({ files: FILES, env: { AUTH_FAILURES_PER_MINUTE: '3' } }, async (gateway) => {
+      expect(await failures(gateway, 4)).toEqual([401, 401, 401, 429]);
+      const guessed = await lookup(gateway, 'new-token-2').expect(429);
+      expect(guessed.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('Too many invalid tokens') });
+      expect(gateway.logs.find((line) => String(line.msg).includes('its requests get 429'))).toBeDefined();
+      // Public routes stay open to it (a load balancer's probe may share its address).
+      await gateway.http.get('/health').expect(200);
     });
   });
 
@@ -44,6 +57,8 @@ describe('failed token attempts (e2e)', () => {
     await withTestApp({ files: FILES, env: { AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' } }, async (gateway) => {
       expect(await failures(gateway, 4, '203.0.113.7')).toEqual([401, 401, 401, 429]);
       expect(await failures(gateway, 1, '198.51.100.9')).toEqual([401]);
+      await lookup(gateway, 'new-token-2', '198.51.100.9').expect(200);
+      await lookup(gateway, 'new-token-2', '203.0.113.7').expect(429);
       expect(gateway.logs.find((line) => String(line.msg).includes('Client 203.0.113.7 sent more than 3 invalid tokens'))).toBeDefined();
     });
   });

@@ -13,7 +13,10 @@ export abstract class LoopbackFake {
    */
   redirectTo: string | undefined;
   oversizedAnswerBytes: number | undefined;
-  /** Bytes of the oversized answers written before the client stopped reading them. */
+  /** Announce the oversized answer's length (`Content-Length`) instead of sending it chunked. */
+  oversizedWithLength = false;
+  /** Oversized answers begun, and their bytes written before the client stopped reading them. */
+  oversizedAnswers = 0;
   oversizedBytesSent = 0;
 
   constructor() {
@@ -25,6 +28,7 @@ export abstract class LoopbackFake {
       }
       if (this.oversizedAnswerBytes !== undefined) {
         req.resume();
+        this.oversizedAnswers++;
         this.sendOversized(res, this.oversizedAnswerBytes);
         return;
       }
@@ -47,8 +51,9 @@ export abstract class LoopbackFake {
 
   /** `{"records":[…]}` of `bytes`, chunked, written only as fast as the client reads. */
   private sendOversized(res: ServerResponse, bytes: number): void {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
     const chunk = `${'{"id":"x","name":"padding padding padding"},'.repeat(1500)}`;
+    const length = '{"records":['.length + Math.ceil(bytes / chunk.length) * chunk.length + '{}]}'.length;
+    res.writeHead(200, { 'Content-Type': 'application/json', ...(this.oversizedWithLength ? { 'Content-Length': length } : {}) });
     let sent = 0;
     res.write('{"records":[');
     const more = (): void => {

@@ -6,16 +6,20 @@ import type { TenantRequest } from './current-tenant.decorator';
 import { TokenCheck } from './token-check';
 
 /**
- * A request with a body is answered 401 (or 429) before its body is read unless it carries a tenant's
- * token: no public route takes a body, and a body sent one byte every ten seconds must not hold a
- * connection for anyone without a token. The token guard still decides every route.
+ * The token check, first of all, before any body is read (the guard then reads its result):
+ * - a request without a tenant's token is answered with `Connection: close`, whatever its route: a
+ *   probe or a stranger must not hold one of `MAX_CONNECTIONS` for the keep-alive time;
+ * - such a request with a body is refused (401, or 429) before its body is read: no public route
+ *   takes a body, and a body sent one byte every ten seconds must not hold a connection.
  */
 @Injectable()
-export class TokenBeforeBody implements NestMiddleware {
+export class EarlyTokenCheck implements NestMiddleware {
   constructor(private readonly tokens: TokenCheck) {}
 
   use(req: TenantRequest, res: Response, next: NextFunction): void {
-    if (!carriesBody(req) || this.tokens.identify(req)) return next();
+    if (this.tokens.identify(req)) return next();
+    res.setHeader('Connection', 'close');
+    if (!carriesBody(req)) return next();
     this.tokens.refusal(req).then(
       (refusal) => refuse(req, res, refusal.status, refusal.message, refusal.status === 429 ? { 'Retry-After': String(refusal.retryAfterS) } : {}),
       next,
