@@ -8,6 +8,7 @@ import { LookupService } from './lookup.service';
 @Module({ imports: [WorkflowRegistryModule, LookupGuardModule], controllers: [LookupController], providers: [LookupService] })
 export class LookupModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(LookupBodyReader).forRoutes({ path: 'lookup', method: RequestMethod.ALL }, { path: 'lookup/Lookup', method: RequestMethod.ALL });
+    // Not on `GET /lookup`, the CONNECTOR's own form: its number is in the query, and the hot path skips a middleware.
+    consumer.apply(LookupBodyReader).forRoutes({ path: 'lookup', method: RequestMethod.POST }, { path: 'lookup/Lookup', method: RequestMethod.ALL });
   }
 }
