@@ -3,6 +3,7 @@ import type { NextFunction, Response } from 'express';
 import { carriesBody } from '../http/json-body';
 import { refuse } from '../http/refusal';
 import type { TenantRequest } from './current-tenant.decorator';
+import { refusalHeaders } from './failed-tokens';
 import { TokenCheck } from './token-check';
 
 /**
@@ -21,7 +22,7 @@ export class EarlyTokenCheck implements NestMiddleware {
     res.setHeader('Connection', 'close');
     if (!carriesBody(req)) return next();
     this.tokens.refusal(req).then(
-      (refusal) => refuse(req, res, refusal.status, refusal.message, refusal.status === 429 ? { 'Retry-After': String(refusal.retryAfterS) } : {}),
+      (refusal) => refuse(req, res, refusal.status, refusal.message, refusalHeaders(refusal)),
       next,
     );
   }

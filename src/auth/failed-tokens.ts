@@ -17,6 +17,11 @@ export type TokenRefusal =
 
 export const INVALID_TOKEN_MESSAGE = 'Missing or invalid execution token.';
 
+/** The headers a refusal is answered with: `Retry-After` when throttled. */
+export function refusalHeaders(refusal: TokenRefusal): Record<string, string> {
+  return refusal.status === 429 ? { 'Retry-After': String(refusal.retryAfterS) } : {};
+}
+
 /**
  * Counts failed token attempts per client address (`AUTH_FAILURES_PER_MINUTE`; IPv6 per /64). Past the
  * limit the address is throttled for a minute: its requests get 429 with `Retry-After` without their

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import type { TenantRequest } from './current-tenant.decorator';
 import { IS_PUBLIC } from './public.decorator';
+import { refusalHeaders } from './failed-tokens';
 import { TokenCheck } from './token-check';
 
 /** Every route needs a tenant's token in that tenant's header, unless marked `@Public()`. */
@@ -24,7 +25,7 @@ export class TenantTokenGuard implements CanActivate {
   private async refuse(request: TenantRequest, response: Response): Promise<never> {
     const refusal = await this.tokens.refusal(request);
     if (refusal.status === 401) throw new UnauthorizedException(refusal.message);
-    response.setHeader('Retry-After', String(refusal.retryAfterS));
+    for (const [name, value] of Object.entries(refusalHeaders(refusal))) response.setHeader(name, value);
     throw new HttpException({ statusCode: 429, error: 'Too Many Requests', message: refusal.message }, 429);
   }
 }
