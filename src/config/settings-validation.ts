@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { closest, distance } from 'fastest-levenshtein';
 
 export interface SettingProblem {
   readonly key: string;
@@ -71,4 +72,20 @@ function toProblem(schema: new () => object, error: ValidationError, raw: Record
     key: describeValue(schema, error.property, raw[error.property]),
     problem: messages.join('; '),
   };
+}
+
+/**
+ * The known key an unknown one is most likely a misspelling of (`METRIC_TOKEN` → `METRICS_TOKEN`), when one
+ * is close: at most two edits, or a quarter of the key's length for long keys.
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const candidate = closest(key.toUpperCase(), [...known]);
+  return distance(key.toUpperCase(), candidate) <= Math.max(2, Math.floor(candidate.length / 4)) ? candidate : undefined;
+}
+
+/** What to say of a key no schema declares. */
+export function unknownKeyProblem(key: string, known: readonly string[], where: string): string {
+  const nearest = nearestKey(key, known);
+  return nearest === undefined ? `unknown key (check its spelling; see ${where})` : `unknown key: did you mean ${nearest}?`;
 }

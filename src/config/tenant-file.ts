@@ -3,7 +3,7 @@ import { parse as parseEnv } from 'dotenv';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { recordIdKey } from '../sources/record-id';
 import type { LookupSource } from '../sources/source';
-import { declaredKeys, describeValue, validateSettings, type SettingProblem } from './settings-validation';
+import { declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from './settings-validation';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
 import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 
@@ -41,7 +41,7 @@ export function parseTenantFile(
   recordIdSecret?: string,
 ): TenantFileResult {
   const raw = parseEnv(content);
-  const problems: SettingProblem[] = [];
+  const problems: SettingProblem[] = duplicateKeyProblems(content);
 
   const core = validateSettings(TenantCoreSettings, raw);
   problems.push(...core.problems);
@@ -56,7 +56,7 @@ export function parseTenantFile(
     ...perSource.flatMap((s) => [...declaredKeys(s.settingsSchema), ...declaredKeys(s.displaySchema)]),
   ]);
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) problems.push({ key, problem: 'unknown key (check its spelling; see tenants/example.env.example)' });
+    if (!known.has(key)) problems.push({ key, problem: unknownKeyProblem(key, [...known], 'tenants/example.env.example') });
   }
 
   const enabled: TenantSource[] = [];
@@ -107,6 +107,25 @@ export function parseTenantFile(
       recordIdKey: recordIdSecret === undefined ? undefined : recordIdKey(recordIdSecret, id),
     },
   };
+}
+
+/**
+ * A key given twice: dotenv would keep the last value and drop the first without a word (a second
+ * `TOKEN=` line written to rotate a token would lock the old one out).
+ */
+function duplicateKeyProblems(content: string): SettingProblem[] {
+  const lines = new Map<string, number[]>();
+  content.split(/\r?\n/).forEach((line, i) => {
+    for (const key of Object.keys(parseEnv(line))) lines.set(key, [...(lines.get(key) ?? []), i + 1]);
+  });
+  return [...lines]
+    .filter(([, at]) => at.length > 1)
+    .map(([key, at]) => ({
+      key,
+      problem:
+        `given ${at.length} times (lines ${at.join(', ')}); keep one line` +
+        (key === 'TOKEN' ? ': to rotate, list both tokens in it, comma-separated (TOKEN=new-token,old-token)' : ''),
+    }));
 }
 
 function resolveSourceOrder(

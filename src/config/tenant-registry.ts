@@ -1,19 +1,50 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
 import { globalSettings, type ResolvedGlobalSettings } from './global-settings';
 import { ConfigurationError, type SettingProblem } from './settings-validation';
-import type { Tenant } from './tenant';
+import type { Tenant, TenantSource } from './tenant';
 import { digestToken, parseTenantFile, TENANT_ID_PATTERN } from './tenant-file';
+import { contentDigest, isMissing, listTenantFiles, type ListedTenantFile } from './tenant-files';
 
-const TENANT_FILE_SUFFIX = '.env';
+/** Changes to the tenants folder are applied this long after the last event, so an editor's save is read whole. */
+export const RELOAD_SETTLE_MS = 150;
+/** The folder is also read this often, for file systems whose changes are not announced (network shares). */
+export const RESCAN_INTERVAL_MS = 5_000;
+/** Files read between two turns of the event loop, so a large reload never holds up lookups. */
+const FILES_PER_TURN = 50;
 
 export interface TokenMatch {
   readonly tenant: Tenant;
   /** Which token of the tenant's `TOKEN` list matched: 1 is the first. */
   readonly tokenPosition: number;
+}
+
+/** A tenant added (`before` undefined), changed, or removed (`after` undefined) by a reload. */
+export interface TenantChange {
+  readonly id: string;
+  readonly before: Tenant | undefined;
+  readonly after: Tenant | undefined;
+}
+
+/** Where a source of a tenant stands with its sign-in (and what else its first lookup needs). */
+export interface SourceReadiness {
+  readonly state: 'starting' | 'ready' | 'failed';
+  readonly reason?: string;
+  readonly at: Date;
+}
+
+/** What the registry knows of a tenant file: when it was applied, and why its last change was not. */
+export interface TenantFileStatus {
+  readonly file: string;
+  /** Undefined for a file that was never valid. */
+  readonly appliedAt?: Date;
+  readonly refused?: { readonly at: Date; readonly problem: string };
 }
 
 export class NoTenantsError extends Error {
@@ -27,39 +58,130 @@ export class NoTenantsError extends Error {
   }
 }
 
-/** The tenants read at start from `TENANTS_DIR`, and the token check that tells who is calling. */
+interface KnownFile {
+  readonly stamp: string;
+  /** Of the content last read: the applied one, or the refused one (not read again until it changes). */
+  readonly digest: string;
+  readonly status: TenantFileStatus;
+  /** Refused for what another file holds (a token it uses): tried again at every reload, not only when it changes. */
+  readonly retry?: boolean;
+  /** The problem last logged for this file, so each one is logged once. */
+  readonly logged?: string;
+}
+
+interface ReadFile {
+  readonly listed: ListedTenantFile;
+  readonly content: string;
+  readonly digest: string;
+}
+
+/**
+ * The tenants of `TENANTS_DIR`, and the token check that tells who is calling.
+ *
+ * At start every file must be valid, or the gateway does not start. Afterwards the folder is watched:
+ * a file added, changed or removed is applied within a second, without a restart and without failing a
+ * request in flight (each request keeps the tenant it was authenticated as). A file that no longer
+ * validates is not applied: its tenant keeps the previous settings, and the reason is logged once.
+ * `reload()` applies the folder on demand (`SIGHUP`).
+ */
 @Injectable()
-export class TenantRegistry implements OnModuleInit {
+export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TenantRegistry.name);
+  private readonly dir: string;
   private tenants: readonly Tenant[] = [];
   private headerNames: readonly string[] = [];
+  private readonly files = new Map<string, KnownFile>();
+  private readonly readiness = new WeakMap<object, SourceReadiness>();
+  private readonly listeners: Array<(change: TenantChange) => void> = [];
+  private watcher: FSWatcher | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private queued: { readAll: boolean } | undefined;
+  private stopped = false;
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
-  ) {}
+  ) {
+    this.dir = resolve(settings.TENANTS_DIR);
+  }
 
   async onModuleInit(): Promise<void> {
-    const dir = resolve(this.settings.TENANTS_DIR);
-    this.tenants = this.readTenants(dir);
-    this.headerNames = [...new Set(this.tenants.map((t) => t.authHeader))];
     if (this.settings.RECORD_ID_SECRET === undefined) {
       this.logger.warn(
         'RECORD_ID_SECRET is not set: workflows accept any record id of the right form for the owning CRM, not only ids this gateway issued. ' +
           'Set it (32+ random characters, the same on every instance) to sign them; see docs/security.md.',
       );
     }
-    for (const tenant of this.tenants) {
-      for (const { source, settings } of tenant.sources) {
-        await source.attachTenant?.({ tenantId: tenant.id, tenantFile: tenant.file, region: tenant.defaultRegion, settings });
-      }
-      const names = tenant.sources.map((s) => s.source.id).join(', ') || 'none';
-      this.logger.log(`Tenant ${tenant.id} ready (sources: ${names})`);
+    await this.apply({ readAll: true, atStart: true });
+    if (this.tenants.length === 0) throw new NoTenantsError(this.settings.TENANTS_DIR);
+  }
+
+  /** Watching starts once the application is up, so a start that fails leaves nothing behind. */
+  onApplicationBootstrap(): void {
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, () => this.scheduleReload());
+      this.watcher.on('error', (error) => this.logger.warn(`Tenants folder ${this.dir} no longer watched (${error.message}); still read every ${RESCAN_INTERVAL_MS / 1000} s`));
+    } catch (error) {
+      this.logger.warn(`Tenants folder ${this.dir} cannot be watched (${messageOf(error)}); it is read every ${RESCAN_INTERVAL_MS / 1000} s instead`);
     }
+    this.rescanTimer = setInterval(() => void this.reload(), RESCAN_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    this.watcher?.close();
+    clearInterval(this.rescanTimer);
+    clearTimeout(this.settleTimer);
+    for (const tenant of this.tenants) for (const s of tenant.sources) s.source.detachTenant?.(s.settings);
   }
 
   all(): readonly Tenant[] {
     return this.tenants;
+  }
+
+  /** Called after every change a reload applied. */
+  onChange(listener: (change: TenantChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Per tenant file (by tenant id): when it was applied, and why a later version (or the file itself) was not. */
+  fileStatuses(): ReadonlyMap<string, TenantFileStatus> {
+    return new Map([...this.files].map(([id, known]) => [id, known.status]));
+  }
+
+  /** Where a tenant's source stands with its sign-in; sources with nothing to warm up are ready once attached. */
+  readinessOf(tenantSource: TenantSource): SourceReadiness | undefined {
+    return this.readiness.get(tenantSource.settings);
+  }
+
+  /**
+   * Applies the folder as it is now. `readAll` reads every file again (`SIGHUP`), not only those whose
+   * size or times changed. Reloads run one at a time; asked during one, another follows it.
+   */
+  async reload(options: { readAll?: boolean; reason?: string } = {}): Promise<void> {
+    if (options.reason) this.logger.log(`Reloading the tenants folder (${options.reason})`);
+    const wanted = { readAll: options.readAll ?? false };
+    if (this.running) {
+      this.queued = { readAll: (this.queued?.readAll ?? false) || wanted.readAll };
+      return this.running.then(() => this.running);
+    }
+    this.running = (async () => {
+      let next: { readAll: boolean } | undefined = wanted;
+      while (next && !this.stopped) {
+        this.queued = undefined;
+        try {
+          await this.apply({ readAll: next.readAll, atStart: false });
+        } catch (error) {
+          this.logger.error(`Tenants folder ${this.dir} not reloaded: ${messageOf(error)}`);
+        }
+        next = this.queued;
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
   }
 
   /**
@@ -85,47 +207,176 @@ export class TenantRegistry implements OnModuleInit {
     return found;
   }
 
-  private readTenants(dir: string): Tenant[] {
-    const files =
-      existsSync(dir) && statSync(dir).isDirectory()
-        ? readdirSync(dir)
-            .filter((name) => name.endsWith(TENANT_FILE_SUFFIX))
-            .sort()
-        : [];
-    if (files.length === 0) throw new NoTenantsError(this.settings.TENANTS_DIR);
+  private scheduleReload(): void {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => void this.reload(), RELOAD_SETTLE_MS).unref();
+  }
 
-    const tenants: Tenant[] = [];
-    for (const name of files) {
-      const file = join(dir, name);
-      const id = name.slice(0, -TENANT_FILE_SUFFIX.length);
-      if (!TENANT_ID_PATTERN.test(id)) {
-        throw new ConfigurationError(file, [
-          { key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' },
-        ]);
-      }
-      const result = parseTenantFile(id, file, readFileSync(file, 'utf8'), this.sources, this.settings.RECORD_ID_SECRET);
-      if (result.tenant === undefined) throw new ConfigurationError(file, result.problems);
-      tenants.push(result.tenant);
+  /** At start, the first refused file stops the start; later, a refused file keeps its tenant as it was. */
+  private async apply({ readAll, atStart }: { readAll: boolean; atStart: boolean }): Promise<void> {
+    const listed = await listTenantFiles(this.dir);
+    const current = new Map(this.tenants.map((t) => [t.id, t]));
+    const next = new Map(current);
+    const changes: TenantChange[] = [];
+    const attached: Array<{ tenantId: string; tenantSource: TenantSource }> = [];
+
+    for (const id of current.keys()) {
+      if (listed.some((f) => f.id === id)) continue;
+      next.delete(id);
+      this.files.delete(id);
+      changes.push({ id, before: current.get(id), after: undefined });
     }
-    assertTokensUnique(tenants);
-    return tenants;
+
+    for (const file of await this.readChanged(listed, readAll)) {
+      const before = current.get(file.listed.id);
+      const outcome = await this.build(file, before, next);
+      if ('problem' in outcome) {
+        if (atStart) throw outcome.problem;
+        this.refuse(file, before, outcome);
+        continue;
+      }
+      next.set(outcome.tenant.id, outcome.tenant);
+      attached.push(...outcome.attached.map((tenantSource) => ({ tenantId: outcome.tenant.id, tenantSource })));
+      this.files.set(file.listed.id, { stamp: file.listed.stamp, digest: file.digest, status: { file: file.listed.path, appliedAt: new Date() } });
+      changes.push({ id: outcome.tenant.id, before, after: outcome.tenant });
+    }
+
+    if (changes.length === 0) return;
+    this.tenants = [...next.values()].sort((a, b) => a.id.localeCompare(b.id));
+    this.headerNames = [...new Set(this.tenants.map((t) => t.authHeader))];
+    for (const change of changes) {
+      this.announce(change, atStart);
+      for (const listener of this.listeners) listener(change);
+      detachUnused(change);
+    }
+    for (const { tenantId, tenantSource } of attached) this.warmUp(tenantId, tenantSource);
+    if (this.tenants.length === 0 && !atStart) {
+      this.logger.warn(`No tenant files left in ${this.settings.TENANTS_DIR}: every lookup and workflow is refused (401) until one is added`);
+    }
+  }
+
+  /** The files that are new or whose stamp changed (every file with `readAll`), unless their content did not change. */
+  private async readChanged(listed: readonly ListedTenantFile[], readAll: boolean): Promise<ReadFile[]> {
+    const changed: ReadFile[] = [];
+    let read = 0;
+    for (const file of listed) {
+      const known = this.files.get(file.id);
+      if (!readAll && !known?.retry && known?.stamp === file.stamp) continue;
+      if (++read % FILES_PER_TURN === 0) await nextTurn();
+      let content: string;
+      try {
+        content = await readFile(file.path, 'utf8');
+      } catch (error) {
+        if (isMissing(error)) continue; // removed meanwhile: the next reload removes its tenant
+        throw error;
+      }
+      const digest = contentDigest(content);
+      if (known?.digest === digest && !known.retry) {
+        this.files.set(file.id, { ...known, stamp: file.stamp });
+        continue;
+      }
+      changed.push({ listed: file, content, digest });
+    }
+    return changed;
+  }
+
+  /** Validates a file against the schemas and the other tenants, then attaches the sources whose settings are new. */
+  private async build(
+    file: ReadFile,
+    before: Tenant | undefined,
+    others: ReadonlyMap<string, Tenant>,
+  ): Promise<{ tenant: Tenant; attached: TenantSource[] } | { problem: ConfigurationError; retry?: boolean }> {
+    const { id, path } = file.listed;
+    if (!TENANT_ID_PATTERN.test(id)) {
+      return { problem: new ConfigurationError(path, [{ key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' }]) };
+    }
+    const parsed = parseTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET);
+    if (parsed.tenant === undefined) return { problem: new ConfigurationError(path, parsed.problems) };
+    const sharedToken = tokenSharedWith(parsed.tenant, others);
+    if (sharedToken) return { problem: new ConfigurationError(path, [sharedToken]), retry: true };
+
+    const attached: TenantSource[] = [];
+    const sources: TenantSource[] = [];
+    for (const tenantSource of parsed.tenant.sources) {
+      const kept = before?.sources.find((s) => s.source === tenantSource.source);
+      if (kept && before?.defaultRegion === parsed.tenant.defaultRegion && isDeepStrictEqual(kept.settings, tenantSource.settings)) {
+        sources.push({ ...tenantSource, settings: kept.settings });
+        continue;
+      }
+      try {
+        await tenantSource.source.attachTenant?.({ tenantId: id, tenantFile: path, region: parsed.tenant.defaultRegion, settings: tenantSource.settings });
+      } catch (error) {
+        for (const s of attached) s.source.detachTenant?.(s.settings);
+        if (error instanceof ConfigurationError) return { problem: error };
+        throw error;
+      }
+      attached.push(tenantSource);
+      sources.push(tenantSource);
+    }
+    return { tenant: { ...parsed.tenant, sources }, attached };
+  }
+
+  /** Logged once per problem: the rescans that follow do not read the file again until it changes. */
+  private refuse(file: ReadFile, before: Tenant | undefined, { problem, retry }: { problem: ConfigurationError; retry?: boolean }): void {
+    const known = this.files.get(file.listed.id);
+    const at = known?.logged === problem.message && known.status.refused ? known.status.refused.at : new Date();
+    const status: TenantFileStatus = { file: file.listed.path, appliedAt: known?.status.appliedAt, refused: { at, problem: problem.message } };
+    this.files.set(file.listed.id, { stamp: file.listed.stamp, digest: file.digest, status, retry, logged: problem.message });
+    if (known?.logged === problem.message) return;
+    const outcome = before ? `tenant ${before.id} keeps its previous settings` : `tenant ${file.listed.id} is not added`;
+    this.logger.warn(`${problem.message}\n  Not applied: ${outcome} until the file is fixed.`);
+  }
+
+  private announce({ id, before, after }: TenantChange, atStart: boolean): void {
+    if (!after) {
+      this.logger.log(`Tenant ${id} removed (its file is gone)`);
+      return;
+    }
+    const names = after.sources.map((s) => s.source.id).join(', ');
+    const what = atStart ? 'ready' : before ? `reloaded from ${basename(after.file)}` : `added from ${basename(after.file)}`;
+    if (after.sources.length === 0) {
+      this.logger.warn(
+        `Tenant ${id} ${what} with no source: its lookups answer [] until one is set (DIRECTORY_FILE, or a CRM's keys; see tenants/example.env.example)`,
+      );
+    } else {
+      this.logger.log(`Tenant ${id} ${what} (sources: ${names})`);
+    }
+  }
+
+  private warmUp(tenantId: string, { source, settings }: TenantSource): void {
+    if (!source.warmUp) {
+      this.readiness.set(settings, { state: 'ready', at: new Date() });
+      return;
+    }
+    this.readiness.set(settings, { state: 'starting', at: new Date() });
+    source.warmUp(settings).then(
+      () => this.readiness.set(settings, { state: 'ready', at: new Date() }),
+      (error: unknown) => {
+        const reason = messageOf(error);
+        this.readiness.set(settings, { state: 'failed', reason, at: new Date() });
+        this.logger.warn(`${source.defaultDisplayName} of tenant ${tenantId} not ready (${reason}); lookups will try again`);
+      },
+    );
   }
 }
 
-function assertTokensUnique(tenants: readonly Tenant[]): void {
-  const owners = new Map<string, Tenant>();
-  for (const tenant of tenants) {
-    for (const digest of tenant.tokenDigests) {
-      const key = digest.toString('hex');
-      const owner = owners.get(key);
-      if (owner && owner !== tenant) {
-        const problem: SettingProblem = {
-          key: 'TOKEN (value hidden)',
-          problem: `the same token is also used by tenant ${owner.id} (${owner.file}); every tenant needs its own`,
-        };
-        throw new ConfigurationError(tenant.file, [problem]);
-      }
-      owners.set(key, tenant);
+/** Sources of the previous version whose settings the new one does not use. */
+function detachUnused({ before, after }: TenantChange): void {
+  for (const old of before?.sources ?? []) {
+    if (!after?.sources.some((s) => s.settings === old.settings)) old.source.detachTenant?.(old.settings);
+  }
+}
+
+function tokenSharedWith(tenant: Tenant, others: ReadonlyMap<string, Tenant>): SettingProblem | undefined {
+  for (const other of others.values()) {
+    if (other.id === tenant.id) continue;
+    if (tenant.tokenDigests.some((mine) => other.tokenDigests.some((theirs) => mine.equals(theirs)))) {
+      return { key: 'TOKEN (value hidden)', problem: `the same token is also used by tenant ${other.id} (${other.file}); every tenant needs its own` };
     }
   }
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,7 @@ import { RateBudget } from '../resilience/rate-budget';
 import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from '../resilience/source-breakers';
 import { CACHE_MAX_BYTES, SourceCache } from '../resilience/source-cache';
-import { TenantRegistry } from '../config/tenant-registry';
+import { TenantRegistry, type TenantChange } from '../config/tenant-registry';
 import type { Candidate } from '../sources/source';
 import { SourceError } from '../sources/source-error';
 import type { VerifiedCandidate } from './rank';
@@ -45,7 +45,9 @@ export class SourceGuard {
     private readonly breakers: SourceBreakers,
     private readonly metrics: GatewayMetrics,
     private readonly tenants: TenantRegistry,
-  ) {}
+  ) {
+    tenants.onChange((change) => this.forgetReplaced(change));
+  }
 
   plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
     const sourceId = tenantSource.source.id;
@@ -93,6 +95,20 @@ export class SourceGuard {
   /** A new record for this number: every source's cached answer for it is out of date. */
   invalidate(tenant: Tenant, number: IncomingNumber): void {
     for (const { source } of tenant.sources) this.cache.delete(SourceCache.key(tenant.id, source.id, numberKey(number)));
+  }
+
+  /**
+   * A source whose settings a reload changed (another org, other credentials, another budget) or removed
+   * starts afresh: no answers of the old settings, no open circuit of the old credentials, a new budget.
+   */
+  private forgetReplaced({ id, before, after }: TenantChange): void {
+    for (const old of before?.sources ?? []) {
+      const now = after?.sources.find((s) => s.source === old.source);
+      if (now && now.settings === old.settings && now.maxRps === old.maxRps) continue;
+      this.cache.deleteSource(id, old.source.id);
+      this.breakers.forget(id, old.source.id);
+      this.budgets.delete(`${id}\n${old.source.id}`);
+    }
   }
 
   private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {

@@ -100,6 +100,10 @@ export class GatewayMetrics {
     this.breakerState.set({ tenant, source }, BREAKER_STATE_VALUE[state]);
   }
 
+  forgetBreaker(tenant: string, source: string): void {
+    this.breakerState.remove({ tenant, source });
+  }
+
   authFailure(outcome: 'refused' | 'throttled'): void {
     this.child(`auth|${outcome}`, () => this.authFailures.labels(outcome)).inc();
   }

@@ -30,7 +30,9 @@ export class SourceBreakers {
     if (!policy) {
       const { BREAKER_FAILURES, BREAKER_OPEN_S } = this.settings;
       policy = circuitBreaker(handleAll, { halfOpenAfter: BREAKER_OPEN_S * 1000, breaker: new ConsecutiveBreaker(BREAKER_FAILURES) });
+      const own = policy;
       policy.onStateChange((state) => {
+        if (this.policies.get(key) !== own) return; // forgotten: lookups still in flight on the old settings
         if (state === CircuitState.Open) this.openedAt.set(key, Date.now());
         else this.openedAt.delete(key);
         const label = STATE_LABEL[state];
@@ -43,6 +45,14 @@ export class SourceBreakers {
       this.policies.set(key, policy);
     }
     return policy;
+  }
+
+  /** The source's settings changed or it is gone: a new circuit, closed, when it is next used. */
+  forget(tenantId: string, sourceId: string): void {
+    const key = `${tenantId}\n${sourceId}`;
+    this.policies.delete(key);
+    this.openedAt.delete(key);
+    this.metrics.forgetBreaker(tenantId, sourceId);
   }
 
   /** Open and not yet due for its probe: the source is skipped without a call. */

@@ -70,6 +70,15 @@ export class SourceCache {
     this.tenants.get(key.tenantId)?.delete(key.text);
   }
 
+  /** Every answer of one source for one tenant; the tenant's store goes with its last answer. */
+  deleteSource(tenantId: string, sourceId: string): void {
+    const entries = this.tenants.get(tenantId);
+    if (!entries) return;
+    const prefix = SourceCache.key(tenantId, sourceId, '').text;
+    for (const key of [...entries.keys()]) if (key.startsWith(prefix)) entries.delete(key);
+    if (entries.size === 0) this.tenants.delete(tenantId);
+  }
+
   /** Answers kept for this tenant. */
   sizeOf(tenantId: string): number {
     return this.tenants.get(tenantId)?.size ?? 0;

@@ -78,8 +78,18 @@ export interface LookupSource<S extends object = object> {
   isEnabled(settings: S): boolean;
   /** Rules across keys (e.g. a partial set of credentials), checked after the schema. */
   settingProblems?(settings: S): SettingProblem[];
-  /** Called once per enabled tenant at start; throw `TenantSettingError` to refuse the start. */
+  /**
+   * Sets the source up for one tenant's settings (clients, indexes), before the tenant serves with them:
+   * at start, and when a reloaded tenant file changes them. Throw `ConfigurationError` to refuse them.
+   */
   attachTenant?(attachment: TenantAttachment<S>): Promise<void>;
+  /**
+   * Signs in and fetches what the first lookup needs, run in the background after `attachTenant`, so the
+   * first call does not pay for it. A failure is logged and shown in readiness; lookups try again.
+   */
+  warmUp?(settings: S): Promise<void>;
+  /** These settings are no longer used (the file changed or was removed): release what is not collected by itself. */
+  detachTenant?(settings: S): void;
   search(query: SourceSearch<S>): Promise<readonly Candidate[]>;
 }
 

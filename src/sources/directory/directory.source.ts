@@ -3,6 +3,7 @@ import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
+import { AttachedTenants } from '../attached-tenants';
 import { ConfigurationError } from '../../config/settings-validation';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
 import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
@@ -16,6 +17,8 @@ interface TenantDirectory {
   readonly path: string;
   readonly region: CountryCode;
   index: DirectoryIndex;
+  /** Its own listener: another tenant (or this tenant's next settings) may watch the same file. */
+  readonly onChange: (now: Stats, before: Stats) => void;
 }
 
 /** A tenant's CSV phone book, kept in memory, indexed by number and reloaded when the file changes. */
@@ -30,7 +33,9 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   readonly settingsSchema = DirectorySettings;
 
   private readonly logger = new Logger(DirectorySource.name);
-  private readonly directories = new Map<string, TenantDirectory>();
+  private readonly directories = new AttachedTenants<DirectorySettings, TenantDirectory>('The directory');
+  /** Every directory watched, for the module's end; one removed from here is no longer watched. */
+  private readonly watched = new Set<TenantDirectory>();
 
   isEnabled(settings: DirectorySettings): boolean {
     return settings.DIRECTORY_FILE !== undefined;
@@ -46,23 +51,39 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
         { key: `DIRECTORY_FILE=${JSON.stringify(settings.DIRECTORY_FILE)}`, problem: `cannot load ${path}: ${reason(error)}` },
       ]);
     }
-    const directory: TenantDirectory = { path, region, index };
-    this.directories.set(tenantId, directory);
-    watchFile(path, { interval: DIRECTORY_POLL_INTERVAL_MS, persistent: false }, (now: Stats, before: Stats) => {
-      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) void this.reload(tenantId, directory);
-    });
+    const directory: TenantDirectory = {
+      path,
+      region,
+      index,
+      onChange: (now, before) => {
+        if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) void this.reload(tenantId, directory);
+      },
+    };
+    this.directories.set(settings, directory);
+    this.watched.add(directory);
+    watchFile(path, { interval: DIRECTORY_POLL_INTERVAL_MS, persistent: false }, directory.onChange);
   }
 
-  async search({ tenantId, number }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
-    return this.directories.get(tenantId)?.index.find(number) ?? [];
+  detachTenant(settings: DirectorySettings): void {
+    const directory = this.directories.find(settings);
+    if (directory) this.unwatch(directory);
+  }
+
+  async search({ settings, number }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
+    return this.directories.find(settings)?.index.find(number) ?? [];
   }
 
   onModuleDestroy(): void {
-    for (const { path } of this.directories.values()) unwatchFile(path);
-    this.directories.clear();
+    for (const directory of this.watched) this.unwatch(directory);
+  }
+
+  private unwatch(directory: TenantDirectory): void {
+    unwatchFile(directory.path, directory.onChange);
+    this.watched.delete(directory);
   }
 
   private async reload(tenantId: string, directory: TenantDirectory): Promise<void> {
+    if (!this.watched.has(directory)) return;
     try {
       directory.index = this.buildIndex(tenantId, await readFile(directory.path, 'utf8'), directory.region);
     } catch (error) {

@@ -1,11 +1,11 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter';
 import type { PhoneIncomingNumber } from '../../phone';
 import type { CustomDataField } from '../custom-data';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
-import { SourceError } from '../source-error';
+import { AttachedTenants } from '../attached-tenants';
 import { HubSpotClient } from './hubspot.client';
 import {
   COMPANY_PHONE_PROPERTIES,
@@ -50,8 +50,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   readonly recordIds = HUBSPOT_RECORD_IDS;
   readonly settingsSchema = HubSpotSettings;
 
-  private readonly logger = new Logger(HubSpotSource.name);
-  private readonly tenants = new Map<string, HubSpotTenant>();
+  private readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');
 
   constructor(private readonly http: HttpService) {}
 
@@ -59,20 +58,22 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     return settings.HUBSPOT_ACCESS_TOKEN !== undefined;
   }
 
-  async attachTenant({ tenantId, settings }: TenantAttachment<HubSpotSettings>): Promise<void> {
+  async attachTenant({ settings }: TenantAttachment<HubSpotSettings>): Promise<void> {
     const client = new HubSpotClient(this.http, settings.HUBSPOT_BASE_URL, settings.HUBSPOT_ACCESS_TOKEN!, {
       portalId: settings.HUBSPOT_PORTAL_ID,
       appUrl: settings.HUBSPOT_APP_URL,
     }, settings.HUBSPOT_SEARCH_RPS);
-    this.tenants.set(tenantId, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings) });
-    client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS).catch((error: unknown) => {
-      this.logger.warn(`HubSpot of tenant ${tenantId}: account details not read yet (${error instanceof Error ? error.message : String(error)})`);
-    });
+    this.tenants.set(settings, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings) });
   }
 
-  async search({ tenantId, number, deadlineAt }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
+  /** The account's details, for record links. */
+  async warmUp(settings: HubSpotSettings): Promise<void> {
+    await this.tenantOf(settings).client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS);
+  }
+
+  async search({ settings, number, deadlineAt }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(tenantId);
+    const tenant = this.tenantOf(settings);
     const links = tenant.client.portalLinks(deadlineAt).catch(() => undefined);
     const found = await Promise.all(tenant.objects.map((object) => this.searchObject(tenant, object, number, deadlineAt)));
     const [contacts, companies] = [found[tenant.objects.indexOf('contacts')] ?? [], found[tenant.objects.indexOf('companies')] ?? []];
@@ -84,10 +85,8 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     ];
   }
 
-  tenantOf(tenantId: string): HubSpotTenant {
-    const tenant = this.tenants.get(tenantId);
-    if (!tenant) throw new SourceError('CONFIG', `HubSpot is not configured for tenant ${tenantId}`);
-    return tenant;
+  tenantOf(settings: HubSpotSettings): HubSpotTenant {
+    return this.tenants.of(settings);
   }
 
   /** One search per object: each searchable phone property in its own filter group (groups are ORed). */

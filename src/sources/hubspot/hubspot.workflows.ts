@@ -35,8 +35,8 @@ const RECORD_TYPE: Readonly<Record<HubSpotObjectPath, { objectType: string; type
 export class HubSpotWriter {
   constructor(private readonly source: HubSpotSource) {}
 
-  tenant(tenantId: string): HubSpotTenant {
-    return this.source.tenantOf(tenantId);
+  tenant(settings: HubSpotSettings): HubSpotTenant {
+    return this.source.tenantOf(settings);
   }
 
   async create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
@@ -85,8 +85,8 @@ export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
 
   constructor(private readonly writer: HubSpotWriter) {}
 
-  async run({ tenantId, facts, contact, previous, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(tenantId);
+  async run({ settings, facts, contact, previous, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(settings);
     if (previous?.objectType === 'call') return this.writer.update(tenant, 'calls', previous.recordId, callProgress(facts));
     const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
     const properties: Record<string, string> = {
@@ -110,7 +110,7 @@ export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
 
   constructor(private readonly writer: HubSpotWriter) {}
 
-  async run({ tenantId, facts, contact, settings, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+  async run({ facts, contact, settings, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
     const properties: Record<string, string> = {
       subject: facts.subject,
       content: facts.description,
@@ -118,7 +118,7 @@ export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
       hs_pipeline_stage: settings.HUBSPOT_TICKET_STAGE,
       ...(userId ? { hubspot_owner_id: userId } : {}),
     };
-    return this.writer.create(this.writer.tenant(tenantId), 'tickets', {
+    return this.writer.create(this.writer.tenant(settings), 'tickets', {
       properties,
       associations: associate(contact, ASSOCIATION.ticketToContact, ASSOCIATION.ticketToCompany),
     });
@@ -134,7 +134,7 @@ export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
 
   constructor(private readonly writer: HubSpotWriter) {}
 
-  async run({ tenantId, facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+  async run({ settings, facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
     const { first, last } = splitName(facts.external.name);
     const properties: Record<string, string> = {
       ...(facts.external.number ? { phone: facts.external.number } : {}),
@@ -142,6 +142,6 @@ export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
       ...(last ? { lastname: last } : {}),
       ...(userId ? { hubspot_owner_id: userId } : {}),
     };
-    return this.writer.create(this.writer.tenant(tenantId), 'contacts', { properties, associations: [] });
+    return this.writer.create(this.writer.tenant(settings), 'contacts', { properties, associations: [] });
   }
 }

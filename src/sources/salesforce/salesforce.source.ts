@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { AttachedTenants } from '../attached-tenants';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
-import { SourceError } from '../source-error';
 import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
 import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, toCandidate, type SalesforceRecord } from './salesforce.mapper';
@@ -41,8 +41,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
   readonly recordIds = SALESFORCE_RECORD_IDS;
   readonly settingsSchema = SalesforceSettings;
 
-  private readonly logger = new Logger(SalesforceSource.name);
-  private readonly tenants = new Map<string, SalesforceTenant>();
+  private readonly tenants = new AttachedTenants<SalesforceSettings, SalesforceTenant>('Salesforce');
 
   isEnabled(settings: SalesforceSettings): boolean {
     return salesforceAuth(settings) !== undefined;
@@ -60,14 +59,20 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
       custom: customDataFields(settings.SALESFORCE_CUSTOM_DATA),
       visible: new Map(),
     };
-    this.tenants.set(tenantId, tenant);
-    // Token and field lists are fetched now, in the background, so the first call does not pay for them.
-    void this.warmUp(tenantId, tenant);
+    this.tenants.set(settings, tenant);
   }
 
-  async search({ tenantId, number, deadlineAt }: SourceSearch<SalesforceSettings>): Promise<readonly Candidate[]> {
+  /** The token and the field lists. */
+  async warmUp(settings: SalesforceSettings): Promise<void> {
+    const tenant = this.tenantOf(settings);
+    const deadlineAt = Date.now() + WARM_UP_TIMEOUT_MS;
+    await tenant.client.connect(WARM_UP_TIMEOUT_MS);
+    await Promise.all(tenant.objects.map((object) => this.visibleFields(tenant, object, deadlineAt)));
+  }
+
+  async search({ settings, number, deadlineAt }: SourceSearch<SalesforceSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(tenantId);
+    const tenant = this.tenantOf(settings);
     const returning = await Promise.all(tenant.objects.map((object) => this.returning(tenant, object, deadlineAt)));
     const sosl = buildPhoneSosl(phoneSearchTerms(number), returning);
     const body = await tenant.client.request<{ searchRecords?: SalesforceRecord[] } | SalesforceRecord[]>(
@@ -80,10 +85,8 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
   }
 
   /** The tenant's Salesforce, for its workflow handlers. */
-  tenantOf(tenantId: string): SalesforceTenant {
-    const tenant = this.tenants.get(tenantId);
-    if (!tenant) throw new SourceError('CONFIG', `Salesforce is not configured for tenant ${tenantId}`);
-    return tenant;
+  tenantOf(settings: SalesforceSettings): SalesforceTenant {
+    return this.tenants.of(settings);
   }
 
   private async returning(tenant: SalesforceTenant, object: SalesforceObject, deadlineAt: number): Promise<ReturningClause> {
@@ -104,16 +107,5 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
       visible.catch(() => tenant.visible.delete(object));
     }
     return visible;
-  }
-
-  private async warmUp(tenantId: string, tenant: SalesforceTenant): Promise<void> {
-    const deadlineAt = Date.now() + WARM_UP_TIMEOUT_MS;
-    try {
-      await tenant.client.connect(WARM_UP_TIMEOUT_MS);
-      await Promise.all(tenant.objects.map((object) => this.visibleFields(tenant, object, deadlineAt)));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`Salesforce of tenant ${tenantId} not ready yet (${reason}); lookups will try again`);
-    }
   }
 }

@@ -26,8 +26,8 @@ interface CreateResult {
 export class SalesforceWriter {
   constructor(private readonly source: SalesforceSource) {}
 
-  tenant(tenantId: string): SalesforceTenant {
-    return this.source.tenantOf(tenantId);
+  tenant(settings: SalesforceSettings): SalesforceTenant {
+    return this.source.tenantOf(settings);
   }
 
   async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
@@ -87,8 +87,8 @@ export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
 
   constructor(private readonly writer: SalesforceWriter) {}
 
-  async run({ tenantId, facts, contact, previous, userId, timezone }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(tenantId);
+  async run({ settings, facts, contact, previous, userId, timezone }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(settings);
     const progress = {
       Subject: facts.subject.slice(0, 255),
       Description: facts.description,
@@ -120,8 +120,8 @@ export class SalesforceCreateTicket implements WorkflowHandler<SalesforceSetting
 
   constructor(private readonly writer: SalesforceWriter) {}
 
-  async run({ tenantId, facts, contact }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(tenantId);
+  async run({ settings, facts, contact }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(settings);
     return this.writer.create(tenant, 'Case', {
       Subject: facts.subject.slice(0, 255),
       Description: facts.description,
@@ -142,9 +142,9 @@ export class SalesforceCreateContact implements WorkflowHandler<SalesforceSettin
 
   constructor(private readonly writer: SalesforceWriter) {}
 
-  async run({ tenantId, facts, settings }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+  async run({ facts, settings }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
     const { first, last } = splitName(facts.external.name);
-    return this.writer.create(this.writer.tenant(tenantId), 'Lead', {
+    return this.writer.create(this.writer.tenant(settings), 'Lead', {
       FirstName: first,
       LastName: last ?? 'Unknown caller',
       Company: settings.SALESFORCE_LEAD_COMPANY ?? 'Unknown',

@@ -1,5 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
+import { AttachedTenants } from '../attached-tenants';
 import type { PhoneIncomingNumber } from '../../phone';
 import { customDataFields, type CustomDataField } from '../custom-data';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
@@ -37,7 +38,7 @@ export class SugarSource implements LookupSource<SugarSettings> {
   readonly settingsSchema = SugarSettings;
 
   private readonly logger = new Logger(SugarSource.name);
-  private readonly tenants = new Map<string, SugarTenant>();
+  private readonly tenants = new AttachedTenants<SugarSettings, SugarTenant>('Sugar');
 
   constructor(private readonly http: HttpService) {}
 
@@ -51,23 +52,23 @@ export class SugarSource implements LookupSource<SugarSettings> {
 
   async attachTenant({ tenantId, settings }: TenantAttachment<SugarSettings>): Promise<void> {
     const client = new SugarClient(this.http, tenantId, settings);
-    this.tenants.set(tenantId, { client, settings, modules: sugarModules(settings), custom: customDataFields(settings.SUGAR_CUSTOM_DATA), searchBy: 'globalsearch' });
-    client.connect(Date.now() + WARM_UP_TIMEOUT_MS).catch((error: unknown) => {
-      this.logger.warn(`Sugar of tenant ${tenantId} not signed in yet (${error instanceof Error ? error.message : String(error)}); lookups will try again`);
-    });
+    this.tenants.set(settings, { client, settings, modules: sugarModules(settings), custom: customDataFields(settings.SUGAR_CUSTOM_DATA), searchBy: 'globalsearch' });
   }
 
-  async search({ tenantId, number, deadlineAt }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
+  /** The sign-in. */
+  async warmUp(settings: SugarSettings): Promise<void> {
+    await this.tenantOf(settings).client.connect(Date.now() + WARM_UP_TIMEOUT_MS);
+  }
+
+  async search({ tenantId, settings, number, deadlineAt }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(tenantId);
+    const tenant = this.tenantOf(settings);
     const records = tenant.searchBy === 'globalsearch' ? await this.globalSearch(tenant, tenantId, number, deadlineAt) : await this.filter(tenant, number, deadlineAt);
     return records.map((r) => toCandidate(r, tenant.client.siteUrl, tenant.custom)).filter((c): c is Candidate => c !== undefined);
   }
 
-  tenantOf(tenantId: string): SugarTenant {
-    const tenant = this.tenants.get(tenantId);
-    if (!tenant) throw new SourceError('CONFIG', `Sugar is not configured for tenant ${tenantId}`);
-    return tenant;
+  tenantOf(settings: SugarSettings): SugarTenant {
+    return this.tenants.of(settings);
   }
 
   private fields(tenant: SugarTenant, modules: readonly SugarModule[]): string {

@@ -24,8 +24,8 @@ const NAME_LENGTH = 50;
 export class SugarWriter {
   constructor(private readonly source: SugarSource) {}
 
-  tenant(tenantId: string): SugarTenant {
-    return this.source.tenantOf(tenantId);
+  tenant(settings: SugarSettings): SugarTenant {
+    return this.source.tenantOf(settings);
   }
 
   async create(tenant: SugarTenant, module: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
@@ -76,8 +76,8 @@ export class SugarCallFlow implements WorkflowHandler<SugarSettings> {
 
   constructor(private readonly writer: SugarWriter) {}
 
-  async run({ tenantId, facts, contact, previous, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(tenantId);
+  async run({ settings, facts, contact, previous, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(settings);
     if (previous?.objectType === 'Calls') return this.writer.update(tenant, 'Calls', previous.recordId, callProgress(facts));
     const account = await this.writer.accountOf(tenant, contact);
     const person = contact && (contact.objectType === 'Contacts' || contact.objectType === 'Leads') ? contact : undefined;
@@ -104,8 +104,8 @@ export class SugarCreateTicket implements WorkflowHandler<SugarSettings> {
 
   constructor(private readonly writer: SugarWriter) {}
 
-  async run({ tenantId, facts, contact, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(tenantId);
+  async run({ settings, facts, contact, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+    const tenant = this.writer.tenant(settings);
     const account = await this.writer.accountOf(tenant, contact);
     return this.writer.create(tenant, 'Cases', {
       name: facts.subject.slice(0, NAME_LENGTH),
@@ -128,9 +128,9 @@ export class SugarCreateContact implements WorkflowHandler<SugarSettings> {
 
   constructor(private readonly writer: SugarWriter) {}
 
-  async run({ tenantId, facts, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
+  async run({ settings, facts, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
     const { first, last } = splitName(facts.external.name);
-    return this.writer.create(this.writer.tenant(tenantId), 'Leads', {
+    return this.writer.create(this.writer.tenant(settings), 'Leads', {
       ...(first ? { first_name: first } : {}),
       last_name: last ?? 'Unknown caller',
       ...(facts.external.number ? { phone_work: facts.external.number } : {}),

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const TENANT_FILE_SUFFIX = '.env';
+
+/** One `<tenant-id>.env` in the tenants folder, and what tells whether it changed since it was last read. */
+export interface ListedTenantFile {
+  readonly id: string;
+  readonly path: string;
+  /** Inode, size and times: different after any write or replacement of the file. */
+  readonly stamp: string;
+}
+
+/** The tenant files in `dir`, sorted by name; an absent folder holds none. */
+export async function listTenantFiles(dir: string): Promise<ListedTenantFile[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith(TENANT_FILE_SUFFIX)).sort();
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  const listed: ListedTenantFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const stats = await stat(path);
+      if (!stats.isFile()) continue;
+      listed.push({ id: name.slice(0, -TENANT_FILE_SUFFIX.length), path, stamp: `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` });
+    } catch (error) {
+      if (!isMissing(error)) throw error; // removed between the listing and its stat: gone
+    }
+  }
+  return listed;
+}
+
+export function contentDigest(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function isMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+}

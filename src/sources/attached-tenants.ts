@@ -1,0 +1,27 @@
+import { SourceError } from './source-error';
+
+/**
+ * A source's per-tenant state (client, tokens, caches), keyed by the tenant's settings object for that
+ * source. A reloaded tenant file with other settings gets new state; one whose settings for this source
+ * did not change keeps the same object, and with it its sign-in. Lookups and workflows still in flight on
+ * the previous settings keep theirs until they end; the state is then collected with them.
+ */
+export class AttachedTenants<S extends object, T> {
+  private readonly states = new WeakMap<S, T>();
+
+  constructor(private readonly sourceName: string) {}
+
+  set(settings: S, state: T): void {
+    this.states.set(settings, state);
+  }
+
+  of(settings: S): T {
+    const state = this.states.get(settings);
+    if (state === undefined) throw new SourceError('CONFIG', `${this.sourceName} is not set up for this tenant`);
+    return state;
+  }
+
+  find(settings: S): T | undefined {
+    return this.states.get(settings);
+  }
+}
