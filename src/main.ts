@@ -7,6 +7,10 @@ import { AppModule } from './app.module';
 import { EarlyTokenCheck } from './auth/early-token-check.middleware';
 import { globalSettings, trustProxyValue, type ResolvedGlobalSettings } from './config/global-settings';
 import { applyServerLimits } from './http/server-limits';
+import { STOP_SIGNALS } from './lifecycle';
+import { TenantRegistry } from './config/tenant-registry';
+import { StartUpChatterAtDebug } from './logging/framework-logger';
+import { flushStdoutLogs } from './logging/root-logger';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
 
 /**
@@ -19,7 +23,7 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 /** What production adds to the Nest application; e2e tests call it too, so they run the same app. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const settings = app.get<ResolvedGlobalSettings>(globalSettings.KEY);
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartUpChatterAtDebug(app.get(Logger)));
   if (settings.TRUST_PROXY !== undefined) app.set('trust proxy', trustProxyValue(settings.TRUST_PROXY));
   // First, so a request refused at the edge (no token, body too big) still gets its id and its line.
   const requestLog = app.get(RequestLogMiddleware);
@@ -31,7 +35,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.disable('etag');
   app.disable('x-powered-by');
   applyServerLimits(app.getHttpServer(), settings, app.get(Logger));
-  app.enableShutdownHooks();
+  // Not every signal (Nest's default): SIGHUP must not stop a gateway started with nohup.
+  // Exiting (rather than re-raising the signal) lets pino write the last lines.
+  app.enableShutdownHooks(STOP_SIGNALS, { useProcessExit: true });
   return app;
 }
 
@@ -43,6 +49,8 @@ export async function createApp(): Promise<NestExpressApplication> {
 /** Starts the gateway; resolves with the address it listens on. */
 export async function bootstrap(): Promise<{ app: NestExpressApplication; url: string }> {
   const app = await createApp();
+  const tenants = app.get(TenantRegistry);
+  process.on('SIGHUP', () => void tenants.reload({ readAll: true, reason: 'SIGHUP' }));
   const settings = app.get<ResolvedGlobalSettings>(globalSettings.KEY);
   await app.listen(settings.PORT, settings.HOST);
   const address = app.getHttpServer().address();
@@ -51,9 +59,18 @@ export async function bootstrap(): Promise<{ app: NestExpressApplication; url: s
   return { app, url: `http://127.0.0.1:${port}` };
 }
 
+/** Why the start failed, in the admin's words where Node's are terse. */
+export function startFailure(error: unknown): string {
+  const { code, address, port } = (error ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  if (code === 'EADDRINUSE') return `Another process already listens on ${String(address)}:${String(port)}: stop it, or set PORT to a free port.`;
+  if (code === 'EACCES') return `Not allowed to listen on ${String(address)}:${String(port)}: ports below 1024 need privileges; set PORT to 1024 or above.`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 if (require.main === module) {
   bootstrap().catch((error: unknown) => {
-    process.stderr.write(`\nThe gateway did not start.\n${error instanceof Error ? error.message : String(error)}\n\n`);
+    flushStdoutLogs();
+    process.stderr.write(`\nThe gateway did not start.\n${startFailure(error)}\n\n`);
     process.exit(1);
   });
 }

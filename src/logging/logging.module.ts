@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { RequestLogMiddleware } from './request-log.middleware';
-import { createRootLogger, LOG_DESTINATION, ROOT_LOGGER } from './root-logger';
+import { createRootLogger, LOG_DESTINATION, ROOT_LOGGER, stdoutDestination } from './root-logger';
 
 @Module({
   providers: [
-    { provide: LOG_DESTINATION, useFactory: (): DestinationStream => pino.destination(1) },
+    { provide: LOG_DESTINATION, useFactory: stdoutDestination },
     {
       provide: ROOT_LOGGER,
       inject: [globalSettings.KEY, LOG_DESTINATION],

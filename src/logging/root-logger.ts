@@ -20,6 +20,23 @@ export const REDACTED_PATHS = [
   '*.refresh_token',
 ];
 
+let stdout: (DestinationStream & { flushSync?: () => void }) | undefined;
+
+/** Log lines go to stdout, written in the background (pino's default). */
+export function stdoutDestination(): DestinationStream {
+  stdout ??= pino.destination(1);
+  return stdout;
+}
+
+/** Writes what is still queued for stdout, so a message written to stderr after it comes last on screen. */
+export function flushStdoutLogs(): void {
+  try {
+    stdout?.flushSync?.();
+  } catch {
+    // nothing queued, or stdout is gone: nothing to put in order
+  }
+}
+
 export function createRootLogger(level: string, destination: DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
