@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import type { RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
+import { decodeText, type TextEncodingName } from './decode-text';
 
 export const DIRECTORY_SOURCE_ID = 'directory';
 /** Row ids: the first 16 characters of a SHA-256 of the row, base64url. */
@@ -16,19 +17,37 @@ export interface DirectoryEntry {
   readonly extensions: readonly string[];
 }
 
+export type Delimiter = ',' | ';' | '\t';
+const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
+
 export interface ParsedDirectory {
   readonly entries: readonly DirectoryEntry[];
   /** Rows left out because they name nobody (no name, no company) or hold no number. */
   readonly skippedRows: number;
+  /** The separator found in the header row. */
+  readonly delimiter: Delimiter;
+}
+
+export interface DirectoryFile extends ParsedDirectory {
+  readonly encoding: TextEncodingName;
+}
+
+/** Reads a phone book file as saved by Excel, LibreOffice, Google Sheets or an editor: see `decodeText`. */
+export function readDirectoryFile(bytes: Uint8Array): DirectoryFile {
+  const { text, encoding } = decodeText(bytes);
+  return { ...parseDirectoryCsv(text), encoding };
 }
 
 /**
  * Reads the phone book CSV: a header row with `name`, `company`, `phone`, `mobile`, `extension`,
  * `url`, `company_url` (any case, any order); every other column goes to `CustomData` under its header.
+ * Fields are separated by what separates the header's (see `detectDelimiter`).
  * Throws with a readable reason when the file is not such a CSV.
  */
-export function parseDirectoryCsv(content: string): ParsedDirectory {
-  const rows: string[][] = parse(content, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: false });
+export function parseDirectoryCsv(text: string): ParsedDirectory {
+  const content = text.replace(/^\uFEFF/, '');
+  const delimiter = detectDelimiter(content);
+  const rows: string[][] = parse(content, { delimiter, trim: true, skip_empty_lines: true, relax_column_count: false });
   const [header, ...body] = rows;
   if (!header) throw new Error('the file is empty: it needs a header row (name,company,phone,mobile,extension,…)');
 
@@ -84,7 +103,30 @@ export function parseDirectoryCsv(content: string): ParsedDirectory {
       },
     });
   }
-  return { entries, skippedRows };
+  return { entries, skippedRows, delimiter };
+}
+
+/**
+ * The separator of the header row (the first line that is not empty): the most frequent of `,` `;`
+ * and tab outside quotes, a comma on a tie. Excel writes `;` where the decimal mark is a comma
+ * (Switzerland, Germany, France), and tabs as "Unicode Text".
+ */
+export function detectDelimiter(text: string): Delimiter {
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  let started = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) {
+      if (started) break;
+      continue;
+    } else {
+      const count = quoted ? undefined : counts.get(char);
+      if (count !== undefined) counts.set(char, count + 1);
+    }
+    started = true;
+  }
+  return DELIMITERS.reduce((best, d) => ((counts.get(d) ?? 0) > (counts.get(best) ?? 0) ? d : best));
 }
 
 /** Row numbers shift when the file is edited; the content does not. */

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { ConfigurationError } from '../../config/settings-validation';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
-import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
+import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, readDirectoryFile, type Delimiter, type DirectoryFile } from './directory-csv';
 import { DirectoryIndex } from './directory-index';
 import { DirectorySettings } from './directory.settings';
 
@@ -40,7 +40,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
     const path = resolve(dirname(tenantFile), settings.DIRECTORY_FILE ?? '');
     let index: DirectoryIndex;
     try {
-      index = this.buildIndex(tenantId, readFileSync(path, 'utf8'), region);
+      index = this.buildIndex(tenantId, readFileSync(path), region);
     } catch (error) {
       throw new ConfigurationError(tenantFile, [
         { key: `DIRECTORY_FILE=${JSON.stringify(settings.DIRECTORY_FILE)}`, problem: `cannot load ${path}: ${reason(error)}` },
@@ -64,7 +64,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
 
   private async reload(tenantId: string, directory: TenantDirectory): Promise<void> {
     try {
-      directory.index = this.buildIndex(tenantId, await readFile(directory.path, 'utf8'), directory.region);
+      directory.index = this.buildIndex(tenantId, await readFile(directory.path), directory.region);
     } catch (error) {
       this.logger.warn(
         `Directory of tenant ${tenantId} not reloaded, still serving the previous ${directory.index.size} entries: ${directory.path}: ${reason(error)}`,
@@ -72,16 +72,29 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
     }
   }
 
-  private buildIndex(tenantId: string, content: string, region: CountryCode): DirectoryIndex {
-    const { entries, skippedRows } = parseDirectoryCsv(content);
-    const index = new DirectoryIndex(entries, region);
-    const notes = [
-      skippedRows > 0 ? `${skippedRows} row(s) without a name or number skipped` : '',
-      index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
-    ].filter((n) => n !== '');
-    this.logger.log(`Directory of tenant ${tenantId} loaded: ${index.size} entries${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  private buildIndex(tenantId: string, bytes: Buffer, region: CountryCode): DirectoryIndex {
+    const file = readDirectoryFile(bytes);
+    const index = new DirectoryIndex(file.entries, region);
+    this.logger.log(`Directory of tenant ${tenantId} loaded: ${index.size} entries${describeFormat(file)}${describeSkips(file, index)}`);
     return index;
   }
+}
+
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'commas', ';': 'semicolons', '\t': 'tabs' };
+
+/** Said only when it is not plain UTF-8 separated by commas: `, read as Windows-1252, separated by semicolons`. */
+function describeFormat({ encoding, delimiter }: DirectoryFile): string {
+  const readAs = encoding === 'UTF-8' ? '' : `, read as ${encoding}`;
+  const separatedBy = delimiter === ',' ? '' : `, separated by ${DELIMITER_NAMES[delimiter]}`;
+  return readAs + separatedBy;
+}
+
+function describeSkips(file: DirectoryFile, index: DirectoryIndex): string {
+  const notes = [
+    file.skippedRows > 0 ? `${file.skippedRows} row(s) without a name or number skipped` : '',
+    index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
+  ].filter((n) => n !== '');
+  return notes.length ? ` (${notes.join('; ')})` : '';
 }
 
 const FILE_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file' };
