@@ -75,12 +75,16 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   private buildIndex(tenantId: string, bytes: Buffer, region: CountryCode): DirectoryIndex {
     const file = readDirectoryFile(bytes);
     const index = new DirectoryIndex(file.entries, region);
-    this.logger.log(`Directory of tenant ${tenantId} loaded: ${index.size} entries${describeFormat(file)}${describeSkips(file, index)}`);
+    const message = `Directory of tenant ${tenantId} loaded: ${index.size} entries${describeFormat(file)}${describeSkips(file, index)}`;
+    if (file.misshapenRows.length > 0) this.logger.warn(message);
+    else this.logger.log(message);
     return index;
   }
 }
 
 const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'commas', ';': 'semicolons', '\t': 'tabs' };
+/** Rows named one by one in the log line; a broken file does not make a huge line. */
+const MISSHAPEN_ROWS_NAMED = 5;
 
 /** Said only when it is not plain UTF-8 separated by commas: `, read as Windows-1252, separated by semicolons`. */
 function describeFormat({ encoding, delimiter }: DirectoryFile): string {
@@ -89,12 +93,22 @@ function describeFormat({ encoding, delimiter }: DirectoryFile): string {
   return readAs + separatedBy;
 }
 
+/** What was left out, by line number and count only: rows hold names and numbers, which stay out of logs. */
 function describeSkips(file: DirectoryFile, index: DirectoryIndex): string {
   const notes = [
+    describeMisshapenRows(file),
     file.skippedRows > 0 ? `${file.skippedRows} row(s) without a name or number skipped` : '',
     index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
   ].filter((n) => n !== '');
   return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
+/** `2 row(s) skipped, their number of fields is not the header's 3: line 7 has 4, line 12 has 2` */
+function describeMisshapenRows({ misshapenRows, headerFields }: DirectoryFile): string {
+  if (misshapenRows.length === 0) return '';
+  const named = misshapenRows.slice(0, MISSHAPEN_ROWS_NAMED).map(({ line, fields }) => `line ${line} has ${fields}`);
+  const more = misshapenRows.length > named.length ? ` and ${misshapenRows.length - named.length} more` : '';
+  return `${misshapenRows.length} row(s) skipped, their number of fields is not the header's ${headerFields}: ${named.join(', ')}${more}`;
 }
 
 const FILE_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file' };
