@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACME_TENANT, PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
+import { ACME_TENANT, excelCsvWindows1252, PHONE_BOOK_CSV, SWISS_PHONE_BOOK, TOKEN } from '../support/phone-book';
 import { eventually } from '../support/eventually';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -29,5 +29,14 @@ describe('directory reload (e2e)', () => {
     const warning = gateway.logs.lines.find((l) => String(l.msg).includes('not reloaded'));
     expect(warning?.msg).toMatch(/Directory of tenant acme not reloaded, still serving the previous 8 entries: .*book\.csv: .*quote/i);
     expect(await names('41612710000')).toEqual(['Laura Steiner']);
+  });
+
+  it('reads the file again when Excel on Windows saves over it (Windows-1252, semicolons)', async () => {
+    writeFileSync(join(gateway.dir, 'book.csv'), excelCsvWindows1252(SWISS_PHONE_BOOK));
+    await eventually(async () => (await names('41443215476')).length > 0);
+    expect(await names('41443215476')).toEqual(['Hans Müller']);
+    expect(await names('41612710000')).toEqual([]);
+    const loaded = gateway.logs.lines.filter((l) => String(l.msg).startsWith('Directory of tenant acme loaded')).at(-1);
+    expect(loaded?.msg).toBe('Directory of tenant acme loaded: 4 entries, read as Windows-1252, separated by semicolons');
   });
 });

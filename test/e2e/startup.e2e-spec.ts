@@ -3,7 +3,7 @@ import { NoTenantsError } from '../../src/config/tenant-registry';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
 import { startTestApp, withTestApp } from '../support/test-app';
 
-async function startError(files: Record<string, string>): Promise<Error> {
+async function startError(files: Record<string, string | Buffer>): Promise<Error> {
   try {
     const gateway = await startTestApp({ files });
     await gateway.close();
@@ -60,6 +60,14 @@ describe('start-up checks (e2e)', () => {
 
     const broken = await startError({ 'acme.env': 'TOKEN=secret-token-1\nDIRECTORY_FILE=book.csv\n', 'book.csv': 'first,last\nA,B\n' });
     expect(broken.message).toContain('neither a name nor a company column');
+  });
+
+  it('refuses a phone book whose quote is never closed, naming the line where the row starts, not its content', async () => {
+    const error = await startError({
+      'acme.env': 'TOKEN=secret-token-1\nDIRECTORY_FILE=book.csv\n',
+      'book.csv': Buffer.from('name;company;phone\r\nAnna Muster;Muster AG;044 668 18 00\r\n"Hans M\xfcller;M\xfcller AG;044 321 54 76\r\nBeat;;055\r\n', 'latin1'),
+    });
+    expect(error.message).toMatch(/DIRECTORY_FILE="book.csv": cannot load \S*book\.csv: the row on line 3 has a quote that is never closed$/);
   });
 
   it('starts a tenant that has no source yet (it answers [] until one is configured)', async () => {

@@ -15,8 +15,8 @@ import { SOURCE_CLASSES } from '../../src/sources/sources.module';
 import { LogCapture } from './log-capture';
 
 export interface TestAppOptions {
-  /** Files to write into a fresh tenants folder: `{ 'acme.env': 'TOKEN=…', 'book.csv': '…' }`. */
-  readonly files?: Readonly<Record<string, string>>;
+  /** Files to write into a fresh tenants folder: `{ 'acme.env': 'TOKEN=…', 'book.csv': '…' }`; bytes are written as they are. */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
   /** Use this existing tenants folder instead (left as it is). */
   readonly tenantsDir?: string;
   /** Global settings, as environment strings. */

@@ -6,7 +6,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { AttachedTenants } from '../attached-tenants';
 import { ConfigurationError } from '../../config/settings-validation';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
-import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, parseDirectoryCsv } from './directory-csv';
+import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, readDirectoryFile, type Delimiter, type DirectoryFile } from './directory-csv';
 import { DirectoryIndex } from './directory-index';
 import { DirectorySettings } from './directory.settings';
 
@@ -45,7 +45,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
     const path = resolve(dirname(tenantFile), settings.DIRECTORY_FILE ?? '');
     let index: DirectoryIndex;
     try {
-      index = this.buildIndex(tenantId, readFileSync(path, 'utf8'), region);
+      index = this.buildIndex(tenantId, readFileSync(path), region);
     } catch (error) {
       throw new ConfigurationError(tenantFile, [
         { key: `DIRECTORY_FILE=${JSON.stringify(settings.DIRECTORY_FILE)}`, problem: `cannot load ${path}: ${reason(error)}` },
@@ -85,7 +85,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   private async reload(tenantId: string, directory: TenantDirectory): Promise<void> {
     if (!this.watched.has(directory)) return;
     try {
-      directory.index = this.buildIndex(tenantId, await readFile(directory.path, 'utf8'), directory.region);
+      directory.index = this.buildIndex(tenantId, await readFile(directory.path), directory.region);
     } catch (error) {
       this.logger.warn(
         `Directory of tenant ${tenantId} not reloaded, still serving the previous ${directory.index.size} entries: ${directory.path}: ${reason(error)}`,
@@ -93,16 +93,43 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
     }
   }
 
-  private buildIndex(tenantId: string, content: string, region: CountryCode): DirectoryIndex {
-    const { entries, skippedRows } = parseDirectoryCsv(content);
-    const index = new DirectoryIndex(entries, region);
-    const notes = [
-      skippedRows > 0 ? `${skippedRows} row(s) without a name or number skipped` : '',
-      index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
-    ].filter((n) => n !== '');
-    this.logger.log(`Directory of tenant ${tenantId} loaded: ${index.size} entries${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  private buildIndex(tenantId: string, bytes: Buffer, region: CountryCode): DirectoryIndex {
+    const file = readDirectoryFile(bytes);
+    const index = new DirectoryIndex(file.entries, region);
+    const message = `Directory of tenant ${tenantId} loaded: ${index.size} entries${describeFormat(file)}${describeSkips(file, index)}`;
+    if (file.misshapenRows.length > 0) this.logger.warn(message);
+    else this.logger.log(message);
     return index;
   }
+}
+
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'commas', ';': 'semicolons', '\t': 'tabs' };
+/** Rows named one by one in the log line; a broken file does not make a huge line. */
+const MISSHAPEN_ROWS_NAMED = 5;
+
+/** Said only when it is not plain UTF-8 separated by commas: `, read as Windows-1252, separated by semicolons`. */
+function describeFormat({ encoding, delimiter }: DirectoryFile): string {
+  const readAs = encoding === 'UTF-8' ? '' : `, read as ${encoding}`;
+  const separatedBy = delimiter === ',' ? '' : `, separated by ${DELIMITER_NAMES[delimiter]}`;
+  return readAs + separatedBy;
+}
+
+/** What was left out, by line number and count only: rows hold names and numbers, which stay out of logs. */
+function describeSkips(file: DirectoryFile, index: DirectoryIndex): string {
+  const notes = [
+    describeMisshapenRows(file),
+    file.skippedRows > 0 ? `${file.skippedRows} row(s) without a name or number skipped` : '',
+    index.unreadablePhones > 0 ? `${index.unreadablePhones} phone value(s) unreadable` : '',
+  ].filter((n) => n !== '');
+  return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
+/** `2 row(s) skipped, their number of fields is not the header's 3: line 7 has 4, line 12 has 2` */
+function describeMisshapenRows({ misshapenRows, headerFields }: DirectoryFile): string {
+  if (misshapenRows.length === 0) return '';
+  const named = misshapenRows.slice(0, MISSHAPEN_ROWS_NAMED).map(({ line, fields }) => `line ${line} has ${fields}`);
+  const more = misshapenRows.length > named.length ? ` and ${misshapenRows.length - named.length} more` : '';
+  return `${misshapenRows.length} row(s) skipped, their number of fields is not the header's ${headerFields}: ${named.join(', ')}${more}`;
 }
 
 const FILE_ERRORS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder, not a file' };
