@@ -1,3 +1,5 @@
+import iconv from 'iconv-lite';
+
 /** The encodings a phone book is read in: what Excel, LibreOffice, Numbers and Google Sheets write. */
 export type TextEncodingName = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'Windows-1252';
 
@@ -34,17 +36,7 @@ export function decodeText(bytes: Uint8Array): DecodedText {
   }
 }
 
-/**
- * What Windows-1252 puts at 0x80–0x9F, where it differs from Latin-1 (€ „ “ ” – — Š ž Œ ™ …; the five
- * bytes it leaves open stay C1 controls), from the WHATWG Encoding Standard's index-windows-1252.
- * Not `TextDecoder('windows-1252')`: Node 20.18.3 and later decode that as Latin-1 (nodejs/node#60888).
- */
-const WINDOWS_1252_0X80_TO_0X9F =
-  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +
-  '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
-
+/** iconv-lite, not `TextDecoder('windows-1252')`: Node 20.18.3 and later decode that as Latin-1 (nodejs/node#60888). */
 function decodeWindows1252(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .toString('latin1')
-    .replace(/[\u0080-\u009F]/g, (c) => WINDOWS_1252_0X80_TO_0X9F.charAt(c.charCodeAt(0) - 0x80));
+  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'windows-1252');
 }
