@@ -70,12 +70,15 @@ function writeTenants(fakes) {
   return tenants;
 }
 
+/** `/metrics` is off without it. */
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 /** Starts the gateway (or an app started like it) on the tenants; resolves once it is ready. */
 async function startGateway(tenants, script = path.join(ROOT, 'dist/main.js'), args = []) {
   const port = await freePort();
   const child = spawn(process.execPath, [...V8_LIMITS, script, ...args], {
     cwd: tenants,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS), METRICS_TOKEN },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -283,7 +286,7 @@ async function main() {
   for (const fake of Object.values(fakes)) await fetch(`${fake.control}/delay?ms=0`, { method: 'POST' });
   let cycle = 0;
   const memoryRun = summary(await lookupLoad(gateway.url, CACHED, () => `4178${String(1_000_000 + (cycle++ % 10_000)).slice(-7)}`, { connections: 50, amount: 100_000 }));
-  const metrics = await fetch(`${gateway.url}/metrics`).then((r) => r.text());
+  const metrics = await fetch(`${gateway.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text());
   const heapUsed = Number(/^gateway_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
   results.memory = { lookups: memoryRun.requests, distinctNumbers: 10_000, rssMb: rssMb(gateway.pid), heapUsedMb: Math.round(heapUsed / 1048576), rps: memoryRun.rps };
   results.durationS = Math.round((Date.now() - started) / 1000);

@@ -1,4 +1,4 @@
-import { loadGlobalSettings } from './global-settings';
+import { loadGlobalSettings, unknownGlobalKeys } from './global-settings';
 import { ConfigurationError } from './settings-validation';
 
 describe('loadGlobalSettings', () => {
@@ -73,5 +73,29 @@ describe('loadGlobalSettings', () => {
 
   it('lists every bad variable at once', () => {
     expect(() => loadGlobalSettings({ PORT: 'x', LOG_LEVEL: 'loud' })).toThrow(/PORT="x"[\s\S]*LOG_LEVEL="loud"/);
+  });
+
+  it('says a rule once, however many of its checks a value fails', () => {
+    expect(() => loadGlobalSettings({ LOOKUP_TIMEOUT_MS: 'soon' })).toThrow(
+      /^The environment \(or \.env\) has invalid settings:\n {2}- LOOKUP_TIMEOUT_MS="soon": must be a whole number of milliseconds from 100 to 30000$/,
+    );
+  });
+});
+
+describe('unknownGlobalKeys', () => {
+  it('names every unknown key of .env, with the known key it is likely a misspelling of', () => {
+    expect(unknownGlobalKeys({ METRIC_TOKEN: 'x', PORT: '3000', FAVOURITE_COLOUR: 'blue' }, {})).toEqual([
+      '.env: METRIC_TOKEN: unknown key: did you mean METRICS_TOKEN?',
+      '.env: FAVOURITE_COLOUR: unknown key (check its spelling; see .env.example; tenant keys go in tenants/<tenant-id>.env)',
+    ]);
+  });
+
+  it('names variables of the environment only when they are within two letters of a setting', () => {
+    const environment = { LOOKUP_TIMEOUT: '900', WORKFLOW_TIMOUT_MS: '9000', HOME: '/root', PATH: '/bin', HOSTNAME: 'vm', npm_config_cache: '/x', NODE_ENV: 'production' };
+    expect(unknownGlobalKeys({}, environment)).toEqual(['environment: WORKFLOW_TIMOUT_MS: not a setting of the gateway: did you mean WORKFLOW_TIMEOUT_MS?']);
+  });
+
+  it('does not name a variable twice when .env set it (it is in the environment too)', () => {
+    expect(unknownGlobalKeys({ METRIC_TOKEN: 'x' }, { METRIC_TOKEN: 'x' })).toHaveLength(1);
   });
 });

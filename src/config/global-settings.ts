@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
 import proxyAddr from 'proxy-addr';
 import { Secret } from './settings-validation';
-import { ConfigurationError, describeValue, validateSettings, type SettingProblem } from './settings-validation';
+import { ConfigurationError, declaredKeys, describeValue, distanceToNearestKey, nearestKey, unknownKeyProblem, validateSettings, type SettingProblem } from './settings-validation';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -176,6 +176,29 @@ function crossKeyProblems(settings: GlobalSettings, found: readonly SettingProbl
       problem: `must be at least HEADERS_TIMEOUT_S (${settings.HEADERS_TIMEOUT_S}): the whole request includes its headers`,
     },
   ];
+}
+
+/**
+ * Keys that look like global settings but are not one: every unknown key of `.env` (a misspelt
+ * `METRIC_TOKEN` would leave `/metrics` open while the admin believes it protected), and variables of the
+ * environment within two letters of a known key. Warned about at start; they do not stop it.
+ */
+export function unknownGlobalKeys(
+  envFile: Readonly<Record<string, string>>,
+  environment: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const known = declaredKeys(GlobalSettings);
+  const warnings = Object.keys(envFile)
+    .filter((key) => !known.includes(key))
+    .map((key) => `.env: ${key}: ${unknownKeyProblem(key, known, '.env.example; tenant keys go in tenants/<tenant-id>.env')}`);
+  for (const key of Object.keys(environment)) {
+    if (key in envFile || known.includes(key) || key.length < 6 || key !== key.toUpperCase()) continue;
+    const nearest = nearestKey(key, known);
+    if (nearest !== undefined && distanceToNearestKey(key, nearest) <= 2) {
+      warnings.push(`environment: ${key}: not a setting of the gateway: did you mean ${nearest}?`);
+    }
+  }
+  return warnings;
 }
 
 export const globalSettings = registerAs('global', () => loadGlobalSettings(process.env));

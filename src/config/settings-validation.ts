@@ -67,7 +67,8 @@ export function validateSettings<T extends object>(
 }
 
 function toProblem(schema: new () => object, error: ValidationError, raw: Record<string, string>): SettingProblem {
-  const messages = Object.values(error.constraints ?? {});
+  // One rule often backs several constraints (whole number, at least, at most): said once.
+  const messages = [...new Set(Object.values(error.constraints ?? {}))];
   return {
     key: describeValue(schema, error.property, raw[error.property]),
     problem: messages.join('; '),
@@ -82,6 +83,10 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
   if (known.length === 0) return undefined;
   const candidate = closest(key.toUpperCase(), [...known]);
   return distance(key.toUpperCase(), candidate) <= Math.max(2, Math.floor(candidate.length / 4)) ? candidate : undefined;
+}
+
+export function distanceToNearestKey(key: string, nearest: string): number {
+  return distance(key.toUpperCase(), nearest);
 }
 
 /** What to say of a key no schema declares. */

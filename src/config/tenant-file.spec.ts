@@ -107,4 +107,21 @@ describe('parseTenantFile', () => {
     expect(text).toContain('CRM_SECRET (value hidden): must be the 10+ character API secret');
     expect(text).not.toContain('hunter2');
   });
+
+  it('refuses a key given twice, naming both lines, and says how to rotate a token', () => {
+    expect(problems('TOKEN=secret-token-1\n# the new one\nTOKEN=secret-token-2\nCRM_URL=https://crm.example.ch\n')).toEqual([
+      'TOKEN: given 2 times (lines 1, 3); keep one line: to rotate, list both tokens in it, comma-separated (TOKEN=new-token,old-token)',
+    ]);
+    expect(problems('TOKEN=secret-token-1\nCRM_URL=https://a.example.ch\r\nCRM_URL=https://b.example.ch\r\n')).toEqual([
+      'CRM_URL: given 2 times (lines 2, 3); keep one line',
+    ]);
+  });
+
+  it('names the key an unknown one is likely a misspelling of', () => {
+    expect(problems('TOKEN=secret-token-1\nCRM_ULR=https://crm.example.ch\nDEFAULT_REGOIN=DE\nFOO=bar\n')).toEqual([
+      'CRM_ULR: unknown key: did you mean CRM_URL?',
+      'DEFAULT_REGOIN: unknown key: did you mean DEFAULT_REGION?',
+      'FOO: unknown key (check its spelling; see tenants/example.env.example)',
+    ]);
+  });
 });

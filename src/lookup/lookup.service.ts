@@ -35,6 +35,8 @@ export interface LookupRequest {
 
 interface SourceResult {
   readonly outcome: SourceOutcomeLabel;
+  /** Why the source did not answer, for the readiness details. */
+  readonly reason?: string;
   readonly ms?: number;
   readonly verified: readonly VerifiedCandidate[];
 }
@@ -69,12 +71,12 @@ export class LookupService {
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
-    for (const { sourceId, plan } of plans) {
+    plans.forEach(({ sourceId, plan }, i) => {
       const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
       this.metrics.sourceOutcome(sourceId, result.outcome);
-      this.health.record(sourceId, result.outcome);
-    }
+      this.health.record(tenant.sources[i]!.settings, result.outcome, result.reason);
+    });
 
     const ranked = rankCandidates(
       [...results.values()].flatMap((r) => r.verified),
@@ -101,7 +103,7 @@ export class LookupService {
     if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
     if (plan.kind === 'skipped') {
       this.logger.debug({ ...logFields(tenant, request, sourceId), reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
-      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: plan.reason, verified: [] });
     }
     if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
     if (outcome?.status === 'timeout') {
@@ -109,17 +111,17 @@ export class LookupService {
         { ...logFields(tenant, request, sourceId), code: 'TIMEOUT', elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} did not answer within the lookup deadline; answered without it`,
       );
-      return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', ms: outcome.elapsedMs, verified: [] });
+      return this.staleOr(sourceId, plan.stale, { outcome: 'timeout', reason: 'no answer within the lookup deadline', ms: outcome.elapsedMs, verified: [] });
     }
     if (outcome?.status === 'error' && outcome.vendorCode === CIRCUIT_OPEN) {
-      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', verified: [] });
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: 'circuit open', verified: [] });
     }
     if (outcome?.status === 'error') {
       this.logger.warn(
         { ...logFields(tenant, request, sourceId), code: outcome.code, vendorCode: outcome.vendorCode, reason: outcome.reason, elapsedMs: outcome.elapsedMs },
         `Source ${sourceId} failed (${outcome.code}); answered without it`,
       );
-      return this.staleOr(sourceId, plan.stale, { outcome: 'error', ms: outcome.elapsedMs, verified: [] });
+      return this.staleOr(sourceId, plan.stale, { outcome: 'error', reason: `${outcome.code}: ${outcome.reason}`, ms: outcome.elapsedMs, verified: [] });
     }
     return { outcome: 'error', verified: [] };
   }
@@ -128,7 +130,7 @@ export class LookupService {
   private staleOr(sourceId: string, stale: readonly VerifiedCandidate[] | undefined, otherwise: SourceResult): SourceResult {
     if (!stale) return otherwise;
     this.guard.usedStale(sourceId);
-    return { outcome: 'stale', ms: otherwise.ms, verified: stale };
+    return { outcome: 'stale', reason: otherwise.reason, ms: otherwise.ms, verified: stale };
   }
 }
 

@@ -1,21 +1,79 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Res, UnauthorizedException } from '@nestjs/common';
+import type { Response } from 'express';
 import { Public } from '../auth/public.decorator';
-import { TenantRegistry } from '../config/tenant-registry';
+import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
+import { TenantRegistry, type TenantFileStatus } from '../config/tenant-registry';
+import { metricsAccess } from './metrics-token';
 import { SourceHealth } from './source-health';
 
-/** Ready once tenants are loaded; per source its last outcome. Names no tenant. */
+interface SourceDetails {
+  readonly signIn?: { readonly state: string; readonly reason?: string; readonly at: string };
+  readonly lastLookup?: { readonly outcome: string; readonly reason?: string; readonly at: string };
+}
+
+interface TenantDetails {
+  readonly file: string;
+  readonly appliedAt?: string;
+  /** The file's last version that was not applied, and why. */
+  readonly refused?: { readonly at: string; readonly problem: string };
+  readonly sources: Record<string, SourceDetails>;
+}
+
+export interface Readiness {
+  readonly status: 'ready' | 'not ready';
+  readonly tenants?: Record<string, TenantDetails>;
+}
+
+/**
+ * Ready once tenants are loaded. Open to load balancers, it says only that; with `METRICS_TOKEN` as a
+ * bearer token it also shows per tenant its file's state and per source its sign-in and last lookup.
+ */
 @Controller('health/ready')
 export class ReadinessController {
   constructor(
+    @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     private readonly tenants: TenantRegistry,
     private readonly health: SourceHealth,
   ) {}
 
   @Public()
   @Get()
-  ready(): { status: 'ready'; tenants: number; sources: ReturnType<SourceHealth['snapshot']> } {
-    const count = this.tenants.all().length;
-    if (count === 0) throw new ServiceUnavailableException('No tenants loaded yet.');
-    return { status: 'ready', tenants: count, sources: this.health.snapshot() };
+  @HttpCode(200)
+  ready(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): Readiness {
+    const access = metricsAccess(this.settings.METRICS_TOKEN, authorization);
+    if (access === 'refused') throw new UnauthorizedException('Invalid token: the details need Authorization: Bearer <METRICS_TOKEN>.');
+    const ready = this.tenants.all().length > 0;
+    if (!ready) response.status(503);
+    const status = ready ? 'ready' : 'not ready';
+    return access === 'granted' ? { status, tenants: this.details() } : { status };
   }
+
+  private details(): Record<string, TenantDetails> {
+    const details: Record<string, TenantDetails> = {};
+    const files = this.tenants.fileStatuses();
+    for (const tenant of this.tenants.all()) {
+      const sources: Record<string, SourceDetails> = {};
+      for (const tenantSource of tenant.sources) {
+        const signIn = this.tenants.readinessOf(tenantSource);
+        const last = this.health.lastOf(tenantSource.settings);
+        sources[tenantSource.source.id] = {
+          signIn: signIn && { state: signIn.state, reason: signIn.reason, at: signIn.at.toISOString() },
+          lastLookup: last && { outcome: last.outcome, reason: last.reason, at: new Date(last.at).toISOString() },
+        };
+      }
+      details[tenant.id] = { ...fileDetails(files.get(tenant.id), tenant.file), sources };
+    }
+    for (const [id, status] of files) {
+      if (!details[id]) details[id] = { ...fileDetails(status, status.file), sources: {} };
+    }
+    return details;
+  }
+}
+
+function fileDetails(status: TenantFileStatus | undefined, file: string): Omit<TenantDetails, 'sources'> {
+  return {
+    file,
+    appliedAt: status?.appliedAt?.toISOString(),
+    refused: status?.refused && { at: status.refused.at.toISOString(), problem: status.refused.problem },
+  };
 }

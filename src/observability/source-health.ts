@@ -1,17 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import type { SourceOutcomeLabel } from './gateway-metrics';
 
-/** The last outcome of each source, over all tenants, for `/health/ready`. */
+export interface LastOutcome {
+  readonly outcome: SourceOutcomeLabel;
+  /** Why it did not answer (`timeout`, `error`, `skipped`). */
+  readonly reason?: string;
+  readonly at: number;
+}
+
+/**
+ * The last lookup outcome of each source of each tenant, for the details of `/health/ready`. Kept by the
+ * tenant's settings object of that source, so a reload that changes them starts afresh and a removed
+ * tenant's outcomes go with it.
+ */
 @Injectable()
 export class SourceHealth {
-  private readonly last = new Map<string, { outcome: SourceOutcomeLabel; at: number }>();
+  private readonly last = new WeakMap<object, LastOutcome>();
 
-  /** On the lookup path: a map write, the formatting waits for `snapshot()`. */
-  record(sourceId: string, outcome: SourceOutcomeLabel): void {
-    this.last.set(sourceId, { outcome, at: Date.now() });
+  /** On the lookup path: a map write, the formatting waits for the readiness details. */
+  record(sourceSettings: object, outcome: SourceOutcomeLabel, reason?: string): void {
+    this.last.set(sourceSettings, { outcome, reason, at: Date.now() });
   }
 
-  snapshot(): Record<string, { outcome: SourceOutcomeLabel; at: string }> {
-    return Object.fromEntries([...this.last].map(([id, { outcome, at }]) => [id, { outcome, at: new Date(at).toISOString() }]));
+  lastOf(sourceSettings: object): LastOutcome | undefined {
+    return this.last.get(sourceSettings);
   }
 }

@@ -107,7 +107,7 @@ describe('client connections and their time limits (e2e)', () => {
 
   it('closes the connection of any request without a token, a public route\'s 200 included', async () => {
     await withGateway(LIMITS, async (_, port) => {
-      for (const path of ['/health', '/logos/directory.svg', '/metrics']) {
+      for (const path of ['/health', '/logos/directory.svg', '/health/ready']) {
         const probe = await openRaw(port);
         probe.socket.write(`GET ${path} HTTP/1.1\r\nHost: gateway\r\n\r\n`);
         expect(await probe.head()).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\nConnection: close/i);

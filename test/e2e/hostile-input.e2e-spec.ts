@@ -18,12 +18,15 @@ function heapAfterCollection(): number {
   return process.memoryUsage().heapUsed;
 }
 
+const METRICS_TOKEN = 'metrics-secret-0123456789';
+
 describe('crafted input from a tenant holding a valid token (e2e)', () => {
   const recorder = new WorkflowRecorder();
   let gateway: TestApp;
 
   beforeAll(async () => {
     gateway = await startTestApp({
+      env: { METRICS_TOKEN },
       extraSources: [new ScriptedSource('alpha', { kind: 'answer', candidates: [] })],
       providers: recordingHandlers('alpha', recorder, ['CallFlow', 'CreateTicket']),
       files: { 'book.csv': PHONE_BOOK_CSV, 'acme.env': `TOKEN=${TOKEN}\nALPHA_ENABLED=on\nDIRECTORY_FILE=book.csv\nWORKFLOW_DEFAULT_CRM=alpha\n` },
@@ -33,7 +36,7 @@ describe('crafted input from a tenant holding a valid token (e2e)', () => {
   beforeEach(() => recorder.reset());
 
   const post = (path: string) => gateway.http.post(path).set(HEADER, TOKEN);
-  const metricsText = async (): Promise<string> => (await gateway.http.get('/metrics').expect(200)).text;
+  const metricsText = async (): Promise<string> => (await gateway.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200)).text;
   /** The gateway's own series (Node's and the process's vary by themselves: GC kinds, heap spaces). */
   const ownSeries = (text: string): string[] => text.split('\n').filter((line) => line.startsWith('gateway_') && !/^gateway_(nodejs|process)_/.test(line));
   const errorLines = (): Array<Record<string, unknown>> => gateway.logs.lines.filter((line) => (line.level as number) >= 50);

@@ -1,4 +1,5 @@
 import { PinoLogger } from 'nestjs-pino';
+import { SourceError } from '../../src/sources/source-error';
 import { factory } from '../support/factory';
 import { recordingHandlers, WorkflowRecorder } from '../support/recording-workflows';
 import { ScriptedSource } from '../support/scripted-source';
@@ -137,6 +138,9 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
       await gateway.http.get('/metrics').expect(401);
       await gateway.http.get('/metrics').set('Authorization', 'Bearer wrong').expect(401);
       const response = await gateway.http.get('/metrics').set('Authorization', 'Bearer metrics-secret-0123456789').expect(200);
+      // Prometheus 3 refuses a scrape whose content type it does not know.
+      const [mediaType, ...parameters] = String(response.headers['content-type']).split(/\s*;\s*/);
+      expect({ mediaType, parameters: parameters.sort() }).toEqual({ mediaType: 'text/plain', parameters: ['charset=utf-8', 'version=0.0.4'] });
       const text = response.text;
       for (const series of [
         'gateway_lookup_duration_seconds_bucket{le="0.005",outcome="found"}',
@@ -154,10 +158,25 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
       }
     });
 
-    it('says it is ready, with each source’s last outcome and no tenant names', async () => {
-      const response = await gateway.http.get('/health/ready').expect(200);
-      expect(response.body).toMatchObject({ status: 'ready', tenants: 5, sources: { alpha: { outcome: expect.any(String), at: expect.any(String) } } });
-      expect(JSON.stringify(response.body)).not.toMatch(/fresh|short|budget|nocache|create/);
+    it('says only that it is ready to anyone, and names tenants and sources only with METRICS_TOKEN', async () => {
+      const open = await gateway.http.get('/health/ready').expect(200);
+      expect(open.body).toEqual({ status: 'ready' });
+      await gateway.http.get('/health/ready').set('Authorization', 'Bearer wrong').expect(401);
+
+      const detailed = await gateway.http.get('/health/ready').set('Authorization', 'Bearer metrics-secret-0123456789').expect(200);
+      expect(Object.keys(detailed.body.tenants).sort()).toEqual(['budget', 'create', 'fresh', 'nocache', 'short']);
+      expect(detailed.body.tenants.fresh).toMatchObject({
+        file: expect.stringMatching(/fresh\.env$/),
+        appliedAt: expect.any(String),
+        sources: { alpha: { signIn: { state: 'ready' }, lastLookup: { outcome: expect.any(String), at: expect.any(String) } } },
+      });
+    });
+
+    it('shows the reason of a source\'s last failed lookup in the details', async () => {
+      alpha.script = { kind: 'throw', error: new SourceError('AUTH', 'invalid client credentials') };
+      await lookup('nocache-token1', '41789072228');
+      const detailed = await gateway.http.get('/health/ready').set('Authorization', 'Bearer metrics-secret-0123456789').expect(200);
+      expect(detailed.body.tenants.nocache.sources.alpha.lastLookup).toMatchObject({ outcome: 'error', reason: 'AUTH: invalid client credentials' });
     });
   });
 });

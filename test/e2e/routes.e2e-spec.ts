@@ -1,5 +1,5 @@
 import { ACME_TENANT, PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -8,8 +8,11 @@ interface RouteLayer {
 /** Nest's catch-all that answers 404 for paths no controller serves. */
 const NOT_FOUND_HANDLER = '/{*path}';
 
-/** The only routes anyone may call without a token. */
-const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /metrics', 'GET /logos/:file'];
+/** The only routes anyone may call without a token; they name no tenant and no source. */
+const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /logos/:file'];
+/** Behind `METRICS_TOKEN`, not a tenant's token. */
+const METRICS_ROUTES = ['GET /metrics'];
+const METRICS_TOKEN = 'metrics-secret-0123456789';
 
 describe('every route is protected unless deliberately public (e2e)', () => {
   let gateway: TestApp;
@@ -17,7 +20,7 @@ describe('every route is protected unless deliberately public (e2e)', () => {
 
   beforeAll(async () => {
     // Every route without a token, from one address: more failed attempts than the throttle allows by default.
-    gateway = await startTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '1000' }, files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
+    gateway = await startTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '1000', METRICS_TOKEN }, files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
     const router = (gateway.app.getHttpAdapter().getInstance() as { router: { stack: RouteLayer[] } }).router;
     routes = router.stack.flatMap((layer) =>
       layer.route && layer.route.path !== NOT_FOUND_HANDLER ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`) : [],
@@ -33,7 +36,7 @@ describe('every route is protected unless deliberately public (e2e)', () => {
   };
 
   it('finds the routes', () => {
-    expect(routes).toEqual(expect.arrayContaining(['GET /lookup', 'POST /lookup', 'GET /lookup/Lookup', 'POST /lookup/Lookup', ...PUBLIC_ROUTES]));
+    expect(routes).toEqual(expect.arrayContaining(['GET /lookup', 'POST /lookup', 'GET /lookup/Lookup', 'POST /lookup/Lookup', ...PUBLIC_ROUTES, ...METRICS_ROUTES]));
   });
 
   it('answers 401 without a token on every route but the public ones', async () => {
@@ -45,14 +48,37 @@ describe('every route is protected unless deliberately public (e2e)', () => {
   });
 
   it('lets a valid token through on every protected route', async () => {
-    for (const route of routes.filter((r) => !PUBLIC_ROUTES.includes(r))) {
+    for (const route of routes.filter((r) => !PUBLIC_ROUTES.includes(r) && !METRICS_ROUTES.includes(r))) {
       const response = await call(route, TOKEN);
       expect({ route, status: response.status }).not.toEqual({ route, status: 401 });
+    }
+  });
+
+  it('opens the metrics to METRICS_TOKEN only, never to a tenant\'s token', async () => {
+    for (const route of METRICS_ROUTES) {
+      expect((await call(route, TOKEN)).status).toBe(401);
+      expect((await call(route).set('Authorization', `Bearer ${TOKEN}`)).status).toBe(401);
+      expect((await call(route).set('Authorization', `Bearer ${METRICS_TOKEN}`)).status).toBe(200);
+    }
+  });
+
+  it('says nothing of tenants or sources on the public routes', async () => {
+    for (const route of PUBLIC_ROUTES) {
+      const response = await call(route);
+      expect({ route, text: response.text }).not.toEqual({ route, text: expect.stringMatching(/acme|directory"|tenant/i) });
     }
   });
 
   it('answers a path no controller serves with a plain 404', async () => {
     const response = await gateway.http.get('/admin').expect(404);
     expect(response.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /admin' });
+  });
+
+  it('keeps /metrics off without METRICS_TOKEN, saying how to turn it on', async () => {
+    await withTestApp({ files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } }, async (bare) => {
+      const response = await bare.http.get('/metrics').expect(404);
+      expect(response.body.message).toContain('Metrics are off: set METRICS_TOKEN');
+      await bare.http.get('/health/ready').set('Authorization', 'Bearer anything').expect(401);
+    });
   });
 });

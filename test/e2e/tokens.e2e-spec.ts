@@ -16,7 +16,7 @@ const failures = async (gateway: TestApp, count: number, forwardedFor?: string):
 
 describe('failed token attempts (e2e)', () => {
   it('answers 429 with Retry-After past AUTH_FAILURES_PER_MINUTE, and serves a trusted address\'s valid tokens on', async () => {
-    await withTestApp({ files: FILES, env: { AUTH_FAILURES_PER_MINUTE: '5' } }, async (gateway) => {
+    await withTestApp({ files: FILES, env: { AUTH_FAILURES_PER_MINUTE: '5', METRICS_TOKEN: 'metrics-secret-0123456789' } }, async (gateway) => {
       await lookup(gateway, 'old-token-1').expect(200); // this address presented a valid token: trusted
       expect(await failures(gateway, 8)).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
       const throttled = await lookup(gateway, 'yet-another-guess').expect(429);
@@ -36,7 +36,7 @@ describe('failed token attempts (e2e)', () => {
       expect(gateway.logs.lines.filter((line) => line.status === 429)).toHaveLength(1);
       expect(gateway.logs.lines.filter((line) => line.status === 401)).toHaveLength(5);
       expect(announcements[0]!.msg).toContain('its failing attempts get 429');
-      const metrics = (await gateway.http.get('/metrics').expect(200)).text;
+      const metrics = (await gateway.http.get('/metrics').set('Authorization', 'Bearer metrics-secret-0123456789').expect(200)).text;
       expect(metrics).toMatch(/gateway_auth_failures_total\{outcome="refused"\} 5\n/);
       expect(metrics).toMatch(/gateway_auth_failures_total\{outcome="throttled"\} 5\n/);
     });
