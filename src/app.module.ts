@@ -4,7 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { TenantTokenGuard } from './auth/tenant-token.guard';
 import { SettingsModule } from './config/settings.module';
 import { HealthController } from './health/health.controller';
-import { StopLog } from './lifecycle';
+import { GracefulStop } from './lifecycle';
 import { GatewayExceptionFilter } from './http/exception.filter';
 import { LoggingModule } from './logging/logging.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -18,7 +18,7 @@ import { WorkflowsModule } from './workflows/workflows.module';
   imports: [SettingsModule, LoggingModule, ObservabilityModule, AuthModule, LookupModule, WorkflowsModule],
   controllers: [HealthController, LogosController],
   providers: [
-    StopLog,
+    GracefulStop,
     { provide: APP_GUARD, useClass: TenantTokenGuard },
     { provide: APP_PIPE, useValue: new ValidationPipe(VALIDATION_OPTIONS) },
     { provide: APP_FILTER, useClass: GatewayExceptionFilter },

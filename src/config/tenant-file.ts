@@ -3,7 +3,7 @@ import { parse as parseEnv } from 'dotenv';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { recordIdKey } from '../sources/record-id';
 import type { LookupSource } from '../sources/source';
-import { declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from './settings-validation';
+import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from './settings-validation';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
 import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 
@@ -25,6 +25,37 @@ interface SourceKeys {
   readonly source: LookupSource;
   readonly settingsSchema: new () => object;
   readonly displaySchema: new () => object;
+}
+
+/** A tenant file refused: why, and whether the reason lies in another file (a token that tenant uses). */
+export interface RefusedTenantFile {
+  readonly problem: ConfigurationError;
+  readonly becauseOfAnotherFile?: boolean;
+}
+
+/**
+ * Reads `<id>.env` as a tenant beside `others`: a valid file name, valid keys, and tokens no other
+ * tenant uses.
+ */
+export function readTenantFile(
+  id: string,
+  path: string,
+  content: string,
+  sources: readonly LookupSource[],
+  recordIdSecret: string | undefined,
+  others: Iterable<Tenant>,
+): { tenant: Tenant } | RefusedTenantFile {
+  if (!TENANT_ID_PATTERN.test(id)) {
+    return { problem: new ConfigurationError(path, [{ key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' }]) };
+  }
+  const parsed = parseTenantFile(id, path, content, sources, recordIdSecret);
+  if (parsed.tenant === undefined) return { problem: new ConfigurationError(path, parsed.problems) };
+  for (const other of others) {
+    if (other.id === id || !parsed.tenant.tokenDigests.some((mine) => other.tokenDigests.some((theirs) => mine.equals(theirs)))) continue;
+    const problem = { key: 'TOKEN (value hidden)', problem: `the same token is also used by tenant ${other.id} (${other.file}); every tenant needs its own` };
+    return { problem: new ConfigurationError(path, [problem]), becauseOfAnotherFile: true };
+  }
+  return { tenant: parsed.tenant };
 }
 
 export type TenantFileResult = { tenant: Tenant; problems: [] } | { tenant: undefined; problems: SettingProblem[] };

@@ -16,7 +16,8 @@ export interface ListedTenantFile {
 export async function listTenantFiles(dir: string): Promise<ListedTenantFile[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => name.endsWith(TENANT_FILE_SUFFIX)).sort();
+    // Hidden files are no tenants: `.env` (the global settings, when the folder is also the working one), editors' copies.
+    names = (await readdir(dir)).filter((name) => name.endsWith(TENANT_FILE_SUFFIX) && !name.startsWith('.')).sort();
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;

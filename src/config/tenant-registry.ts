@@ -7,9 +7,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
 import { globalSettings, type ResolvedGlobalSettings } from './global-settings';
-import { ConfigurationError, type SettingProblem } from './settings-validation';
+import { ConfigurationError } from './settings-validation';
 import type { Tenant, TenantSource } from './tenant';
-import { digestToken, parseTenantFile, TENANT_ID_PATTERN } from './tenant-file';
+import { digestToken, readTenantFile, type RefusedTenantFile } from './tenant-file';
 import { contentDigest, isMissing, listTenantFiles, type ListedTenantFile } from './tenant-files';
 
 /** Changes to the tenants folder are applied this long after the last event, so an editor's save is read whole. */
@@ -285,26 +285,21 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     file: ReadFile,
     before: Tenant | undefined,
     others: ReadonlyMap<string, Tenant>,
-  ): Promise<{ tenant: Tenant; attached: TenantSource[] } | { problem: ConfigurationError; retry?: boolean }> {
+  ): Promise<{ tenant: Tenant; attached: TenantSource[] } | RefusedTenantFile> {
     const { id, path } = file.listed;
-    if (!TENANT_ID_PATTERN.test(id)) {
-      return { problem: new ConfigurationError(path, [{ key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' }]) };
-    }
-    const parsed = parseTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET);
-    if (parsed.tenant === undefined) return { problem: new ConfigurationError(path, parsed.problems) };
-    const sharedToken = tokenSharedWith(parsed.tenant, others);
-    if (sharedToken) return { problem: new ConfigurationError(path, [sharedToken]), retry: true };
-
+    const read = readTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET, others.values());
+    if ('problem' in read) return read;
+    const { tenant } = read;
     const attached: TenantSource[] = [];
     const sources: TenantSource[] = [];
-    for (const tenantSource of parsed.tenant.sources) {
+    for (const tenantSource of tenant.sources) {
       const kept = before?.sources.find((s) => s.source === tenantSource.source);
-      if (kept && before?.defaultRegion === parsed.tenant.defaultRegion && isDeepStrictEqual(kept.settings, tenantSource.settings)) {
+      if (kept && before?.defaultRegion === tenant.defaultRegion && isDeepStrictEqual(kept.settings, tenantSource.settings)) {
         sources.push({ ...tenantSource, settings: kept.settings });
         continue;
       }
       try {
-        await tenantSource.source.attachTenant?.({ tenantId: id, tenantFile: path, region: parsed.tenant.defaultRegion, settings: tenantSource.settings });
+        await tenantSource.source.attachTenant?.({ tenantId: id, tenantFile: path, region: tenant.defaultRegion, settings: tenantSource.settings });
       } catch (error) {
         for (const s of attached) s.source.detachTenant?.(s.settings);
         if (error instanceof ConfigurationError) return { problem: error };
@@ -313,11 +308,11 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
       attached.push(tenantSource);
       sources.push(tenantSource);
     }
-    return { tenant: { ...parsed.tenant, sources }, attached };
+    return { tenant: { ...tenant, sources }, attached };
   }
 
   /** Logged once per problem: the rescans that follow do not read the file again until it changes. */
-  private refuse(file: ReadFile, before: Tenant | undefined, { problem, retry }: { problem: ConfigurationError; retry?: boolean }): void {
+  private refuse(file: ReadFile, before: Tenant | undefined, { problem, becauseOfAnotherFile: retry }: RefusedTenantFile): void {
     const known = this.files.get(file.listed.id);
     const at = known?.logged === problem.message && known.status.refused ? known.status.refused.at : new Date();
     const status: TenantFileStatus = { file: file.listed.path, appliedAt: known?.status.appliedAt, refused: { at, problem: problem.message } };
@@ -365,16 +360,6 @@ function detachUnused({ before, after }: TenantChange): void {
   for (const old of before?.sources ?? []) {
     if (!after?.sources.some((s) => s.settings === old.settings)) old.source.detachTenant?.(old.settings);
   }
-}
-
-function tokenSharedWith(tenant: Tenant, others: ReadonlyMap<string, Tenant>): SettingProblem | undefined {
-  for (const other of others.values()) {
-    if (other.id === tenant.id) continue;
-    if (tenant.tokenDigests.some((mine) => other.tokenDigests.some((theirs) => mine.equals(theirs)))) {
-      return { key: 'TOKEN (value hidden)', problem: `the same token is also used by tenant ${other.id} (${other.file}); every tenant needs its own` };
-    }
-  }
-  return undefined;
 }
 
 function messageOf(error: unknown): string {

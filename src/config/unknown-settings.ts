@@ -18,7 +18,7 @@ export class UnknownSettingsWarning implements OnModuleInit {
   }
 }
 
-function readEnvFile(): Record<string, string> {
+export function readEnvFile(): Record<string, string> {
   try {
     return parseEnv(readFileSync(resolve(ENV_FILE)));
   } catch (error) {
