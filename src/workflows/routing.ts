@@ -8,9 +8,28 @@ export interface HandlerIndex {
   namesOfAny(sourceIds: readonly string[]): readonly string[];
 }
 
+export interface UnknownWorkflow {
+  readonly ok: false;
+  readonly status: 404;
+  readonly message: string;
+  readonly availableWorkflows: readonly string[];
+}
+
 export type Route =
   | { readonly ok: true; readonly handler: WorkflowHandler; readonly contact?: RecordRef; readonly previous?: RecordRef }
-  | { readonly ok: false; readonly status: 404 | 422; readonly message: string; readonly availableWorkflows?: readonly string[] };
+  | UnknownWorkflow
+  | { readonly ok: false; readonly status: 422; readonly message: string };
+
+/**
+ * The refusal of a workflow name no source of the tenant offers, else undefined. Decided from the name
+ * alone, before the body is read: an unknown workflow is 404 whatever its body.
+ */
+export function unknownWorkflow(workflow: string, tenant: Tenant, handlers: Pick<HandlerIndex, 'namesOfAny'>): UnknownWorkflow | undefined {
+  const available = handlers.namesOfAny(tenant.sources.map((s) => s.source.id));
+  if (available.some((name) => name.toLowerCase() === workflow.toLowerCase())) return undefined;
+  const offer = available.length > 0 ? `This tenant can use: ${available.join(', ')}.` : 'No source of this tenant offers workflows.';
+  return { ok: false, status: 404, message: `Unknown workflow "${workflow}". ${offer}`, availableWorkflows: available };
+}
 
 /**
  * Which source's handler takes a workflow request: the source of our `id` (an earlier request of the
@@ -25,12 +44,8 @@ export function routeWorkflow(
   tenant: Tenant,
   handlers: HandlerIndex,
 ): Route {
-  const enabled = tenant.sources.map((s) => s.source.id);
-  const available = handlers.namesOfAny(enabled);
-  if (!available.some((name) => name.toLowerCase() === workflow.toLowerCase())) {
-    const offer = available.length > 0 ? `This tenant can use: ${available.join(', ')}.` : 'No source of this tenant offers workflows.';
-    return { ok: false, status: 404, message: `Unknown workflow "${workflow}". ${offer}`, availableWorkflows: available };
-  }
+  const unknown = unknownWorkflow(workflow, tenant, handlers);
+  if (unknown) return unknown;
 
   const read = (field: 'id' | 'contactCrmId'): RecordRef | { error: string } | undefined => {
     const value = inputs[field];

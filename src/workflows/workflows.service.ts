@@ -18,7 +18,7 @@ import { SourceError } from '../sources/source-error';
 import { computeCallFacts, type CallFacts, type CallInputs } from './call-facts';
 import { parseCallTime } from './call-time';
 import { RepeatGuard } from './idempotency';
-import { routeWorkflow } from './routing';
+import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
 import { CREATE_CONTACT, type WorkflowHandler } from './workflow-handler';
 import { WorkflowRegistry } from './workflow-registry';
@@ -50,6 +50,17 @@ export class WorkflowsService {
     logger.setContext(WorkflowsService.name);
   }
 
+  /**
+   * Refuses a workflow name no source of the tenant offers (404, listing those it can use), before its
+   * body is read: the route decides first.
+   */
+  refuseUnknownWorkflow(tenant: Tenant, workflow: string): void {
+    const unknown = unknownWorkflow(workflow, tenant, this.registry);
+    if (!unknown) return;
+    this.metrics.workflow('unknown', 'none', 404);
+    throw notFound(unknown);
+  }
+
   /** `reqId` goes on every line this workflow logs, so the admin can join them to the request line. */
   async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs, reqId: string): Promise<WorkflowAnswer> {
     let source = 'none';
@@ -74,7 +85,7 @@ export class WorkflowsService {
   ): Promise<WorkflowAnswer> {
     const route = routeWorkflow(workflow, inputs, tenant, this.registry);
     if (!route.ok) {
-      if (route.status === 404) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: route.message, workflows: route.availableWorkflows });
+      if (route.status === 404) throw notFound(route);
       throw new UnprocessableEntityException(route.message);
     }
     const { handler, contact, previous } = route;
@@ -202,6 +213,10 @@ export class WorkflowsService {
       startedAt: facts.startedAt.toISOString(),
     };
   }
+}
+
+function notFound(unknown: UnknownWorkflow): NotFoundException {
+  return new NotFoundException({ statusCode: 404, error: 'Not Found', message: unknown.message, workflows: unknown.availableWorkflows });
 }
 
 /** The validated inputs, times read in the tenant's zone (their form was checked by the DTO). */

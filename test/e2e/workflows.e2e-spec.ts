@@ -195,6 +195,18 @@ describe('business workflows (e2e)', () => {
       });
     });
 
+    it.each<[string, (request: ReturnType<typeof gateway.http.post>) => ReturnType<typeof gateway.http.post>]>([
+      ['no body', (request) => request],
+      ['an empty body', (request) => request.set('Content-Type', 'application/json').send('')],
+      ['a body that is not JSON', (request) => request.set('Content-Type', 'application/json').send('{"inputs":')],
+      ['a body without inputs', (request) => request.send({ phoneNumber: '41789072228' })],
+    ])('answers 404 for an unknown workflow with %s: the route decides before the body is read', async (_, withBody) => {
+      const response = await withBody(gateway.http.post('/lookup/SendFax').set(HEADER, ACME)).expect(404);
+      expect(response.body).toMatchObject({ message: 'Unknown workflow "SendFax". This tenant can use: CallFlow, CreateContact, CreateTicket.' });
+      expect(response.headers.connection).toBe('close');
+      expect(recorder.calls).toHaveLength(0);
+    });
+
     it('answers 404 listing none for a tenant whose sources offer no workflows', async () => {
       const response = await post('CallFlow', callStart, 'book-token-123').expect(404);
       expect(response.body.message).toBe('Unknown workflow "CallFlow". No source of this tenant offers workflows.');
