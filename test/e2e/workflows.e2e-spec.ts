@@ -232,8 +232,18 @@ describe('business workflows (e2e)', () => {
     it('answers 400 naming the field for bad inputs, and writes nothing', async () => {
       const response = await post('CallFlow', { ...callStart, endedTime: 'later' }).expect(400);
       expect(response.body.message).toEqual([expect.stringMatching(/^inputs\.endedTime must be an ISO 8601 time/)]);
-      const noBody = await gateway.http.post('/lookup/CallFlow').set(HEADER, ACME).expect(400);
-      expect(noBody.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^inputs is required/)]));
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it.each<[string, (request: ReturnType<typeof gateway.http.post>) => ReturnType<typeof gateway.http.post>]>([
+      ['no body', (request) => request],
+      ['a body without inputs', (request) => request.send({ direction: 'incoming' })],
+      ['inputs that are text', (request) => request.send({ inputs: 'incoming call' })],
+      ['inputs that are a list', (request) => request.send({ inputs: [callStart] })],
+      ['a list for a body', (request) => request.send([{ inputs: callStart }])],
+    ])('answers 400 for %s, saying in one sentence what the body must be', async (_, withBody) => {
+      const response = await withBody(gateway.http.post('/lookup/CallFlow').set(HEADER, ACME)).expect(400);
+      expect(response.body.message).toEqual(['The body must be a JSON object with an "inputs" object: {"inputs":{…}} holding the call\'s facts']);
       expect(recorder.calls).toHaveLength(0);
     });
 
