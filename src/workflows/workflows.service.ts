@@ -1,5 +1,6 @@
 import {
   BadGatewayException,
+  BadRequestException,
   GatewayTimeoutException,
   HttpException,
   Inject,
@@ -16,7 +17,7 @@ import { encodeRecordId, type RecordRef } from '../sources/record-id';
 import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
 import { SourceError } from '../sources/source-error';
 import { computeCallFacts, type CallFacts, type CallInputs } from './call-facts';
-import { parseCallTime } from './call-time';
+import { parseCallTime, timesOutOfOrder } from './call-time';
 import { RepeatGuard } from './idempotency';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
@@ -83,6 +84,13 @@ export class WorkflowsService {
     reqId: string,
     routedTo: (sourceId: string) => void,
   ): Promise<WorkflowAnswer> {
+    const call = readCall(inputs, tenant.timezone);
+    const disorder = timesOutOfOrder(
+      { startedTime: call.startedAt, answeredTime: call.answeredAt, endedTime: call.endedAt, declinedTime: call.declinedAt },
+      (field) => String(inputs[field]),
+    );
+    // Answered the way the validation pipe answers a bad field: the call is refused, not written with 0:00.
+    if (disorder.length > 0) throw new BadRequestException(disorder);
     const route = routeWorkflow(workflow, inputs, tenant, this.registry);
     if (!route.ok) {
       if (route.status === 404) throw notFound(route);
@@ -91,7 +99,7 @@ export class WorkflowsService {
     const { handler, contact, previous } = route;
     routedTo(handler.sourceId);
     const tenantSource = tenant.sources.find((s) => s.source.id === handler.sourceId)!;
-    const facts = computeCallFacts(readCall(inputs, tenant.timezone), {
+    const facts = computeCallFacts(call, {
       region: tenant.defaultRegion,
       language: tenant.language,
       timezone: tenant.timezone,

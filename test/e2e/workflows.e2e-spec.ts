@@ -247,6 +247,22 @@ describe('business workflows (e2e)', () => {
       expect(recorder.calls).toHaveLength(0);
     });
 
+    it.each([
+      [{ endedTime: '2026-11-24 10:14:00' }, ['inputs.endedTime (2026-11-24 10:14:00) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [{ answeredTime: '2026-11-24T10:14:59+01:00' }, ['inputs.answeredTime (2026-11-24T10:14:59+01:00) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [{ declinedTime: 1795511640 }, ['inputs.declinedTime (1795511640) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [
+        { answeredTime: '2026-11-24 10:15:30', endedTime: '2026-11-24 10:15:10' },
+        ['inputs.endedTime (2026-11-24 10:15:10) is before inputs.answeredTime (2026-11-24 10:15:30)'],
+      ],
+    ])('answers 400 for times out of order %j, naming the fields, writes nothing and logs no error', async (times, message) => {
+      const reqId = `times-${callMinute}`;
+      const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 10:15:00', ...times }).set('X-Request-Id', reqId).expect(400);
+      expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message });
+      expect(recorder.calls).toHaveLength(0);
+      expect(gateway.logs.lines.filter((l) => l.reqId === reqId).map((l) => l.level)).toEqual([30]);
+    });
+
     it('ignores unknown fields', async () => {
       await post('CallFlow', { ...callStart, recordingUrl: 'https://pbx/rec/1', queue: { name: 'Support' } }).expect(200);
       expect(recorder.calls).toHaveLength(1);
