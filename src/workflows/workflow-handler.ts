@@ -35,6 +35,14 @@ export interface WorkflowCall<S extends object = object> {
   readonly userId?: string;
 }
 
+/**
+ * A record the request named (`id`, `contactCrmId`) that the source cannot use, found before anything
+ * was written: the caller's mistake, answered 422 with this message.
+ */
+export class WorkflowInputError extends Error {
+  override readonly name = 'WorkflowInputError';
+}
+
 /** The record the workflow created or updated; becomes our `id` and the answer's `url`. */
 export interface WorkflowResult {
   readonly objectType: string;

@@ -21,7 +21,7 @@ import { parseCallTime, timesOutOfOrder } from './call-time';
 import { RepeatGuard } from './idempotency';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, type WorkflowHandler } from './workflow-handler';
+import { CREATE_CONTACT, WorkflowInputError, type WorkflowHandler } from './workflow-handler';
 import { WorkflowRegistry } from './workflow-registry';
 import { SourceGuard } from '../lookup/source-guard';
 import { GatewayMetrics } from '../observability/gateway-metrics';
@@ -194,6 +194,7 @@ export class WorkflowsService {
       return outcome;
     } catch (error) {
       if (error instanceof HttpException) throw error;
+      if (error instanceof WorkflowInputError) throw new UnprocessableEntityException(error.message);
       throw this.failure(handler, logged, error);
     } finally {
       clearTimeout(timer);

@@ -105,7 +105,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
         }),
       ]);
       const lead = (await lookup('41765554433').expect(200)).body;
-      expect(lead[0]).toMatchObject({ Name: 'Olivia Brunner', Company: 'Brunner Bau AG', Id: 'salesforce:Lead:00Q000000000001AAA' });
+      expect(lead[0]).toMatchObject({ Name: 'Olivia Brunner', Company: 'Brunner Bau AG', Id: 'salesforce:Lead:00Q000000000001EAA' });
     });
 
     it('leaves converted Leads out of the search', async () => {
@@ -239,9 +239,9 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
     });
 
     it('CallFlow on a Lead leaves WhatId empty', async () => {
-      const response = await post('CallFlow', { ...call, contactCrmId: 'salesforce:Lead:00Q000000000001AAA', startedTime: '2026-11-24 11:00:00' }).expect(200);
+      const response = await post('CallFlow', { ...call, contactCrmId: 'salesforce:Lead:00Q000000000001EAA', startedTime: '2026-11-24 11:00:00' }).expect(200);
       const task = fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2]);
-      expect(task).toMatchObject({ WhoId: '00Q000000000001AAA' });
+      expect(task).toMatchObject({ WhoId: '00Q000000000001EAA' });
       expect(task?.WhatId).toBeUndefined();
     });
 
@@ -260,6 +260,19 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
       const existing = await post('CreateContact', { ...call, originatorNumber: '41791234567', startedTime: '2026-11-24 12:05:00' }).expect(200);
       expect(existing.body).toEqual({ id: 'salesforce:Contact:003000000000002AAA', url: `${fake.url}/lightning/r/Contact/003000000000002AAA/view` });
       expect(fake.org.Lead).toHaveLength(leadsBefore + 1);
+    });
+
+    it.each([
+      ['contactCrmId', 'an Account id as a Contact', `salesforce:Contact:${MUSTER_AG}`],
+      ['contactCrmId', 'a case-safe suffix that does not match', 'salesforce:Contact:003000000000001AAB'],
+      ['contactCrmId', 'a Lead id whose case was changed', 'salesforce:Lead:00q000000000001EAA'],
+      ['id', 'no Salesforce id at all', 'salesforce:Task:zzzzzzzzzzzzzzz'],
+      ['id', 'a Contact key prefix on a Task', 'salesforce:Task:003000000000001AAA'],
+    ])('refuses %s with %s as the caller\'s mistake (422), asking Salesforce nothing', async (field, _, id) => {
+      const before = fake.requests.length;
+      const response = await post('CallFlow', { ...call, startedTime: '2026-11-24 12:30:00', [field]: id }).expect(422);
+      expect(response.body.message).toBe(`inputs.${field} is not an id this gateway issued`);
+      expect(fake.requests.length).toBe(before);
     });
 
     it('answers 502 with the Salesforce error when the write is refused', async () => {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { splitName } from '../../workflows/call-facts';
 import type { RecordRef } from '../record-id';
-import { SourceError } from '../source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -12,6 +11,7 @@ import {
   type WorkflowCall,
   type WorkflowHandler,
   type WorkflowResult,
+  WorkflowInputError,
 } from '../../workflows/workflow-handler';
 import { recordUrl, SALESFORCE_ID, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
 import type { SalesforceSettings } from './salesforce.settings';
@@ -69,8 +69,9 @@ function person(record: RecordRef | undefined): RecordRef | undefined {
   return record && (record.objectType === 'Contact' || record.objectType === 'Lead') ? record : undefined;
 }
 
+/** Routing let only ids of Salesforce's form through; this keeps any other out of a URL or a query. */
 function checkedId(id: string): string {
-  if (!SALESFORCE_ID.test(id)) throw new SourceError('BAD_REQUEST', `"${id}" is not a Salesforce record id`);
+  if (!SALESFORCE_ID.test(id)) throw new WorkflowInputError(`"${id}" is not a Salesforce record id`);
   return id;
 }
 
