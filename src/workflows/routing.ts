@@ -35,8 +35,9 @@ export function unknownWorkflow(workflow: string, tenant: Tenant, handlers: Pick
  * Which source's handler takes a workflow request: the source of our `id` (an earlier request of the
  * same call), else the source of `contactCrmId` (the record the lookup returned), else the tenant's
  * `WORKFLOW_DEFAULT_CRM`. Ids we did not issue (unsigned or signed for another tenant when the gateway
- * signs its ids, of an object type the source does not hand out, or not of its record ids' form) are
- * refused before anything is sent to a CRM.
+ * signs its ids, of an object type the source does not hand out, or not of its record ids' form), and an
+ * `id` of a type the workflow does not take (a Contact sent to CallFlow as the call), are refused before
+ * anything is sent to a CRM.
  */
 export function routeWorkflow(
   workflow: string,
@@ -79,5 +80,14 @@ export function routeWorkflow(
       message: `Source "${sourceId}" does not support workflow "${workflow}" (it supports: ${supported.join(', ') || 'none'}).`,
     };
   }
+  const takes = handler.previousTypes;
+  if (previous && takes && !Object.hasOwn(takes, previous.objectType)) {
+    const named = `${previous.sourceId}:${previous.objectType}:${previous.recordId}`;
+    return { ok: false, status: 422, message: `inputs.id ${named} names ${withArticle(previous.objectType)} record, not ${Object.values(takes).join(' or ')}` };
+  }
   return { ok: true, handler, previous, contact: contact?.sourceId === sourceId ? contact : undefined };
+}
+
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }

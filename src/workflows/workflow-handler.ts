@@ -50,6 +50,10 @@ export interface WorkflowResult {
   readonly url?: string;
 }
 
+/** What the record an earlier request of the call created is, in the words of a refusal naming another. */
+export const LOGGED_CALL = 'a call logged by CallFlow';
+export const OPENED_TICKET = 'a ticket opened by CreateTicket';
+
 /**
  * One workflow of one source. Mark the class `@WorkflowHandlerProvider()` and provide it in the
  * source's module: the registry finds it at start.
@@ -57,6 +61,12 @@ export interface WorkflowResult {
 export interface WorkflowHandler<S extends object = object> {
   readonly sourceId: string;
   readonly workflow: string;
+  /**
+   * The object types an earlier request's `id` may name here, each with what it is (`{ Task: LOGGED_CALL }`):
+   * the record this workflow updates, and those it takes as context (CreateTicket after CallFlow gets the
+   * call's id). An `id` of another type is refused with 422. Absent: any type the source hands out.
+   */
+  readonly previousTypes?: Readonly<Record<string, string>>;
   run(call: WorkflowCall<S>): Promise<WorkflowResult>;
 }
 

@@ -7,6 +7,8 @@ import {
   CREATE_CONTACT,
   CREATE_TICKET,
   crmWriteDeadline,
+  LOGGED_CALL,
+  OPENED_TICKET,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -82,6 +84,7 @@ function callProgress(facts: CallFacts): Record<string, string> {
 export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
   readonly sourceId = HUBSPOT_SOURCE_ID;
   readonly workflow = CALL_FLOW;
+  readonly previousTypes = { call: LOGGED_CALL };
 
   constructor(private readonly writer: HubSpotWriter) {}
 
@@ -107,6 +110,7 @@ export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
 export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
   readonly sourceId = HUBSPOT_SOURCE_ID;
   readonly workflow = CREATE_TICKET;
+  readonly previousTypes = { call: LOGGED_CALL, ticket: OPENED_TICKET };
 
   constructor(private readonly writer: HubSpotWriter) {}
 

@@ -7,6 +7,8 @@ import {
   CREATE_CONTACT,
   CREATE_TICKET,
   crmWriteDeadline,
+  LOGGED_CALL,
+  OPENED_TICKET,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -85,6 +87,7 @@ function withoutEmpty(fields: Record<string, unknown>): Record<string, unknown> 
 export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
   readonly sourceId = SALESFORCE_SOURCE_ID;
   readonly workflow = CALL_FLOW;
+  readonly previousTypes = { Task: LOGGED_CALL };
 
   constructor(private readonly writer: SalesforceWriter) {}
 
@@ -118,6 +121,7 @@ export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
 export class SalesforceCreateTicket implements WorkflowHandler<SalesforceSettings> {
   readonly sourceId = SALESFORCE_SOURCE_ID;
   readonly workflow = CREATE_TICKET;
+  readonly previousTypes = { Task: LOGGED_CALL, Case: OPENED_TICKET };
 
   constructor(private readonly writer: SalesforceWriter) {}
 
