@@ -1,6 +1,7 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { RecordRef } from '../sources/record-id';
+import type { SourceError } from '../sources/source-error';
 import type { CallFacts } from './call-facts';
 
 /** CRM writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
@@ -41,6 +42,23 @@ export interface WorkflowCall<S extends object = object> {
  */
 export class WorkflowInputError extends Error {
   override readonly name = 'WorkflowInputError';
+}
+
+/**
+ * The CRM refused a write because of its owner (`userCrmId`: no such user, or not one a record can be
+ * assigned to) and wrote nothing. Throw it only for such a refusal, never after a timeout or a reset
+ * connection: the core then writes the record once more without an owner (the CRM's default, mostly the
+ * integration user) and warns, naming the id.
+ */
+export class OwnerRefusedError extends Error {
+  override readonly name = 'OwnerRefusedError';
+
+  constructor(
+    readonly userId: string,
+    refusal: SourceError,
+  ) {
+    super(refusal.message, { cause: refusal });
+  }
 }
 
 /** The record the workflow created or updated; becomes our `id` and the answer's `url`. */

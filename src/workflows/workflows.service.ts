@@ -21,7 +21,7 @@ import { parseCallTime, timesOutOfOrder } from './call-time';
 import { RepeatGuard } from './idempotency';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, WorkflowInputError, type WorkflowHandler } from './workflow-handler';
+import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from './workflow-handler';
 import { WorkflowRegistry } from './workflow-registry';
 import { SourceGuard } from '../lookup/source-guard';
 import { GatewayMetrics } from '../observability/gateway-metrics';
@@ -134,17 +134,34 @@ export class WorkflowsService {
       if (existing) return existing;
     }
     const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
-    const result = await handler.run({
-      tenantId: tenant.id,
-      settings: tenantSource.settings,
-      region: tenant.defaultRegion,
-      timezone: tenant.timezone,
-      ...call,
+    const run = (userId: string | undefined): Promise<WorkflowResult> =>
+      handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId });
+    const owner = this.ownerOfForm(tenantSource.source, call.userId, handler, logged);
+    // Sent again only when the CRM refused the owner and wrote nothing (never after a timeout or a reset).
+    const result = await run(owner).catch((error: unknown) => {
+      if (!(error instanceof OwnerRefusedError)) throw error;
+      this.warnWithoutOwner(handler, logged, error.userId, `${handler.sourceId} refused it as the owner (${error.message})`);
+      return run(undefined);
     });
     if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId }, tenant.recordIdKey);
     this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
+  }
+
+  /** `userCrmId` when it has the form of the CRM's user ids; else none, with a warning (the call is written all the same). */
+  private ownerOfForm(source: LookupSource, userId: string | undefined, handler: WorkflowHandler, logged: Record<string, unknown>): string | undefined {
+    if (userId === undefined || !source.userIds || source.userIds.test(userId)) return userId;
+    this.warnWithoutOwner(handler, logged, userId, `it is not a ${source.defaultDisplayName} user id`);
+    return undefined;
+  }
+
+  /** A CRM user id is no secret and no personal data: named, so the admin can mend the CONNECTOR's user mapping. */
+  private warnWithoutOwner(handler: WorkflowHandler, logged: Record<string, unknown>, userId: string, why: string): void {
+    this.logger.warn(
+      { ...logged, userCrmId: userId },
+      `Workflow ${handler.workflow}: userCrmId "${userId}" left out, ${why}; written without an owner (the CRM's default)`,
+    );
   }
 
   /** The new contact's number was cached as "no match": the next call must find it. */

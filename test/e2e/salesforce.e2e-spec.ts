@@ -275,6 +275,47 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
       expect(fake.requests.length).toBe(before);
     });
 
+    describe('with a userCrmId that is no Salesforce user', () => {
+      const taskPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sobjects/Task'));
+      const warningsOf = (reqId: string) => gateway.logs.lines.filter((l) => l.reqId === reqId && (l.level as number) >= 40);
+
+      it('logs the call all the same, without an owner, once Salesforce refused the owner, and warns naming the id', async () => {
+        const postsBefore = taskPosts().length;
+        const response = await post('CallFlow', { ...call, userCrmId: 'salesforce:005000000000009AAA', contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 14:00:00' })
+          .set('X-Request-Id', 'sf-owner-unknown')
+          .expect(200);
+        const task = fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2])!;
+        expect(task).toMatchObject({ WhoId: ANNA, WhatId: MUSTER_AG });
+        expect(task.OwnerId).toBeUndefined();
+        const [refused, sent] = taskPosts().slice(postsBefore).map((r) => JSON.parse(r.body!) as Record<string, unknown>);
+        expect(refused).toMatchObject({ OwnerId: '005000000000009AAA' });
+        expect(sent).not.toHaveProperty('OwnerId');
+        expect(warningsOf('sf-owner-unknown')).toEqual([
+          expect.objectContaining({
+            level: 40,
+            userCrmId: '005000000000009AAA',
+            number: '+41******228',
+            msg: expect.stringContaining('userCrmId "005000000000009AAA" left out, salesforce refused it as the owner (INVALID_CROSS_REFERENCE_KEY'),
+          }),
+        ]);
+      });
+
+      it.each([
+        ['a Contact id', '003000000000001AAA', '2026-11-24 14:05:00'],
+        ['no Salesforce id at all', 'sarah.sales', '2026-11-24 14:10:00'],
+      ])('does not send %s as the owner, and warns naming it', async (_, userId, startedTime) => {
+        const postsBefore = taskPosts().length;
+        const reqId = `sf-owner-${userId}`;
+        await post('CallFlow', { ...call, userCrmId: `salesforce:${userId}`, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime })
+          .set('X-Request-Id', reqId)
+          .expect(200);
+        expect(taskPosts().slice(postsBefore).map((r) => JSON.parse(r.body!) as Record<string, unknown>)).toEqual([expect.not.objectContaining({ OwnerId: expect.anything() })]);
+        expect(warningsOf(reqId)).toEqual([
+          expect.objectContaining({ level: 40, userCrmId: userId, msg: expect.stringContaining(`userCrmId "${userId}" left out, it is not a Salesforce user id`) }),
+        ]);
+      });
+    });
+
     it('answers 502 with the Salesforce error when the write is refused', async () => {
       fake.limitExceeded = true;
       const response = await post('CallFlow', { ...call, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 13:00:00' }).expect(502);

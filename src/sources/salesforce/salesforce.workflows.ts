@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { splitName } from '../../workflows/call-facts';
 import type { RecordRef } from '../record-id';
+import { SourceError } from '../source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -9,6 +10,7 @@ import {
   crmWriteDeadline,
   LOGGED_CALL,
   OPENED_TICKET,
+  OwnerRefusedError,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -33,10 +35,11 @@ export class SalesforceWriter {
   }
 
   async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
-    const created = await tenant.client.request<CreateResult>(
-      { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
-      crmWriteDeadline(),
-    );
+    const created = await tenant.client
+      .request<CreateResult>({ method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) }, crmWriteDeadline())
+      .catch((error: unknown) => {
+        throw typeof fields.OwnerId === 'string' && refusesOwner(error) ? new OwnerRefusedError(fields.OwnerId, error) : error;
+      });
     return this.result(tenant, object, created.id);
   }
 
@@ -75,6 +78,16 @@ function person(record: RecordRef | undefined): RecordRef | undefined {
 function checkedId(id: string): string {
   if (!SALESFORCE_ID.test(id)) throw new WorkflowInputError(`"${id}" is not a Salesforce record id`);
   return id;
+}
+
+/**
+ * Salesforce refused the record for its `OwnerId` (400, nothing written): `MALFORMED_ID`,
+ * `FIELD_INTEGRITY_EXCEPTION` (not a user) or `INVALID_CROSS_REFERENCE_KEY` (no such user), naming the
+ * field in `fields`, or, when it lists none, in its message ("Assigned To ID: id value of incorrect type: …").
+ */
+function refusesOwner(error: unknown): error is SourceError {
+  if (!(error instanceof SourceError) || error.code !== 'BAD_REQUEST') return false;
+  return error.fields.includes('OwnerId') || (error.fields.length === 0 && /: (Owner ID|Assigned To ID): /.test(error.message));
 }
 
 function withoutEmpty(fields: Record<string, unknown>): Record<string, unknown> {
