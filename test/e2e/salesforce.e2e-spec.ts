@@ -50,6 +50,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
     fake.limitExceeded = false;
     fake.refuseAllTokens = false;
     fake.delayMs = 0;
+    fake.fieldsInErrors = true;
   });
 
   const lookup = (number: string, token = TOKEN) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
@@ -298,6 +299,19 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
             msg: expect.stringContaining('userCrmId "005000000000009AAA" left out, salesforce refused it as the owner (INVALID_CROSS_REFERENCE_KEY'),
           }),
         ]);
+      });
+
+      it('knows the refusal was about the owner also when Salesforce names no field: it asks whether the user exists', async () => {
+        fake.fieldsInErrors = false;
+        const postsBefore = taskPosts().length;
+        const queriesBefore = fake.requestsTo('/query').length;
+        const response = await post('CallFlow', { ...call, userCrmId: 'salesforce:005000000000008AAA', contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 14:02:00' })
+          .set('X-Request-Id', 'sf-owner-no-fields')
+          .expect(200);
+        expect(fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2])?.OwnerId).toBeUndefined();
+        expect(taskPosts().length - postsBefore).toBe(2);
+        expect(fake.requestsTo('/query').slice(queriesBefore).map((r) => r.q)).toContain("SELECT Id FROM User WHERE Id = '005000000000008AAA'");
+        expect(warningsOf('sf-owner-no-fields')).toEqual([expect.objectContaining({ userCrmId: '005000000000008AAA' })]);
       });
 
       it.each([

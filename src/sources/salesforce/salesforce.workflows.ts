@@ -35,12 +35,17 @@ export class SalesforceWriter {
   }
 
   async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
-    const created = await tenant.client
-      .request<CreateResult>({ method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) }, crmWriteDeadline())
-      .catch((error: unknown) => {
-        throw typeof fields.OwnerId === 'string' && refusesOwner(error) ? new OwnerRefusedError(fields.OwnerId, error) : error;
-      });
-    return this.result(tenant, object, created.id);
+    const owner = typeof fields.OwnerId === 'string' ? fields.OwnerId : undefined;
+    try {
+      const created = await tenant.client.request<CreateResult>(
+        { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
+        crmWriteDeadline(),
+      );
+      return this.result(tenant, object, created.id);
+    } catch (error) {
+      if (owner !== undefined && error instanceof SourceError && (await this.refusedOwner(tenant, owner, error))) throw new OwnerRefusedError(owner, error);
+      throw error;
+    }
   }
 
   async update(tenant: SalesforceTenant, object: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
@@ -64,6 +69,24 @@ export class SalesforceWriter {
     return found.records[0]?.AccountId ?? undefined;
   }
 
+  /**
+   * Whether Salesforce refused the record for its `OwnerId` (a 400: nothing written): `MALFORMED_ID`,
+   * `FIELD_INTEGRITY_EXCEPTION` (not a user) or `INVALID_CROSS_REFERENCE_KEY` (no such user), naming the
+   * field in `fields`, or, when it lists none, in its message ("Assigned To ID: id value of incorrect type: …").
+   * An `INVALID_CROSS_REFERENCE_KEY` that names nothing is the owner's when Salesforce has no such user.
+   */
+  private async refusedOwner(tenant: SalesforceTenant, owner: string, error: SourceError): Promise<boolean> {
+    if (error.code !== 'BAD_REQUEST') return false;
+    if (error.fields.length > 0) return error.fields.includes('OwnerId');
+    if (/: (Owner ID|Assigned To ID): /.test(error.message)) return true;
+    if (error.vendorCode !== 'INVALID_CROSS_REFERENCE_KEY') return false;
+    const soql = `SELECT Id FROM User WHERE Id = '${checkedId(owner)}'`;
+    const users = await tenant.client
+      .request<{ records: unknown[] }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline())
+      .catch(() => undefined);
+    return users?.records.length === 0;
+  }
+
   private result(tenant: SalesforceTenant, object: string, id: string): WorkflowResult {
     return { objectType: object, recordId: id, url: recordUrl(tenant.client.instanceUrl ?? '', object, id) };
   }
@@ -78,16 +101,6 @@ function person(record: RecordRef | undefined): RecordRef | undefined {
 function checkedId(id: string): string {
   if (!SALESFORCE_ID.test(id)) throw new WorkflowInputError(`"${id}" is not a Salesforce record id`);
   return id;
-}
-
-/**
- * Salesforce refused the record for its `OwnerId` (400, nothing written): `MALFORMED_ID`,
- * `FIELD_INTEGRITY_EXCEPTION` (not a user) or `INVALID_CROSS_REFERENCE_KEY` (no such user), naming the
- * field in `fields`, or, when it lists none, in its message ("Assigned To ID: id value of incorrect type: …").
- */
-function refusesOwner(error: unknown): error is SourceError {
-  if (!(error instanceof SourceError) || error.code !== 'BAD_REQUEST') return false;
-  return error.fields.includes('OwnerId') || (error.fields.length === 0 && /: (Owner ID|Assigned To ID): /.test(error.message));
 }
 
 function withoutEmpty(fields: Record<string, unknown>): Record<string, unknown> {

@@ -116,6 +116,8 @@ export class FakeSalesforce extends LoopbackFake {
   limitExceeded = false;
   /** Refuse every token, also fresh ones (a revoked app, an IP restriction). */
   refuseAllTokens = false;
+  /** Whether errors list the fields they are about in `fields`; false answers without them, as some Salesforce errors come. */
+  fieldsInErrors = true;
   tokensIssued = 0;
 
   private readonly validTokens = new Set<string>();
@@ -155,6 +157,7 @@ export class FakeSalesforce extends LoopbackFake {
     this.hang = false;
     this.limitExceeded = false;
     this.refuseAllTokens = false;
+    this.fieldsInErrors = true;
   }
 
   /** API requests recorded for a path fragment, e.g. `/search`. */
@@ -191,7 +194,8 @@ export class FakeSalesforce extends LoopbackFake {
       throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
     } catch (error) {
       if (error instanceof SalesforceError) {
-        return json(res, error.status, [{ message: error.message, errorCode: error.errorCode, ...(error.fields.length > 0 ? { fields: error.fields } : {}) }]);
+        const fields = this.fieldsInErrors && error.fields.length > 0 ? { fields: error.fields } : {};
+        return json(res, error.status, [{ message: error.message, errorCode: error.errorCode, ...fields }]);
       }
       return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
     }
