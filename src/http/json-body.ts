@@ -54,7 +54,7 @@ export function keepKnownInputs(body: unknown, knownKeys: readonly string[]): un
   return { inputs };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

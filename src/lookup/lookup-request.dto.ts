@@ -10,6 +10,9 @@ export class LookupInputs {
   phoneNumber?: string;
 }
 
+/** What a body that is not `{"inputs":{…}}` is told, instead of the validator's words for each part. */
+export const LOOKUP_BODY_SHAPE = 'The body must be a JSON object with an "inputs" object: {"inputs":{"phoneNumber":"41789072228"}}';
+
 /** `{"inputs":{"phoneNumber":"41789072228"}}`: the body form of the lookup. */
 export class LookupBody {
   @IsOptional()

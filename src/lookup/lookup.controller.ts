@@ -4,7 +4,8 @@ import type { LoggedRequest } from '../logging/request-log';
 import { requestIdOf } from '../logging/request-id.decorator';
 import type { Tenant } from '../config/tenant';
 import type { Card } from './card.presenter';
-import { LookupBody } from './lookup-request.dto';
+import { isPlainObject } from '../http/json-body';
+import { LOOKUP_BODY_SHAPE, LookupBody } from './lookup-request.dto';
 import { LookupService } from './lookup.service';
 import { VALIDATION_OPTIONS } from '../validation/validation-options';
 
@@ -50,6 +51,9 @@ export class LookupController {
   }
 
   private async phoneNumberFromBody(body: unknown): Promise<string> {
+    if (body !== undefined && !(isPlainObject(body) && (body.inputs === undefined || isPlainObject(body.inputs)))) {
+      throw new BadRequestException(LOOKUP_BODY_SHAPE);
+    }
     const validated = (await this.bodyValidation.transform(body, { type: 'body', metatype: LookupBody })) as LookupBody | undefined;
     const fromBody = validated?.inputs?.phoneNumber;
     if (fromBody !== undefined && fromBody !== null) return fromBody;

@@ -49,8 +49,13 @@ export function decodeRecordId(id: string, key?: Buffer): RecordRef | undefined 
   return { sourceId: plain.slice(0, first), objectType: plain.slice(first + 1, second), recordId: plain.slice(second + 1) };
 }
 
+/** The strict form of one object type's record ids: a RegExp, or a check a RegExp cannot express (a checksum). */
+export interface RecordIdPattern {
+  test(recordId: string): boolean;
+}
+
 /** Which object types a source issues ids for, each with the strict pattern of its record ids. */
-export type RecordIdPatterns = Readonly<Record<string, RegExp>>;
+export type RecordIdPatterns = Readonly<Record<string, RecordIdPattern>>;
 
 /** True when the source issues ids of this object type and the record id has that type's form. */
 export function matchesRecordIdPattern(patterns: RecordIdPatterns, objectType: string, recordId: string): boolean {

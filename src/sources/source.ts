@@ -2,7 +2,7 @@ import type { InjectionToken } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { SettingProblem } from '../config/settings-validation';
 import type { IncomingNumber } from '../phone';
-import type { RecordIdPatterns } from './record-id';
+import type { RecordIdPattern, RecordIdPatterns } from './record-id';
 
 /** People before companies when two records match equally well. */
 export type RecordKind = 'person' | 'company';
@@ -72,6 +72,11 @@ export interface LookupSource<S extends object = object> {
    * strict pattern of its record ids: an id of another type or form is refused before any request.
    */
   readonly recordIds: RecordIdPatterns;
+  /**
+   * The form of this CRM's user ids, for a workflow's `userCrmId`: one of another form is known bad without
+   * asking, and the record is written without an owner (with a warning naming it).
+   */
+  readonly userIds?: RecordIdPattern;
   /** The gateway's own badge for this source, served at `/logos/<id>.svg`. */
   readonly badge: SourceBadge;
   readonly settingsSchema: SettingsSchema<S>;

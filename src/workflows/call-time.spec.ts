@@ -1,4 +1,4 @@
-import { EXPECTED_TIME, parseCallTime } from './call-time';
+import { EXPECTED_TIME, parseCallTime, timesOutOfOrder, type CallTimes } from './call-time';
 
 const iso = (raw: unknown, tz = 'Europe/Zurich') => {
   const reading = parseCallTime(raw, tz);
@@ -34,4 +34,26 @@ describe('parseCallTime', () => {
       expect(iso(raw)).toBe(`refused: ${EXPECTED_TIME}`);
     },
   );
+});
+
+describe('timesOutOfOrder', () => {
+  const at = (text: string): Date => new Date(`2026-11-24T${text}Z`);
+  const shown = (field: string): string => `<${field}>`;
+
+  it.each<[string, CallTimes, string[]]>([
+    ['a call in order', { startedTime: at('10:15:00'), answeredTime: at('10:15:08'), endedTime: at('10:19:08') }, []],
+    ['the same second', { startedTime: at('10:15:00.900'), answeredTime: at('10:15:00.100'), endedTime: at('10:15:00.050') }, []],
+    ['a start only', { startedTime: at('10:15:00') }, []],
+    ['an answer before the start', { startedTime: at('10:15:00'), answeredTime: at('10:14:59') }, ['inputs.answeredTime (<answeredTime>) is before inputs.startedTime (<startedTime>)']],
+    ['a decline before the start', { startedTime: at('10:15:00'), declinedTime: at('10:14:00') }, ['inputs.declinedTime (<declinedTime>) is before inputs.startedTime (<startedTime>)']],
+    ['an end before the start', { startedTime: at('10:15:00'), endedTime: at('10:14:00') }, ['inputs.endedTime (<endedTime>) is before inputs.startedTime (<startedTime>)']],
+    ['an end before the answer', { startedTime: at('10:15:00'), answeredTime: at('10:16:00'), endedTime: at('10:15:30') }, ['inputs.endedTime (<endedTime>) is before inputs.answeredTime (<answeredTime>)']],
+    [
+      'an answer and an end before the start, the end named once',
+      { startedTime: at('10:15:00'), answeredTime: at('10:14:00'), endedTime: at('10:13:00') },
+      ['inputs.answeredTime (<answeredTime>) is before inputs.startedTime (<startedTime>)', 'inputs.endedTime (<endedTime>) is before inputs.startedTime (<startedTime>)'],
+    ],
+  ])('finds %s', (_, times, expected) => {
+    expect(timesOutOfOrder(times, shown)).toEqual(expected);
+  });
 });

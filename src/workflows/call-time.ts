@@ -36,3 +36,36 @@ function fromText(text: string, timezone: string): Date | undefined {
   const sql = DateTime.fromSQL(text, options);
   return sql.isValid ? sql.toJSDate() : undefined;
 }
+
+/** The call's times as read, by the name of the input that sent each. */
+export interface CallTimes {
+  readonly startedTime: Date;
+  readonly answeredTime?: Date;
+  readonly endedTime?: Date;
+  readonly declinedTime?: Date;
+}
+
+/** Which time may not come before which: answered, declined and ended follow the start; ended follows the answer. */
+const ORDER: ReadonlyArray<readonly [later: keyof CallTimes, earlier: keyof CallTimes]> = [
+  ['answeredTime', 'startedTime'],
+  ['declinedTime', 'startedTime'],
+  ['endedTime', 'startedTime'],
+  ['endedTime', 'answeredTime'],
+];
+/** Times less than a second apart are the same time: the CONNECTOR's times count whole seconds. */
+const SAME_SECOND_MS = 1000;
+
+/**
+ * What is out of order among a call's times, one sentence per input at most, each naming both inputs
+ * with their values as the caller wrote them (`shown`): "inputs.endedTime (2026-11-24 10:14:00) is
+ * before inputs.startedTime (2026-11-24 10:15:00)".
+ */
+export function timesOutOfOrder(times: CallTimes, shown: (field: keyof CallTimes) => string): string[] {
+  const problems = new Map<keyof CallTimes, string>();
+  for (const [later, earlier] of ORDER) {
+    const [laterTime, earlierTime] = [times[later], times[earlier]];
+    if (problems.has(later) || !laterTime || !earlierTime || earlierTime.getTime() - laterTime.getTime() < SAME_SECOND_MS) continue;
+    problems.set(later, `inputs.${later} (${shown(later)}) is before inputs.${earlier} (${shown(earlier)})`);
+  }
+  return [...problems.values()];
+}

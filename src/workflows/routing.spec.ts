@@ -2,7 +2,7 @@ import { factory } from '../../test/support/factory';
 import type { LookupSource } from '../sources/source';
 import { encodeRecordId, recordIdKey } from '../sources/record-id';
 import { routeWorkflow } from './routing';
-import type { WorkflowHandler } from './workflow-handler';
+import { LOGGED_CALL, OPENED_TICKET, type WorkflowHandler } from './workflow-handler';
 import { WorkflowHandlers } from './workflow-registry';
 
 const ID = /^[a-z0-9]{1,8}$/;
@@ -111,6 +111,32 @@ describe('routeWorkflow', () => {
       message: 'Unknown workflow "SendFax". This tenant can use: CallFlow, CreateTicket.',
       availableWorkflows: ['CallFlow', 'CreateTicket'],
     });
+  });
+});
+
+describe('what an earlier request\'s id may name', () => {
+  const typed = new WorkflowHandlers([
+    { ...handler('alpha', 'CallFlow'), previousTypes: { Task: LOGGED_CALL } },
+    { ...handler('alpha', 'CreateTicket'), previousTypes: { Task: LOGGED_CALL, Case: OPENED_TICKET } },
+    handler('alpha', 'CreateContact'),
+  ]);
+  const alpha = factory.tenant({ sources: [factory.tenantSource({ source: { ...source('alpha'), recordIds: { Contact: ID, Task: ID, Case: ID, Account: ID } } })] });
+
+  it.each([
+    ['CallFlow', 'alpha:Contact:c1', 'inputs.id alpha:Contact:c1 names a Contact record, not a call logged by CallFlow'],
+    ['CallFlow', 'alpha:Case:k1', 'inputs.id alpha:Case:k1 names a Case record, not a call logged by CallFlow'],
+    ['CreateTicket', 'alpha:Account:a1', 'inputs.id alpha:Account:a1 names an Account record, not a call logged by CallFlow or a ticket opened by CreateTicket'],
+  ])('refuses %s with an id of another type (422), naming what it is', (workflow, id, message) => {
+    expect(routeWorkflow(workflow, { id }, alpha, typed)).toEqual({ ok: false, status: 422, message });
+  });
+
+  it.each([
+    ['CallFlow', 'alpha:Task:t1'],
+    ['CreateTicket', 'alpha:Task:t1'],
+    ['CreateTicket', 'alpha:Case:k1'],
+    ['CreateContact', 'alpha:Case:k1'],
+  ])('routes %s with the id %s', (workflow, id) => {
+    expect(routeWorkflow(workflow, { id }, alpha, typed)).toMatchObject({ ok: true, previous: { sourceId: 'alpha' } });
   });
 });
 

@@ -1,6 +1,7 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { RecordRef } from '../sources/record-id';
+import type { SourceError } from '../sources/source-error';
 import type { CallFacts } from './call-facts';
 
 /** CRM writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
@@ -35,12 +36,41 @@ export interface WorkflowCall<S extends object = object> {
   readonly userId?: string;
 }
 
+/**
+ * A record the request named (`id`, `contactCrmId`) that the source cannot use, found before anything
+ * was written: the caller's mistake, answered 422 with this message.
+ */
+export class WorkflowInputError extends Error {
+  override readonly name = 'WorkflowInputError';
+}
+
+/**
+ * The CRM refused a write because of its owner (`userCrmId`: no such user, or not one a record can be
+ * assigned to) and wrote nothing. Throw it only for such a refusal, never after a timeout or a reset
+ * connection: the core then writes the record once more without an owner (the CRM's default, mostly the
+ * integration user) and warns, naming the id.
+ */
+export class OwnerRefusedError extends Error {
+  override readonly name = 'OwnerRefusedError';
+
+  constructor(
+    readonly userId: string,
+    refusal: SourceError,
+  ) {
+    super(refusal.message, { cause: refusal });
+  }
+}
+
 /** The record the workflow created or updated; becomes our `id` and the answer's `url`. */
 export interface WorkflowResult {
   readonly objectType: string;
   readonly recordId: string;
   readonly url?: string;
 }
+
+/** What the record an earlier request of the call created is, in the words of a refusal naming another. */
+export const LOGGED_CALL = 'a call logged by CallFlow';
+export const OPENED_TICKET = 'a ticket opened by CreateTicket';
 
 /**
  * One workflow of one source. Mark the class `@WorkflowHandlerProvider()` and provide it in the
@@ -49,6 +79,12 @@ export interface WorkflowResult {
 export interface WorkflowHandler<S extends object = object> {
   readonly sourceId: string;
   readonly workflow: string;
+  /**
+   * The object types an earlier request's `id` may name here, each with what it is (`{ Task: LOGGED_CALL }`):
+   * the record this workflow updates, and those it takes as context (CreateTicket after CallFlow gets the
+   * call's id). An `id` of another type is refused with 422. Absent: any type the source hands out.
+   */
+  readonly previousTypes?: Readonly<Record<string, string>>;
   run(call: WorkflowCall<S>): Promise<WorkflowResult>;
 }
 

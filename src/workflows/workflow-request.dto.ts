@@ -1,5 +1,6 @@
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsOptional, IsString, ValidateBy, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString, ValidateBy, ValidateNested } from 'class-validator';
+import { isPlainObject } from '../http/json-body';
 import { EXPECTED_TIME, parseCallTime } from './call-time';
 import type { CallDirection } from './call-facts';
 
@@ -46,9 +47,13 @@ export class WorkflowInputs {
   @IsOptional() @Transform(notSet) @IsCallTime() declinedTime?: string | number;
 }
 
+/** What a body that is not `{"inputs":{…}}` is told: one sentence, whatever else it was. */
+export const WORKFLOW_BODY_SHAPE = 'The body must be a JSON object with an "inputs" object: {"inputs":{…}} holding the call\'s facts';
+
 export class WorkflowBody {
-  @IsDefined({ message: '$property is required: send {"inputs":{...}} with the call\'s facts' })
-  @IsObject({ message: '$property must be an object with the call\'s facts' })
+  // Inputs that are no object are no inputs: refused by the one message, not also as a "nested property".
+  @Transform(({ value }) => (isPlainObject(value) ? value : undefined))
+  @IsDefined({ message: WORKFLOW_BODY_SHAPE })
   @ValidateNested()
   @Type(() => WorkflowInputs)
   inputs!: WorkflowInputs;

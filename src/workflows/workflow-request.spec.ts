@@ -42,9 +42,9 @@ describe('workflow request validation', () => {
   });
 
   it.each<[unknown, string]>([
-    [undefined, 'inputs is required'],
-    [{}, 'inputs is required'],
-    [{ inputs: 'x' }, 'inputs must be an object'],
+    [undefined, 'The body must be a JSON object with an "inputs" object'],
+    [{}, 'The body must be a JSON object with an "inputs" object'],
+    [{ inputs: 'x' }, 'The body must be a JSON object with an "inputs" object'],
     [{ inputs: { ...valid, direction: 'sideways' } }, 'inputs.direction must be "incoming" or "outgoing"'],
     [{ inputs: { startedTime: valid.startedTime } }, 'inputs.direction is required: "incoming" or "outgoing"'],
     [{ inputs: { direction: 'incoming' } }, 'inputs.startedTime is required: an ISO 8601 time'],
@@ -56,5 +56,9 @@ describe('workflow request validation', () => {
     [{ inputs: { ...valid, originatorName: ['a'] } }, 'inputs.originatorName must be a string'],
   ])('refuses %j naming the field and what was expected', async (body, expected) => {
     expect((await messages(body)).join('\n')).toContain(expected);
+  });
+
+  it.each([undefined, {}, { inputs: 'x' }, { inputs: null }, { inputs: [] }, [], 'x'])('says in one sentence what a body %j must be', async (body) => {
+    expect(await messages(body)).toEqual(['The body must be a JSON object with an "inputs" object: {"inputs":{…}} holding the call\'s facts']);
   });
 });

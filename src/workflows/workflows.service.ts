@@ -1,5 +1,6 @@
 import {
   BadGatewayException,
+  BadRequestException,
   GatewayTimeoutException,
   HttpException,
   Inject,
@@ -16,11 +17,11 @@ import { encodeRecordId, type RecordRef } from '../sources/record-id';
 import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
 import { SourceError } from '../sources/source-error';
 import { computeCallFacts, type CallFacts, type CallInputs } from './call-facts';
-import { parseCallTime } from './call-time';
+import { parseCallTime, timesOutOfOrder } from './call-time';
 import { RepeatGuard } from './idempotency';
-import { routeWorkflow } from './routing';
+import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, type WorkflowHandler } from './workflow-handler';
+import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from './workflow-handler';
 import { WorkflowRegistry } from './workflow-registry';
 import { SourceGuard } from '../lookup/source-guard';
 import { GatewayMetrics } from '../observability/gateway-metrics';
@@ -50,6 +51,17 @@ export class WorkflowsService {
     logger.setContext(WorkflowsService.name);
   }
 
+  /**
+   * Refuses a workflow name no source of the tenant offers (404, listing those it can use), before its
+   * body is read: the route decides first.
+   */
+  refuseUnknownWorkflow(tenant: Tenant, workflow: string): void {
+    const unknown = unknownWorkflow(workflow, tenant, this.registry);
+    if (!unknown) return;
+    this.metrics.workflow('unknown', 'none', 404);
+    throw notFound(unknown);
+  }
+
   /** `reqId` goes on every line this workflow logs, so the admin can join them to the request line. */
   async run(tenant: Tenant, workflow: string, inputs: WorkflowInputs, reqId: string): Promise<WorkflowAnswer> {
     let source = 'none';
@@ -72,15 +84,22 @@ export class WorkflowsService {
     reqId: string,
     routedTo: (sourceId: string) => void,
   ): Promise<WorkflowAnswer> {
+    const call = readCall(inputs, tenant.timezone);
+    const disorder = timesOutOfOrder(
+      { startedTime: call.startedAt, answeredTime: call.answeredAt, endedTime: call.endedAt, declinedTime: call.declinedAt },
+      (field) => String(inputs[field]),
+    );
+    // Answered the way the validation pipe answers a bad field: the call is refused, not written with 0:00.
+    if (disorder.length > 0) throw new BadRequestException(disorder);
     const route = routeWorkflow(workflow, inputs, tenant, this.registry);
     if (!route.ok) {
-      if (route.status === 404) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: route.message, workflows: route.availableWorkflows });
+      if (route.status === 404) throw notFound(route);
       throw new UnprocessableEntityException(route.message);
     }
     const { handler, contact, previous } = route;
     routedTo(handler.sourceId);
     const tenantSource = tenant.sources.find((s) => s.source.id === handler.sourceId)!;
-    const facts = computeCallFacts(readCall(inputs, tenant.timezone), {
+    const facts = computeCallFacts(call, {
       region: tenant.defaultRegion,
       language: tenant.language,
       timezone: tenant.timezone,
@@ -115,17 +134,34 @@ export class WorkflowsService {
       if (existing) return existing;
     }
     const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
-    const result = await handler.run({
-      tenantId: tenant.id,
-      settings: tenantSource.settings,
-      region: tenant.defaultRegion,
-      timezone: tenant.timezone,
-      ...call,
+    const run = (userId: string | undefined): Promise<WorkflowResult> =>
+      handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId });
+    const owner = this.ownerOfForm(tenantSource.source, call.userId, handler, logged);
+    // Sent again only when the CRM refused the owner and wrote nothing (never after a timeout or a reset).
+    const result = await run(owner).catch((error: unknown) => {
+      if (!(error instanceof OwnerRefusedError)) throw error;
+      this.warnWithoutOwner(handler, logged, error.userId, `${handler.sourceId} refused it as the owner (${error.message})`);
+      return run(undefined);
     });
     if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId }, tenant.recordIdKey);
     this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
+  }
+
+  /** `userCrmId` when it has the form of the CRM's user ids; else none, with a warning (the call is written all the same). */
+  private ownerOfForm(source: LookupSource, userId: string | undefined, handler: WorkflowHandler, logged: Record<string, unknown>): string | undefined {
+    if (userId === undefined || !source.userIds || source.userIds.test(userId)) return userId;
+    this.warnWithoutOwner(handler, logged, userId, `it is not a ${source.defaultDisplayName} user id`);
+    return undefined;
+  }
+
+  /** A CRM user id is no secret and no personal data: named, so the admin can mend the CONNECTOR's user mapping. */
+  private warnWithoutOwner(handler: WorkflowHandler, logged: Record<string, unknown>, userId: string, why: string): void {
+    this.logger.warn(
+      { ...logged, userCrmId: userId },
+      `Workflow ${handler.workflow}: userCrmId "${userId}" left out, ${why}; written without an owner (the CRM's default)`,
+    );
   }
 
   /** The new contact's number was cached as "no match": the next call must find it. */
@@ -175,6 +211,7 @@ export class WorkflowsService {
       return outcome;
     } catch (error) {
       if (error instanceof HttpException) throw error;
+      if (error instanceof WorkflowInputError) throw new UnprocessableEntityException(error.message);
       throw this.failure(handler, logged, error);
     } finally {
       clearTimeout(timer);
@@ -202,6 +239,10 @@ export class WorkflowsService {
       startedAt: facts.startedAt.toISOString(),
     };
   }
+}
+
+function notFound(unknown: UnknownWorkflow): NotFoundException {
+  return new NotFoundException({ statusCode: 404, error: 'Not Found', message: unknown.message, workflows: unknown.availableWorkflows });
 }
 
 /** The validated inputs, times read in the tenant's zone (their form was checked by the DTO). */

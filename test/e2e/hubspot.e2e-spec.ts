@@ -254,6 +254,33 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
       }
     });
 
+    it.each([
+      ['CallFlow', 'calls'],
+      ['CreateTicket', 'tickets'],
+    ] as const)('%s with an owner HubSpot does not know is written without the owner, once HubSpot refused it, with a warning naming it', async (workflow, type) => {
+      const posts = () => fake.requests.filter((r) => r.method === 'POST' && r.path === `/crm/v3/objects/${type}`);
+      const postsBefore = posts().length;
+      const reqId = `hs-owner-${workflow}`;
+      const response = await post(workflow, { ...call, userCrmId: 'hubspot:999', contactCrmId: 'hubspot:contact:101', startedTime: '2026-11-24 13:30:00' }).set('X-Request-Id', reqId).expect(200);
+      const written = fake.all(type).find((r) => r.id === (response.body.id as string).split(':')[2])!;
+      expect(written.properties).not.toHaveProperty('hubspot_owner_id');
+      expect(written.associations).toEqual([expect.objectContaining({ toId: '101' })]);
+      expect(posts().slice(postsBefore).map((r) => (r.body as { properties: Record<string, string> }).properties.hubspot_owner_id)).toEqual(['999', undefined]);
+      expect(gateway.logs.lines.filter((l) => l.reqId === reqId && (l.level as number) >= 40)).toEqual([
+        expect.objectContaining({ level: 40, userCrmId: '999', msg: expect.stringContaining('userCrmId "999" left out, hubspot refused it as the owner (HubSpot answered 400') }),
+      ]);
+    });
+
+    it('does not send an owner id that is no number, and warns naming it', async () => {
+      const postsBefore = fake.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/calls').length;
+      await post('CallFlow', { ...call, userCrmId: 'hubspot:sarah@acme.example', contactCrmId: 'hubspot:contact:101', startedTime: '2026-11-24 13:40:00' }).set('X-Request-Id', 'hs-owner-form').expect(200);
+      const sent = fake.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/calls').slice(postsBefore);
+      expect(sent.map((r) => (r.body as { properties: Record<string, string> }).properties)).toEqual([expect.not.objectContaining({ hubspot_owner_id: expect.anything() })]);
+      expect(gateway.logs.lines).toContainEqual(
+        expect.objectContaining({ reqId: 'hs-owner-form', level: 40, userCrmId: 'sarah@acme.example', msg: expect.stringContaining('it is not a HubSpot user id') }),
+      );
+    });
+
     it('answers 502 naming HubSpot when the write is refused, and does not retry it', async () => {
       fake.revoked = true;
       const before = fake.requests.filter((r) => r.method === 'POST' && r.path === '/crm/v3/objects/calls').length;

@@ -131,8 +131,16 @@ describe('lookup (e2e)', () => {
     it('names the field of a wrongly typed body', async () => {
       const response = await gateway.http.post('/lookup').send({ inputs: { phoneNumber: { digits: 1 } } }).set(HEADER, TOKEN).expect(400);
       expect(response.body.message).toEqual([expect.stringMatching(/^inputs\.phoneNumber must be the phone number as a string/)]);
-      const notAnObject = await gateway.http.post('/lookup').send({ inputs: 'x' }).set(HEADER, TOKEN).expect(400);
-      expect(notAnObject.body.message).toContain('inputs must be an object such as {"phoneNumber":"41789072228"}');
+    });
+
+    it.each([
+      ['POST /lookup', { inputs: 'x' }],
+      ['POST /lookup', { inputs: ['41789072228'] }],
+      ['POST /lookup/Lookup', { inputs: 41789072228 }],
+      ['POST /lookup/Lookup', ['41789072228']],
+    ])('%s with the body %j says in one sentence what the body must be', async (route, body) => {
+      const response = await gateway.http.post(route.split(' ')[1]!).send(body).set(HEADER, TOKEN).expect(400);
+      expect(response.body.message).toBe('The body must be a JSON object with an "inputs" object: {"inputs":{"phoneNumber":"41789072228"}}');
     });
 
     it('answers 400 for malformed JSON', async () => {

@@ -46,6 +46,24 @@ describe.each(CRMS)('$name: a workflow can only name records the gateway issued,
     expect(update.body.id).toBe(first.body.id);
   });
 
+  it('refuses a contact sent to CallFlow as the call (422), and takes a call as the context of a ticket', async () => {
+    const before = crm.fake.requests.length;
+    const contactAsCall = await callFlow({ contactCrmId: ours, id: ours }).expect(422);
+    const [, type, recordId] = ours.split(':');
+    expect(contactAsCall.body.message).toBe(`inputs.id ${crm.name}:${type}:${recordId} names a ${type} record, not a call logged by CallFlow`);
+    expect(crm.fake.requests.length).toBe(before);
+
+    const logged = await callFlow({ contactCrmId: ours, startedTime: '2026-11-24 10:45:00' }).expect(200);
+    const ticket = await gateway.http
+      .post('/lookup/CreateTicket')
+      .set(HEADER, 'acme-token-1')
+      .send({ inputs: { ...CALL, contactCrmId: ours, startedTime: '2026-11-24 10:45:00', id: logged.body.id } })
+      .expect(200);
+    expect(ticket.body.id).toMatch(new RegExp(`^${crm.name}:(Case|ticket|Cases):`));
+    const ticketAsCall = await callFlow({ contactCrmId: ours, startedTime: '2026-11-24 10:45:00', id: ticket.body.id }).expect(422);
+    expect(ticketAsCall.body.message).toMatch(/ record, not a call logged by CallFlow$/);
+  });
+
   it.each([
     ['a record the gateway never issued, unsigned', () => ours.split(':').slice(0, 3).join(':')],
     ["another tenant's contact", () => theirs],

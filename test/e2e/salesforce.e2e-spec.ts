@@ -50,6 +50,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
     fake.limitExceeded = false;
     fake.refuseAllTokens = false;
     fake.delayMs = 0;
+    fake.fieldsInErrors = true;
   });
 
   const lookup = (number: string, token = TOKEN) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
@@ -105,7 +106,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
         }),
       ]);
       const lead = (await lookup('41765554433').expect(200)).body;
-      expect(lead[0]).toMatchObject({ Name: 'Olivia Brunner', Company: 'Brunner Bau AG', Id: 'salesforce:Lead:00Q000000000001AAA' });
+      expect(lead[0]).toMatchObject({ Name: 'Olivia Brunner', Company: 'Brunner Bau AG', Id: 'salesforce:Lead:00Q000000000001EAA' });
     });
 
     it('leaves converted Leads out of the search', async () => {
@@ -239,9 +240,9 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
     });
 
     it('CallFlow on a Lead leaves WhatId empty', async () => {
-      const response = await post('CallFlow', { ...call, contactCrmId: 'salesforce:Lead:00Q000000000001AAA', startedTime: '2026-11-24 11:00:00' }).expect(200);
+      const response = await post('CallFlow', { ...call, contactCrmId: 'salesforce:Lead:00Q000000000001EAA', startedTime: '2026-11-24 11:00:00' }).expect(200);
       const task = fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2]);
-      expect(task).toMatchObject({ WhoId: '00Q000000000001AAA' });
+      expect(task).toMatchObject({ WhoId: '00Q000000000001EAA' });
       expect(task?.WhatId).toBeUndefined();
     });
 
@@ -260,6 +261,73 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
       const existing = await post('CreateContact', { ...call, originatorNumber: '41791234567', startedTime: '2026-11-24 12:05:00' }).expect(200);
       expect(existing.body).toEqual({ id: 'salesforce:Contact:003000000000002AAA', url: `${fake.url}/lightning/r/Contact/003000000000002AAA/view` });
       expect(fake.org.Lead).toHaveLength(leadsBefore + 1);
+    });
+
+    it.each([
+      ['contactCrmId', 'an Account id as a Contact', `salesforce:Contact:${MUSTER_AG}`],
+      ['contactCrmId', 'a case-safe suffix that does not match', 'salesforce:Contact:003000000000001AAB'],
+      ['contactCrmId', 'a Lead id whose case was changed', 'salesforce:Lead:00q000000000001EAA'],
+      ['id', 'no Salesforce id at all', 'salesforce:Task:zzzzzzzzzzzzzzz'],
+      ['id', 'a Contact key prefix on a Task', 'salesforce:Task:003000000000001AAA'],
+    ])('refuses %s with %s as the caller\'s mistake (422), asking Salesforce nothing', async (field, _, id) => {
+      const before = fake.requests.length;
+      const response = await post('CallFlow', { ...call, startedTime: '2026-11-24 12:30:00', [field]: id }).expect(422);
+      expect(response.body.message).toBe(`inputs.${field} is not an id this gateway issued`);
+      expect(fake.requests.length).toBe(before);
+    });
+
+    describe('with a userCrmId that is no Salesforce user', () => {
+      const taskPosts = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sobjects/Task'));
+      const warningsOf = (reqId: string) => gateway.logs.lines.filter((l) => l.reqId === reqId && (l.level as number) >= 40);
+
+      it('logs the call all the same, without an owner, once Salesforce refused the owner, and warns naming the id', async () => {
+        const postsBefore = taskPosts().length;
+        const response = await post('CallFlow', { ...call, userCrmId: 'salesforce:005000000000009AAA', contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 14:00:00' })
+          .set('X-Request-Id', 'sf-owner-unknown')
+          .expect(200);
+        const task = fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2])!;
+        expect(task).toMatchObject({ WhoId: ANNA, WhatId: MUSTER_AG });
+        expect(task.OwnerId).toBeUndefined();
+        const [refused, sent] = taskPosts().slice(postsBefore).map((r) => JSON.parse(r.body!) as Record<string, unknown>);
+        expect(refused).toMatchObject({ OwnerId: '005000000000009AAA' });
+        expect(sent).not.toHaveProperty('OwnerId');
+        expect(warningsOf('sf-owner-unknown')).toEqual([
+          expect.objectContaining({
+            level: 40,
+            userCrmId: '005000000000009AAA',
+            number: '+41******228',
+            msg: expect.stringContaining('userCrmId "005000000000009AAA" left out, salesforce refused it as the owner (INVALID_CROSS_REFERENCE_KEY'),
+          }),
+        ]);
+      });
+
+      it('knows the refusal was about the owner also when Salesforce names no field: it asks whether the user exists', async () => {
+        fake.fieldsInErrors = false;
+        const postsBefore = taskPosts().length;
+        const queriesBefore = fake.requestsTo('/query').length;
+        const response = await post('CallFlow', { ...call, userCrmId: 'salesforce:005000000000008AAA', contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 14:02:00' })
+          .set('X-Request-Id', 'sf-owner-no-fields')
+          .expect(200);
+        expect(fake.org.Task.find((t) => t.Id === (response.body.id as string).split(':')[2])?.OwnerId).toBeUndefined();
+        expect(taskPosts().length - postsBefore).toBe(2);
+        expect(fake.requestsTo('/query').slice(queriesBefore).map((r) => r.q)).toContain("SELECT Id FROM User WHERE Id = '005000000000008AAA'");
+        expect(warningsOf('sf-owner-no-fields')).toEqual([expect.objectContaining({ userCrmId: '005000000000008AAA' })]);
+      });
+
+      it.each([
+        ['a Contact id', '003000000000001AAA', '2026-11-24 14:05:00'],
+        ['no Salesforce id at all', 'sarah.sales', '2026-11-24 14:10:00'],
+      ])('does not send %s as the owner, and warns naming it', async (_, userId, startedTime) => {
+        const postsBefore = taskPosts().length;
+        const reqId = `sf-owner-${userId}`;
+        await post('CallFlow', { ...call, userCrmId: `salesforce:${userId}`, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime })
+          .set('X-Request-Id', reqId)
+          .expect(200);
+        expect(taskPosts().slice(postsBefore).map((r) => JSON.parse(r.body!) as Record<string, unknown>)).toEqual([expect.not.objectContaining({ OwnerId: expect.anything() })]);
+        expect(warningsOf(reqId)).toEqual([
+          expect.objectContaining({ level: 40, userCrmId: userId, msg: expect.stringContaining(`userCrmId "${userId}" left out, it is not a Salesforce user id`) }),
+        ]);
+      });
     });
 
     it('answers 502 with the Salesforce error when the write is refused', async () => {

@@ -210,6 +210,18 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
       expect([...fake.links.get(`Cases/${caseId}`)!]).toEqual(['Contacts/c-anna']);
     });
 
+    it('does not send a userCrmId that cannot be a Sugar user id as the assigned user, and warns naming it', async () => {
+      const userId = 'Sarah Sales (sales team Zurich)';
+      const response = await post('CallFlow', { ...call, userCrmId: `sugar:${userId}`, contactCrmId: 'sugar:Contacts:c-anna', startedTime: '2026-11-24 11:45:00' })
+        .set('X-Request-Id', 'sugar-owner-form')
+        .expect(200);
+      const created = fake.all('Calls').find((c) => c.id === (response.body.id as string).split(':')[2])!;
+      expect(created.assigned_user_id).not.toBe(userId);
+      expect(gateway.logs.lines).toContainEqual(
+        expect.objectContaining({ reqId: 'sugar-owner-form', level: 40, userCrmId: userId, msg: expect.stringContaining('it is not a SugarCRM user id') }),
+      );
+    });
+
     it('CreateContact creates a Lead for a new number, and returns the existing record for a known one', async () => {
       const leadsBefore = fake.all('Leads').length;
       const created = await post('CreateContact', { ...call, originatorNumber: '41795556677', originatorName: 'Neue Kundin', startedTime: '2026-11-24 12:00:00' }).expect(200);

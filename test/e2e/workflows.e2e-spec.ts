@@ -195,6 +195,18 @@ describe('business workflows (e2e)', () => {
       });
     });
 
+    it.each<[string, (request: ReturnType<typeof gateway.http.post>) => ReturnType<typeof gateway.http.post>]>([
+      ['no body', (request) => request],
+      ['an empty body', (request) => request.set('Content-Type', 'application/json').send('')],
+      ['a body that is not JSON', (request) => request.set('Content-Type', 'application/json').send('{"inputs":')],
+      ['a body without inputs', (request) => request.send({ phoneNumber: '41789072228' })],
+    ])('answers 404 for an unknown workflow with %s: the route decides before the body is read', async (_, withBody) => {
+      const response = await withBody(gateway.http.post('/lookup/SendFax').set(HEADER, ACME)).expect(404);
+      expect(response.body).toMatchObject({ message: 'Unknown workflow "SendFax". This tenant can use: CallFlow, CreateContact, CreateTicket.' });
+      expect(response.headers.connection).toBe('close');
+      expect(recorder.calls).toHaveLength(0);
+    });
+
     it('answers 404 listing none for a tenant whose sources offer no workflows', async () => {
       const response = await post('CallFlow', callStart, 'book-token-123').expect(404);
       expect(response.body.message).toBe('Unknown workflow "CallFlow". No source of this tenant offers workflows.');
@@ -220,9 +232,35 @@ describe('business workflows (e2e)', () => {
     it('answers 400 naming the field for bad inputs, and writes nothing', async () => {
       const response = await post('CallFlow', { ...callStart, endedTime: 'later' }).expect(400);
       expect(response.body.message).toEqual([expect.stringMatching(/^inputs\.endedTime must be an ISO 8601 time/)]);
-      const noBody = await gateway.http.post('/lookup/CallFlow').set(HEADER, ACME).expect(400);
-      expect(noBody.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^inputs is required/)]));
       expect(recorder.calls).toHaveLength(0);
+    });
+
+    it.each<[string, (request: ReturnType<typeof gateway.http.post>) => ReturnType<typeof gateway.http.post>]>([
+      ['no body', (request) => request],
+      ['a body without inputs', (request) => request.send({ direction: 'incoming' })],
+      ['inputs that are text', (request) => request.send({ inputs: 'incoming call' })],
+      ['inputs that are a list', (request) => request.send({ inputs: [callStart] })],
+      ['a list for a body', (request) => request.send([{ inputs: callStart }])],
+    ])('answers 400 for %s, saying in one sentence what the body must be', async (_, withBody) => {
+      const response = await withBody(gateway.http.post('/lookup/CallFlow').set(HEADER, ACME)).expect(400);
+      expect(response.body.message).toEqual(['The body must be a JSON object with an "inputs" object: {"inputs":{…}} holding the call\'s facts']);
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it.each([
+      [{ endedTime: '2026-11-24 10:14:00' }, ['inputs.endedTime (2026-11-24 10:14:00) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [{ answeredTime: '2026-11-24T10:14:59+01:00' }, ['inputs.answeredTime (2026-11-24T10:14:59+01:00) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [{ declinedTime: 1795511640 }, ['inputs.declinedTime (1795511640) is before inputs.startedTime (2026-11-24 10:15:00)']],
+      [
+        { answeredTime: '2026-11-24 10:15:30', endedTime: '2026-11-24 10:15:10' },
+        ['inputs.endedTime (2026-11-24 10:15:10) is before inputs.answeredTime (2026-11-24 10:15:30)'],
+      ],
+    ])('answers 400 for times out of order %j, naming the fields, writes nothing and logs no error', async (times, message) => {
+      const reqId = `times-${callMinute}`;
+      const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 10:15:00', ...times }).set('X-Request-Id', reqId).expect(400);
+      expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message });
+      expect(recorder.calls).toHaveLength(0);
+      expect(gateway.logs.lines.filter((l) => l.reqId === reqId).map((l) => l.level)).toEqual([30]);
     });
 
     it('ignores unknown fields', async () => {

@@ -29,6 +29,12 @@ interface HubSpotErrorBody {
   readonly category?: string;
   readonly correlationId?: string;
   readonly policyName?: string;
+  readonly errors?: ReadonlyArray<HubSpotErrorDetail>;
+}
+
+/** One of `errors`: what it is about is in its context (`propertyName`: one name or a list). */
+interface HubSpotErrorDetail {
+  readonly context?: { readonly propertyName?: unknown };
 }
 
 export interface PortalLinks {
@@ -127,8 +133,23 @@ export class HubSpotClient {
     return new SourceError(code, `HubSpot answered ${status}: ${body.message ?? 'no message'}${details ? ` (${details})` : ''}`, {
       cause: error,
       vendorCode: category,
+      fields: propertiesNamed(body),
     });
   }
+}
+
+/**
+ * The properties a validation error names: in `errors[].context.propertyName` (crm-apis.md §2.7), and as
+ * `"name":"…"` in the property results HubSpot writes into its message ("Property values were not valid: [{…}]").
+ */
+function propertiesNamed(body: HubSpotErrorBody): string[] {
+  const names = new Set<string>();
+  const details: ReadonlyArray<HubSpotErrorDetail | null> = Array.isArray(body.errors) ? body.errors : [];
+  for (const detail of details) {
+    for (const name of [detail?.context?.propertyName ?? []].flat()) if (typeof name === 'string') names.add(name);
+  }
+  for (const match of (body.message ?? '').matchAll(/"name":"([^"]+)"/g)) names.add(match[1]!);
+  return [...names];
 }
 
 function isRead(request: HubSpotRequest): boolean {

@@ -7,6 +7,8 @@ export const HUBSPOT_SOURCE_ID = 'hubspot';
 
 /** HubSpot's object ids are numbers. */
 const HUBSPOT_ID = /^\d{1,20}$/;
+/** Owner ids (`hubspot_owner_id`) are numbers too. */
+export const HUBSPOT_OWNER_IDS = HUBSPOT_ID;
 /** What a lookup finds and what the workflows write. */
 export const HUBSPOT_RECORD_IDS: RecordIdPatterns = { contact: HUBSPOT_ID, company: HUBSPOT_ID, call: HUBSPOT_ID, ticket: HUBSPOT_ID };
 

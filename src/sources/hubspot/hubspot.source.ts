@@ -12,6 +12,7 @@ import {
   companyToCandidate,
   CONTACT_PHONE_PROPERTIES,
   contactToCandidate,
+  HUBSPOT_OWNER_IDS,
   HUBSPOT_RECORD_IDS,
   HUBSPOT_SOURCE_ID,
   type HubSpotRecord,
@@ -48,6 +49,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   readonly defaultDisplayName = 'HubSpot';
   readonly badge = { letters: 'HS', color: '#E5593A' };
   readonly recordIds = HUBSPOT_RECORD_IDS;
+  readonly userIds = HUBSPOT_OWNER_IDS;
   readonly settingsSchema = HubSpotSettings;
 
   private readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');

@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/AssociationSpec';
 import type { RecordRef } from '../record-id';
+import { SourceError } from '../source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
   CREATE_TICKET,
   crmWriteDeadline,
+  LOGGED_CALL,
+  OPENED_TICKET,
+  OwnerRefusedError,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -16,6 +20,9 @@ import { splitName, type CallFacts } from '../../workflows/call-facts';
 import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
 import type { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
+
+/** The property naming a record's owner (a HubSpot owner id, not a user id). */
+const OWNER = 'hubspot_owner_id';
 
 /** HubSpot-defined association types (crm-apis.md §2.6). */
 const ASSOCIATION = { callToContact: 194, callToCompany: 182, ticketToContact: 16, ticketToCompany: 26 } as const;
@@ -40,7 +47,14 @@ export class HubSpotWriter {
   }
 
   async create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
-    const created = await tenant.client.request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, crmWriteDeadline());
+    const owner = body.properties[OWNER];
+    const created = await tenant.client
+      .request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, crmWriteDeadline())
+      .catch((error: unknown) => {
+        // A 400 validation error naming the owner property: HubSpot wrote nothing.
+        const refused = owner !== undefined && error instanceof SourceError && error.code === 'BAD_REQUEST' && error.fields.includes(OWNER);
+        throw refused ? new OwnerRefusedError(owner, error) : error;
+      });
     return this.result(tenant, object, created.id);
   }
 
@@ -82,6 +96,7 @@ function callProgress(facts: CallFacts): Record<string, string> {
 export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
   readonly sourceId = HUBSPOT_SOURCE_ID;
   readonly workflow = CALL_FLOW;
+  readonly previousTypes = { call: LOGGED_CALL };
 
   constructor(private readonly writer: HubSpotWriter) {}
 
@@ -95,7 +110,7 @@ export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
       hs_call_direction: facts.direction === 'incoming' ? 'INBOUND' : 'OUTBOUND',
       ...(from.number ? { hs_call_from_number: from.number } : {}),
       ...(to.number ? { hs_call_to_number: to.number } : {}),
-      ...(userId ? { hubspot_owner_id: userId } : {}),
+      ...(userId ? { [OWNER]: userId } : {}),
     };
     return this.writer.create(tenant, 'calls', { properties, associations: associate(contact, ASSOCIATION.callToContact, ASSOCIATION.callToCompany) });
   }
@@ -107,6 +122,7 @@ export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
 export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
   readonly sourceId = HUBSPOT_SOURCE_ID;
   readonly workflow = CREATE_TICKET;
+  readonly previousTypes = { call: LOGGED_CALL, ticket: OPENED_TICKET };
 
   constructor(private readonly writer: HubSpotWriter) {}
 
@@ -116,7 +132,7 @@ export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
       content: facts.description,
       hs_pipeline: settings.HUBSPOT_TICKET_PIPELINE,
       hs_pipeline_stage: settings.HUBSPOT_TICKET_STAGE,
-      ...(userId ? { hubspot_owner_id: userId } : {}),
+      ...(userId ? { [OWNER]: userId } : {}),
     };
     return this.writer.create(this.writer.tenant(settings), 'tickets', {
       properties,
@@ -140,7 +156,7 @@ export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
       ...(facts.external.number ? { phone: facts.external.number } : {}),
       ...(first ? { firstname: first } : {}),
       ...(last ? { lastname: last } : {}),
-      ...(userId ? { hubspot_owner_id: userId } : {}),
+      ...(userId ? { [OWNER]: userId } : {}),
     };
     return this.writer.create(this.writer.tenant(settings), 'contacts', { properties, associations: [] });
   }

@@ -196,7 +196,7 @@ export class SalesforceClient {
     const vendorCode = vendorCodeOf(error);
     if (vendorCode) {
       const code = CODES[vendorCode] ?? (/^ERROR_HTTP_5/.test(vendorCode) ? 'UNAVAILABLE' : 'BAD_REQUEST');
-      return new SourceError(code, `${vendorCode}: ${message}`, { cause: error, vendorCode });
+      return new SourceError(code, `${vendorCode}: ${message}`, { cause: error, vendorCode, fields: fieldsOf(error) });
     }
     return new SourceError('UNAVAILABLE', message, { cause: error });
   }
@@ -206,6 +206,13 @@ function errorField(error: unknown, field: 'name' | 'message' | 'code' | 'errorC
   if (typeof error !== 'object' || error === null) return undefined;
   const value = (error as Record<string, unknown>)[field];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The fields a REST error names (`[{"message":…,"errorCode":…,"fields":["OwnerId"]}]`), kept by jsforce in `data`. */
+function fieldsOf(error: unknown): string[] {
+  const data = typeof error === 'object' && error !== null ? (error as { data?: unknown }).data : undefined;
+  const fields = typeof data === 'object' && data !== null ? (data as { fields?: unknown }).fields : undefined;
+  return Array.isArray(fields) ? fields.filter((field): field is string => typeof field === 'string') : [];
 }
 
 function vendorCodeOf(error: unknown): string | undefined {

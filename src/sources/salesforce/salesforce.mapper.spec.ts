@@ -1,5 +1,5 @@
 import { requestedFields } from './salesforce-fields';
-import { recordUrl, toCandidate } from './salesforce.mapper';
+import { caseSafeSuffix, recordUrl, SALESFORCE_RECORD_IDS, toCandidate } from './salesforce.mapper';
 import { salesforceAuth, salesforceSettingProblems, SalesforceSettings } from './salesforce.settings';
 
 describe('recordUrl', () => {
@@ -114,5 +114,31 @@ describe('Salesforce settings', () => {
   it('has nothing to say about a complete set or none', () => {
     expect(salesforceSettingProblems(settings({}))).toEqual([]);
     expect(salesforceSettingProblems(settings({ SALESFORCE_INSTANCE_URL: 'https://a', SALESFORCE_ACCESS_TOKEN: 't' }))).toEqual([]);
+  });
+});
+
+describe('Salesforce record ids', () => {
+  it.each([
+    ['00300000003T2PG', 'AA0'],
+    ['003xx000004TmiQ', 'AAS'],
+    ['00Q000000000001', 'EAA'],
+    ['003000000000001', 'AAA'],
+  ])('makes %s case-safe with %s', (id15, suffix) => {
+    expect(caseSafeSuffix(id15)).toBe(suffix);
+  });
+
+  it.each([
+    ['Contact', '003xx000004TmiQAAS', true],
+    ['Contact', '003xx000004TmiQ', true],
+    ['Lead', '00Q000000000001EAA', true],
+    ['Task', '00T000000000001EAA', true],
+    ['Contact', '001000000000001AAA', false],
+    ['Lead', '00Q000000000001AAA', false],
+    ['Contact', '003xx000004TmiQAAA', false],
+    ['Contact', '003xx000004tmiQAAS', false],
+    ['Contact', 'zzzzzzzzzzzzzzz', false],
+    ['Contact', '003xx000004TmiQAA', false],
+  ])('%s %s → %s', (objectType, id, accepted) => {
+    expect(SALESFORCE_RECORD_IDS[objectType]!.test(id)).toBe(accepted);
   });
 });

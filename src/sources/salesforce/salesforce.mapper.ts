@@ -1,4 +1,4 @@
-import type { RecordIdPatterns } from '../record-id';
+import type { RecordIdPattern, RecordIdPatterns } from '../record-id';
 import type { Candidate } from '../source';
 import { PHONE_FIELDS } from './salesforce-fields';
 import type { CustomDataField } from '../custom-data';
@@ -8,8 +8,42 @@ export const SALESFORCE_SOURCE_ID = 'salesforce';
 
 /** A Salesforce record id: 15 characters, or 18 with the case-safe suffix. */
 export const SALESFORCE_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+/**
+ * The 3 characters Salesforce appends to a 15-character id to make it case-safe: for each 5-character
+ * chunk, the bits of its upper-case letters (first character lowest) pick one of 32 characters.
+ */
+export function caseSafeSuffix(id15: string): string {
+  let suffix = '';
+  for (let chunk = 0; chunk < 15; chunk += 5) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) if (/[A-Z]/.test(id15.charAt(chunk + i))) bits |= 1 << i;
+    suffix += SUFFIX_ALPHABET.charAt(bits);
+  }
+  return suffix;
+}
+
+/**
+ * The ids of one object: its key prefix (the same in every org for standard objects: Contact `003`),
+ * 15 characters, or 18 whose suffix matches the first 15. Any other id is malformed: known without asking.
+ */
+export function salesforceIds(keyPrefix: string): RecordIdPattern {
+  return {
+    test: (id) => SALESFORCE_ID.test(id) && id.startsWith(keyPrefix) && (id.length === 15 || id.slice(15) === caseSafeSuffix(id.slice(0, 15))),
+  };
+}
+
 /** What a lookup finds and what the workflows write. */
-export const SALESFORCE_RECORD_IDS: RecordIdPatterns = { Contact: SALESFORCE_ID, Lead: SALESFORCE_ID, Account: SALESFORCE_ID, Task: SALESFORCE_ID, Case: SALESFORCE_ID };
+export const SALESFORCE_RECORD_IDS: RecordIdPatterns = {
+  Contact: salesforceIds('003'),
+  Lead: salesforceIds('00Q'),
+  Account: salesforceIds('001'),
+  Task: salesforceIds('00T'),
+  Case: salesforceIds('500'),
+};
+/** The CRM users a record can be assigned to (`OwnerId`). */
+export const SALESFORCE_USER_IDS = salesforceIds('005');
 
 /** A record of a SOSL `searchRecords` answer. */
 export interface SalesforceRecord {

@@ -3,7 +3,7 @@ import { AttachedTenants } from '../attached-tenants';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
 import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
-import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, toCandidate, type SalesforceRecord } from './salesforce.mapper';
+import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, SALESFORCE_USER_IDS, toCandidate, type SalesforceRecord } from './salesforce.mapper';
 import { buildPhoneSosl, phoneSearchTerms, type ReturningClause } from './salesforce-sosl';
 import { customDataFields, type CustomDataField } from '../custom-data';
 import {
@@ -39,6 +39,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
   readonly defaultDisplayName = 'Salesforce';
   readonly badge = { letters: 'SF', color: '#0B5CAB' };
   readonly recordIds = SALESFORCE_RECORD_IDS;
+  readonly userIds = SALESFORCE_USER_IDS;
   readonly settingsSchema = SalesforceSettings;
 
   private readonly tenants = new AttachedTenants<SalesforceSettings, SalesforceTenant>('Salesforce');

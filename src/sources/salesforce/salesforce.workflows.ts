@@ -8,10 +8,14 @@ import {
   CREATE_CONTACT,
   CREATE_TICKET,
   crmWriteDeadline,
+  LOGGED_CALL,
+  OPENED_TICKET,
+  OwnerRefusedError,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
   type WorkflowResult,
+  WorkflowInputError,
 } from '../../workflows/workflow-handler';
 import { recordUrl, SALESFORCE_ID, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
 import type { SalesforceSettings } from './salesforce.settings';
@@ -31,11 +35,17 @@ export class SalesforceWriter {
   }
 
   async create(tenant: SalesforceTenant, object: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
-    const created = await tenant.client.request<CreateResult>(
-      { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
-      crmWriteDeadline(),
-    );
-    return this.result(tenant, object, created.id);
+    const owner = typeof fields.OwnerId === 'string' ? fields.OwnerId : undefined;
+    try {
+      const created = await tenant.client.request<CreateResult>(
+        { method: 'POST', url: `/sobjects/${object}`, body: JSON.stringify(withoutEmpty(fields)) },
+        crmWriteDeadline(),
+      );
+      return this.result(tenant, object, created.id);
+    } catch (error) {
+      if (owner !== undefined && error instanceof SourceError && (await this.refusedOwner(tenant, owner, error))) throw new OwnerRefusedError(owner, error);
+      throw error;
+    }
   }
 
   async update(tenant: SalesforceTenant, object: string, id: string, fields: Record<string, unknown>): Promise<WorkflowResult> {
@@ -59,6 +69,24 @@ export class SalesforceWriter {
     return found.records[0]?.AccountId ?? undefined;
   }
 
+  /**
+   * Whether Salesforce refused the record for its `OwnerId` (a 400: nothing written): `MALFORMED_ID`,
+   * `FIELD_INTEGRITY_EXCEPTION` (not a user) or `INVALID_CROSS_REFERENCE_KEY` (no such user), naming the
+   * field in `fields`, or, when it lists none, in its message ("Assigned To ID: id value of incorrect type: …").
+   * An `INVALID_CROSS_REFERENCE_KEY` that names nothing is the owner's when Salesforce has no such user.
+   */
+  private async refusedOwner(tenant: SalesforceTenant, owner: string, error: SourceError): Promise<boolean> {
+    if (error.code !== 'BAD_REQUEST') return false;
+    if (error.fields.length > 0) return error.fields.includes('OwnerId');
+    if (/: (Owner ID|Assigned To ID): /.test(error.message)) return true;
+    if (error.vendorCode !== 'INVALID_CROSS_REFERENCE_KEY') return false;
+    const soql = `SELECT Id FROM User WHERE Id = '${checkedId(owner)}'`;
+    const users = await tenant.client
+      .request<{ records: unknown[] }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline())
+      .catch(() => undefined);
+    return users?.records.length === 0;
+  }
+
   private result(tenant: SalesforceTenant, object: string, id: string): WorkflowResult {
     return { objectType: object, recordId: id, url: recordUrl(tenant.client.instanceUrl ?? '', object, id) };
   }
@@ -69,8 +97,9 @@ function person(record: RecordRef | undefined): RecordRef | undefined {
   return record && (record.objectType === 'Contact' || record.objectType === 'Lead') ? record : undefined;
 }
 
+/** Routing let only ids of Salesforce's form through; this keeps any other out of a URL or a query. */
 function checkedId(id: string): string {
-  if (!SALESFORCE_ID.test(id)) throw new SourceError('BAD_REQUEST', `"${id}" is not a Salesforce record id`);
+  if (!SALESFORCE_ID.test(id)) throw new WorkflowInputError(`"${id}" is not a Salesforce record id`);
   return id;
 }
 
@@ -84,6 +113,7 @@ function withoutEmpty(fields: Record<string, unknown>): Record<string, unknown> 
 export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
   readonly sourceId = SALESFORCE_SOURCE_ID;
   readonly workflow = CALL_FLOW;
+  readonly previousTypes = { Task: LOGGED_CALL };
 
   constructor(private readonly writer: SalesforceWriter) {}
 
@@ -117,6 +147,7 @@ export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
 export class SalesforceCreateTicket implements WorkflowHandler<SalesforceSettings> {
   readonly sourceId = SALESFORCE_SOURCE_ID;
   readonly workflow = CREATE_TICKET;
+  readonly previousTypes = { Task: LOGGED_CALL, Case: OPENED_TICKET };
 
   constructor(private readonly writer: SalesforceWriter) {}
 

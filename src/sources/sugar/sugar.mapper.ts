@@ -8,6 +8,8 @@ export const SUGAR_SOURCE_ID = 'sugar';
 
 /** Sugar's ids are UUIDs, or (imported and demo data) other ids of up to 36 letters, digits, - and _. */
 const SUGAR_ID = /^[A-Za-z0-9_-]{1,36}$/;
+/** A user id (`assigned_user_id`) is a record id like any other; a longer one does not fit Sugar's column. */
+export const SUGAR_USER_IDS = SUGAR_ID;
 /** What a lookup finds and what the workflows write. */
 export const SUGAR_RECORD_IDS: RecordIdPatterns = { Contacts: SUGAR_ID, Leads: SUGAR_ID, Accounts: SUGAR_ID, Calls: SUGAR_ID, Cases: SUGAR_ID };
 

@@ -7,7 +7,7 @@ import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '..
 import { SourceError } from '../source-error';
 import { SugarClient } from './sugar.client';
 import { PHONE_FIELDS, phoneFilter } from './sugar-phone-filters';
-import { SUGAR_RECORD_IDS, SUGAR_SOURCE_ID, toCandidate, type SugarRecord } from './sugar.mapper';
+import { SUGAR_RECORD_IDS, SUGAR_SOURCE_ID, SUGAR_USER_IDS, toCandidate, type SugarRecord } from './sugar.mapper';
 import { sugarEnabled, sugarModules, sugarSettingProblems, SugarSettings, type SugarModule } from './sugar.settings';
 
 const SEARCH_LIMIT = 20;
@@ -35,6 +35,7 @@ export class SugarSource implements LookupSource<SugarSettings> {
   readonly defaultDisplayName = 'SugarCRM';
   readonly badge = { letters: 'SC', color: '#7B2A8E' };
   readonly recordIds = SUGAR_RECORD_IDS;
+  readonly userIds = SUGAR_USER_IDS;
   readonly settingsSchema = SugarSettings;
 
   private readonly logger = new Logger(SugarSource.name);

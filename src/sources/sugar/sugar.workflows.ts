@@ -6,6 +6,8 @@ import {
   CREATE_CONTACT,
   CREATE_TICKET,
   crmWriteDeadline,
+  LOGGED_CALL,
+  OPENED_TICKET,
   WorkflowHandlerProvider,
   type WorkflowCall,
   type WorkflowHandler,
@@ -73,6 +75,7 @@ function callProgress(facts: CallFacts): Record<string, unknown> {
 export class SugarCallFlow implements WorkflowHandler<SugarSettings> {
   readonly sourceId = SUGAR_SOURCE_ID;
   readonly workflow = CALL_FLOW;
+  readonly previousTypes = { Calls: LOGGED_CALL };
 
   constructor(private readonly writer: SugarWriter) {}
 
@@ -101,6 +104,7 @@ export class SugarCallFlow implements WorkflowHandler<SugarSettings> {
 export class SugarCreateTicket implements WorkflowHandler<SugarSettings> {
   readonly sourceId = SUGAR_SOURCE_ID;
   readonly workflow = CREATE_TICKET;
+  readonly previousTypes = { Calls: LOGGED_CALL, Cases: OPENED_TICKET };
 
   constructor(private readonly writer: SugarWriter) {}
 

@@ -60,10 +60,15 @@ class HubSpotError extends Error {
     readonly status: number,
     readonly category: string,
     message: string,
+    /** The `errors` of HubSpot's error body, each naming what it is about. */
+    readonly details?: ReadonlyArray<Record<string, unknown>>,
   ) {
     super(message);
   }
 }
+
+/** The owners of the seeded portal (`GET /crm/v3/owners`): a record's `hubspot_owner_id` must be one of them. */
+const SEED_OWNERS = ['5150', '5151'];
 
 export interface RecordedRequest {
   readonly method: string;
@@ -88,6 +93,8 @@ export class FakeHubSpot extends LoopbackFake {
   /** Searches allowed per second per account, as HubSpot documents. */
   searchesPerSecond = 5;
   readonly objects = new Map<ObjectType, Map<string, StoredObject>>();
+  /** Owner ids a record may be assigned to. */
+  readonly owners = new Set(SEED_OWNERS);
 
   private nextId = 9000;
 
@@ -107,6 +114,8 @@ export class FakeHubSpot extends LoopbackFake {
     this.hang = false;
     this.revoked = false;
     this.indexLatencyMs = 0;
+    this.owners.clear();
+    for (const owner of SEED_OWNERS) this.owners.add(owner);
     this.seed();
   }
 
@@ -212,7 +221,7 @@ export class FakeHubSpot extends LoopbackFake {
       if (req.method === 'GET' && rest !== undefined) return send(res, 200, this.present(type, this.find(type, rest)));
       throw new HubSpotError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`);
     } catch (failure) {
-      if (failure instanceof HubSpotError) return send(res, failure.status, error(failure.category, failure.message));
+      if (failure instanceof HubSpotError) return send(res, failure.status, error(failure.category, failure.message, failure.details));
       return send(res, 500, error('INTERNAL_ERROR', String(failure)));
     }
   }
@@ -285,6 +294,8 @@ export class FakeHubSpot extends LoopbackFake {
       }
       checked[name] = String(value);
     }
+    const owner = checked.hubspot_owner_id;
+    if (owner !== undefined && owner !== '' && !this.owners.has(owner)) throw invalidProperty('hubspot_owner_id', 'INVALID_OWNER_ID', `${owner} is not a valid owner id`);
     return checked;
   }
 
@@ -335,8 +346,19 @@ function matches(record: StoredObject, filter: Filter): boolean {
   }
 }
 
-function error(category: string, message: string): unknown {
-  return { status: 'error', message, correlationId: randomUUID(), category };
+function error(category: string, message: string, errors?: ReadonlyArray<Record<string, unknown>>): unknown {
+  return { status: 'error', message, correlationId: randomUUID(), category, ...(errors ? { errors } : {}) };
+}
+
+/**
+ * A property value HubSpot refuses (400, nothing written): the property results written into the message,
+ * and the same in `errors` with the property in `context.propertyName` (crm-apis.md §2.7).
+ */
+function invalidProperty(name: string, code: string, message: string): HubSpotError {
+  const result = { isValid: false, message, error: code, name };
+  return new HubSpotError(400, 'VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify([result])}`, [
+    { message, code, context: { propertyName: [name] } },
+  ]);
 }
 
 

@@ -62,6 +62,16 @@ const SCHEMA: Readonly<Record<ObjectName, FieldSpec>> = {
     idPrefix: '500',
   },
 };
+/** Lookup fields: the label Salesforce names in its errors, and the objects an id in them may point to. */
+const REFERENCES: Readonly<Record<string, { readonly label: string; readonly targets: readonly ObjectName[] }>> = {
+  OwnerId: { label: 'Owner ID', targets: ['User'] },
+  WhoId: { label: 'Name ID', targets: ['Contact', 'Lead'] },
+  WhatId: { label: 'Related To ID', targets: ['Account', 'Case'] },
+  AccountId: { label: 'Account ID', targets: ['Account'] },
+  ContactId: { label: 'Contact ID', targets: ['Contact'] },
+};
+/** A Task's owner is labelled "Assigned To". */
+const TASK_OWNER_LABEL = 'Assigned To ID';
 const CREATE_ONLY_SYSTEM_FIELDS = new Set(['Id', 'Name', 'LastModifiedDate', 'CaseNumber', 'IsConverted']);
 const RESERVED_IN_FIND = /[?&|!{}[\]()^~*:"'+-]/;
 const EXTENSION = /\s*(?:ext\.?|extension|x|#)\s*\d+\s*$/i;
@@ -86,6 +96,8 @@ class SalesforceError extends Error {
     readonly status: number,
     readonly errorCode: string,
     message: string,
+    /** The fields the error is about, as Salesforce lists them in `fields`. */
+    readonly fields: readonly string[] = [],
   ) {
     super(message);
   }
@@ -104,6 +116,8 @@ export class FakeSalesforce extends LoopbackFake {
   limitExceeded = false;
   /** Refuse every token, also fresh ones (a revoked app, an IP restriction). */
   refuseAllTokens = false;
+  /** Whether errors list the fields they are about in `fields`; false answers without them, as some Salesforce errors come. */
+  fieldsInErrors = true;
   tokensIssued = 0;
 
   private readonly validTokens = new Set<string>();
@@ -143,6 +157,7 @@ export class FakeSalesforce extends LoopbackFake {
     this.hang = false;
     this.limitExceeded = false;
     this.refuseAllTokens = false;
+    this.fieldsInErrors = true;
   }
 
   /** API requests recorded for a path fragment, e.g. `/search`. */
@@ -178,7 +193,10 @@ export class FakeSalesforce extends LoopbackFake {
       }
       throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
     } catch (error) {
-      if (error instanceof SalesforceError) return json(res, error.status, [{ message: error.message, errorCode: error.errorCode }]);
+      if (error instanceof SalesforceError) {
+        const fields = this.fieldsInErrors && error.fields.length > 0 ? { fields: error.fields } : {};
+        return json(res, error.status, [{ message: error.message, errorCode: error.errorCode, ...fields }]);
+      }
       return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
     }
   }
@@ -237,6 +255,7 @@ export class FakeSalesforce extends LoopbackFake {
     const match = /^SELECT (.+?) FROM (\w+) WHERE Id = '(\w+)'$/.exec(soql.trim());
     if (!match) throw new SalesforceError(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
     const object = objectName(match[2]!);
+    if (!isSalesforceId(match[3]!)) throw new SalesforceError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${match[3]!}`);
     const fields = match[1]!.split(',').map((f) => f.trim());
     for (const field of fields) this.checkField(object, field);
     const records = this.org[object].filter((r) => r.Id === match[3]).map((r) => this.project(object, r, fields));
@@ -261,7 +280,7 @@ export class FakeSalesforce extends LoopbackFake {
       }
     }
     this.checkReferences(object, fields);
-    const id = `${spec.idPrefix}${String(this.nextId++).padStart(12, '0')}AAA`;
+    const id = caseSafe(`${spec.idPrefix}${String(this.nextId++).padStart(12, '0')}`);
     const name = object === 'Lead' || object === 'Contact' ? [fields.FirstName, fields.LastName].filter(Boolean).join(' ') : undefined;
     this.org[object].push({ ...fields, Id: id, ...(name ? { Name: name } : {}), LastModifiedDate: new Date().toISOString() });
     return id;
@@ -281,11 +300,22 @@ export class FakeSalesforce extends LoopbackFake {
     }
   }
 
+  /**
+   * Ids in lookup fields, refused as Salesforce refuses them: not an id at all `MALFORMED_ID`, the id of
+   * another kind of record `FIELD_INTEGRITY_EXCEPTION`, no such record `INVALID_CROSS_REFERENCE_KEY`,
+   * each naming the field. Nothing is written.
+   */
   private checkReferences(object: ObjectName, fields: Record<string, unknown>): void {
     for (const [field, value] of Object.entries(fields)) {
-      if (typeof value !== 'string' || !/Id$/.test(field)) continue;
-      const exists = Object.values(this.org).some((records: FakeRecord[]) => records.some((r) => r.Id === value));
-      if (!exists) throw new SalesforceError(400, 'INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id: ${field} on ${object}`);
+      const reference = REFERENCES[field];
+      if (typeof value !== 'string' || !reference) continue;
+      const label = object === 'Task' && field === 'OwnerId' ? TASK_OWNER_LABEL : reference.label;
+      if (!isSalesforceId(value)) throw new SalesforceError(400, 'MALFORMED_ID', `${label}: id value of incorrect type: ${value}`, [field]);
+      const target = reference.targets.find((name) => SCHEMA[name].idPrefix === value.slice(0, 3));
+      if (!target) throw new SalesforceError(400, 'FIELD_INTEGRITY_EXCEPTION', `${label}: id value of incorrect type: ${value}`, [field]);
+      if (!this.org[target].some((r) => r.Id.slice(0, 15) === value.slice(0, 15))) {
+        throw new SalesforceError(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [field]);
+      }
     }
   }
 
@@ -319,6 +349,20 @@ export class FakeSalesforce extends LoopbackFake {
     }
     return out;
   }
+}
+
+/** An 18-character id: the 15 characters and the suffix that makes them case-safe (crm-apis.md §1.9). */
+function caseSafe(id15: string): string {
+  const suffix = [0, 5, 10].map((start) => {
+    const bits = [...id15.slice(start, start + 5)].reduce((sum, char, i) => (/[A-Z]/.test(char) ? sum + 2 ** i : sum), 0);
+    return 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'.charAt(bits);
+  });
+  return id15 + suffix.join('');
+}
+
+/** 15 letters and digits, or 18 whose last 3 match the first 15. */
+function isSalesforceId(value: string): boolean {
+  return /^[a-zA-Z0-9]{15}$/.test(value) || (/^[a-zA-Z0-9]{18}$/.test(value) && caseSafe(value.slice(0, 15)) === value);
 }
 
 function objectName(name: string): ObjectName {

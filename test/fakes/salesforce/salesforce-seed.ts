@@ -37,10 +37,10 @@ export function seedOrg(): FakeOrg {
       contact('003000000000011AAA', 'Fabian', 'Weber', null, { Phone: '+49 78 907 22 28' }, 10),
     ],
     Lead: [
-      lead('00Q000000000001AAA', 'Olivia', 'Brunner', 'Brunner Bau AG', { Phone: '+41 76 555 44 33' }, false, 9),
+      lead('00Q000000000001EAA', 'Olivia', 'Brunner', 'Brunner Bau AG', { Phone: '+41 76 555 44 33' }, false, 9),
       // Converted into Contact Anna Muster: same number, must not show up twice.
-      lead('00Q000000000002AAA', 'Anna', 'Muster', 'Muster Treuhand AG', { MobilePhone: '+41 78 907 22 28' }, true, 8),
-      lead('00Q000000000003AAA', 'Petra', 'Lang', 'Lang Consulting', { Phone: '+41 44 111 22 33', MobilePhone: '+41 79 444 55 66' }, false, 7),
+      lead('00Q000000000002EAA', 'Anna', 'Muster', 'Muster Treuhand AG', { MobilePhone: '+41 78 907 22 28' }, true, 8),
+      lead('00Q000000000003EAA', 'Petra', 'Lang', 'Lang Consulting', { Phone: '+41 44 111 22 33', MobilePhone: '+41 79 444 55 66' }, false, 7),
     ],
     Task: [],
     Case: [],
