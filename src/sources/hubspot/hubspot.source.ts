@@ -1,12 +1,12 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
-import type { PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
-import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter';
+import type { FilterGroup, PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { PhoneIncomingNumber } from '../../phone';
 import type { CustomDataField } from '../custom-data';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
 import { SourceError } from '../source-error';
-import { HubSpotClient } from './hubspot.client';
+import { HubSpotClient, type PortalLinks } from './hubspot.client';
+import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
 import {
   COMPANY_PHONE_PROPERTIES,
   companyToCandidate,
@@ -25,14 +25,23 @@ const PROPERTIES: Readonly<Record<HubSpotObjectType, readonly string[]>> = {
   contacts: ['firstname', 'lastname', 'email', 'company', 'associatedcompanyid', 'lastmodifieddate', ...CONTACT_PHONE_PROPERTIES],
   companies: ['name', 'domain', 'hs_lastmodifieddate', ...COMPANY_PHONE_PROPERTIES],
 };
-/** HubSpot's standardised phone properties: national significant number, no country code. */
-const SEARCHABLE = ['hs_searchable_calculated_phone_number', 'hs_searchable_calculated_mobile_number'] as const;
 
 export interface HubSpotTenant {
   readonly client: HubSpotClient;
   readonly settings: HubSpotSettings;
   readonly objects: readonly HubSpotObjectType[];
   readonly custom: readonly CustomDataField[];
+  /** Which searchable phone properties the portal's companies have: checked once, from the attach on. */
+  readonly companyPhones: PhonePropertyCheck;
+}
+
+/** What one lookup's searches share. */
+interface LookupContext {
+  readonly tenantId: string;
+  readonly tenant: HubSpotTenant;
+  readonly number: PhoneIncomingNumber;
+  readonly links: Promise<PortalLinks | undefined>;
+  readonly deadlineAt: number;
 }
 
 interface SearchAnswer {
@@ -64,7 +73,11 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
       portalId: settings.HUBSPOT_PORTAL_ID,
       appUrl: settings.HUBSPOT_APP_URL,
     }, settings.HUBSPOT_SEARCH_RPS);
-    this.tenants.set(tenantId, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings) });
+    const companyPhones = new PhonePropertyCheck(client, 'companies', (error) =>
+      this.warn(tenantId, 'companies', error, `which phone properties companies have is not known yet; their phone's written forms are searched meanwhile`),
+    );
+    this.tenants.set(tenantId, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings), companyPhones });
+    if (hubspotObjects(settings).includes('companies')) companyPhones.start(Date.now() + WARM_UP_TIMEOUT_MS);
     client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS).catch((error: unknown) => {
       this.logger.warn(`HubSpot of tenant ${tenantId}: account details not read yet (${error instanceof Error ? error.message : String(error)})`);
     });
@@ -73,15 +86,9 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   async search({ tenantId, number, deadlineAt }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenantOf(tenantId);
-    const links = tenant.client.portalLinks(deadlineAt).catch(() => undefined);
-    const found = await Promise.all(tenant.objects.map((object) => this.searchObject(tenant, object, number, deadlineAt)));
-    const [contacts, companies] = [found[tenant.objects.indexOf('contacts')] ?? [], found[tenant.objects.indexOf('companies')] ?? []];
-    const companyNames = await this.primaryCompanyNames(tenant, contacts, deadlineAt);
-    const portal = await links;
-    return [
-      ...contacts.map((c) => contactToCandidate(c, portal, tenant.custom, companyNames.get(c.properties.associatedcompanyid ?? ''))),
-      ...companies.map((c) => companyToCandidate(c, portal, tenant.custom)),
-    ];
+    const lookup: LookupContext = { tenantId, tenant, number, deadlineAt, links: tenant.client.portalLinks(deadlineAt).catch(() => undefined) };
+    const found = await Promise.all(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
+    return found.flat();
   }
 
   tenantOf(tenantId: string): HubSpotTenant {
@@ -90,14 +97,30 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     return tenant;
   }
 
-  /** One search per object: each searchable phone property in its own filter group (groups are ORed). */
-  private async searchObject(tenant: HubSpotTenant, object: HubSpotObjectType, number: PhoneIncomingNumber, deadlineAt: number): Promise<HubSpotRecord[]> {
+  /** Contacts on HubSpot's searchable phone properties (documented for contacts), with their companies' names. */
+  private async contacts({ tenantId, tenant, number, links, deadlineAt }: LookupContext): Promise<Candidate[]> {
+    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), deadlineAt);
+    const companyNames = await this.primaryCompanyNames(tenant, contacts, deadlineAt).catch((error: unknown) => {
+      this.warn(tenantId, 'companies', error, "contacts' company names not read; their cards come without them");
+      return new Map<string, string>();
+    });
+    const portal = await links;
+    return contacts.map((c) => contactToCandidate(c, portal, tenant.custom, companyNames.get(c.properties.associatedcompanyid ?? '')));
+  }
+
+  /** Companies on the searchable phone properties they have, else on `phone`'s written forms. */
+  private async companies({ tenant, number, links, deadlineAt }: LookupContext): Promise<Candidate[]> {
+    const searchable = await tenant.companyPhones.properties(deadlineAt);
+    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), deadlineAt);
+    const portal = await links;
+    return companies.map((c) => companyToCandidate(c, portal, tenant.custom));
+  }
+
+  private async searchObject(tenant: HubSpotTenant, object: HubSpotObjectType, filterGroups: FilterGroup[], deadlineAt: number): Promise<HubSpotRecord[]> {
     const body: PublicObjectSearchRequest = {
       limit: SEARCH_LIMIT,
       properties: [...new Set([...PROPERTIES[object], ...tenant.custom.map((c) => c.field)])],
-      filterGroups: SEARCHABLE.map((propertyName) => ({
-        filters: [{ propertyName, operator: FilterOperatorEnum.Eq, value: number.nationalSignificant }],
-      })),
+      filterGroups,
     };
     const answer = await tenant.client.request<SearchAnswer>({ method: 'POST', path: `/crm/v3/objects/${object}/search`, body, search: true }, deadlineAt);
     return answer.results;
@@ -109,15 +132,17 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
       ...new Set(contacts.filter((c) => !c.properties.company && c.properties.associatedcompanyid).map((c) => c.properties.associatedcompanyid!)),
     ];
     if (ids.length === 0) return new Map();
-    try {
-      const answer = await tenant.client.request<{ results: HubSpotRecord[] }>(
-        { method: 'POST', path: '/crm/v3/objects/companies/batch/read', body: { properties: ['name'], inputs: ids.map((id) => ({ id })) }, read: true },
-        deadlineAt,
-      );
-      return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));
-    } catch {
-      return new Map(); // the cards still come, without the company name
-    }
+    // `propertiesWithHistory` is required by HubSpot's spec of this body, even empty.
+    const body = { inputs: ids.map((id) => ({ id })), properties: ['name'], propertiesWithHistory: [] };
+    const answer = await tenant.client.request<{ results: HubSpotRecord[] }>({ method: 'POST', path: '/crm/v3/objects/companies/batch/read', body, read: true }, deadlineAt);
+    return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));
+  }
+
+  /** A part of HubSpot's answer that failed: logged once, with the tenant and HubSpot's reason, never the number. */
+  private warn(tenantId: string, object: HubSpotObjectType, error: unknown, consequence: string): void {
+    const { code, vendorCode, reason } =
+      error instanceof SourceError ? { code: error.code, vendorCode: error.vendorCode, reason: error.message } : { code: 'INTERNAL', vendorCode: undefined, reason: String(error) };
+    this.logger.warn({ tenant: tenantId, source: HUBSPOT_SOURCE_ID, object, code, vendorCode, reason }, `HubSpot of tenant ${tenantId}: ${consequence} (${code})`);
   }
 }
 
