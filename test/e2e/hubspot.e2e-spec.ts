@@ -1,6 +1,6 @@
 import { HUBSPOT_MAX_SOCKETS } from '../../src/sources/hubspot/hubspot.module';
 import { CALL_DISPOSITIONS } from '../../src/sources/hubspot/hubspot.workflows';
-import { FakeHubSpot, type RecordedRequest } from '../fakes/hubspot/fake-hubspot';
+import { FakeHubSpot, type RecordedRequest, type Failure } from '../fakes/hubspot/fake-hubspot';
 import { eventually } from '../support/eventually';
 import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
@@ -29,6 +29,7 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
         'acme.env': hubspotTenant(fake),
         'book.csv': 'name,phone\nDirectory Person,+41 78 907 22 28\n',
         'mixed.env': `TOKEN=mixed-token-1\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=99\nHUBSPOT_APP_URL=https://app.hubspot.com\nDIRECTORY_FILE=book.csv\nCACHE_TTL_S=0\n`,
+        'cached.env': `TOKEN=cached-token-1\nHUBSPOT_ACCESS_TOKEN=${fake.token}\nHUBSPOT_BASE_URL=${fake.url}\nHUBSPOT_PORTAL_ID=99\nHUBSPOT_APP_URL=https://app.hubspot.com\nCACHE_TTL_S=60\n`,
       },
     });
   });
@@ -92,8 +93,8 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
       await lookup('41789072228', 'mixed-token-1').expect(200);
       const reads = fake.propertyReads('companies');
       expect(reads).toHaveLength(before);
-      // acme and mixed: each asked for both properties, when it was attached.
-      expect(reads.map((r) => r.path).sort()).toEqual(SEARCHABLE.flatMap((name) => Array(2).fill(`/crm/v3/properties/companies/${name}`)).sort());
+      // acme, mixed and cached: each asked for both properties, when it was attached.
+      expect(reads.map((r) => r.path).sort()).toEqual(SEARCHABLE.flatMap((name) => Array(3).fill(`/crm/v3/properties/companies/${name}`)).sort());
       expect(fake.propertyReads('contacts')).toEqual([]);
     });
 
@@ -140,6 +141,46 @@ describe('HubSpot source (e2e against the fake HubSpot)', () => {
       const cards = (await lookup('41789072228', 'mixed-token-1').expect(200)).body as Array<Record<string, unknown>>;
       expect(cards.map((c) => c.Name)).toEqual(['Anna Muster', 'Directory Person']);
       expect(cards[0]!.ContactUri).toBe('https://app.hubspot.com/contacts/99/record/0-1/101');
+    });
+  });
+
+  describe('one object failing', () => {
+    it.each<[Failure, string]>([
+      [400, 'BAD_REQUEST'],
+      [503, 'UNAVAILABLE'],
+      ['hang', 'TIMEOUT'],
+    ])('answers the contact when the company search fails (%s), and logs why, without the number', async (failure, code) => {
+      fake.searchFailures = { companies: failure };
+      const started = Date.now();
+      const response = await lookup('41789072228').set('X-Request-Id', `hubspot-companies-${failure}`).expect(200);
+      expect(response.body.map((c: { Name: string }) => c.Name)).toEqual(['Anna Muster']);
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 500);
+      const warning = gateway.logs.lines.filter((l) => l.tenant === 'acme' && l.source === 'hubspot' && l.object === 'companies' && l.code === code).at(-1);
+      expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('companies not searched') });
+      expect(JSON.stringify(warning)).not.toMatch(/789072228|907 22 28/);
+      const completed = gateway.logs.lines.find((l) => l.reqId === `hubspot-companies-${failure}` && l.msg === 'request completed');
+      expect(completed).toMatchObject({ lookup: { sources: { hubspot: { outcome: 'ok' } } } });
+    });
+
+    it('fails the source only when every object fails', async () => {
+      fake.searchFailures = { companies: 503, contacts: 503 };
+      expect(await names('41789072228', 'mixed-token-1')).toEqual(['Directory Person']);
+      expect(gateway.logs.lines.filter((l) => l.tenant === 'mixed' && l.source === 'hubspot' && l.code === 'UNAVAILABLE').at(-1)).toMatchObject({
+        msg: 'Source hubspot failed (UNAVAILABLE); answered without it',
+      });
+    });
+
+    it('keeps an answer with a failed object out of the cache: the next lookup asks HubSpot again', async () => {
+      fake.searchFailures = { companies: 503 };
+      const before = fake.requests.length;
+      expect(await names('41791234567', 'cached-token-1')).toEqual(['Beat Keller']);
+      fake.searchFailures = {};
+      expect(await names('41791234567', 'cached-token-1')).toEqual(['Beat Keller']);
+      expect(searchesOf(fake, 'contacts', before)).toHaveLength(2);
+      // The complete answer is kept: the third lookup asks nothing.
+      const third = fake.requests.length;
+      expect(await names('41791234567', 'cached-token-1')).toEqual(['Beat Keller']);
+      expect(fake.requests.length).toBe(third);
     });
   });
 

@@ -20,6 +20,11 @@ import { hubspotCustomData, hubspotObjects, HubSpotSettings, type HubSpotObjectT
 
 const SEARCH_LIMIT = 20;
 const WARM_UP_TIMEOUT_MS = 10_000;
+/**
+ * Each object's search stops this long before the deadline handed to the source (the lookup's plus
+ * the core's short grace), so what one object found is answered in time when another's search hangs.
+ */
+const ANSWER_MARGIN_MS = 100;
 
 const PROPERTIES: Readonly<Record<HubSpotObjectType, readonly string[]>> = {
   contacts: ['firstname', 'lastname', 'email', 'company', 'associatedcompanyid', 'lastmodifieddate', ...CONTACT_PHONE_PROPERTIES],
@@ -41,7 +46,9 @@ interface LookupContext {
   readonly tenant: HubSpotTenant;
   readonly number: PhoneIncomingNumber;
   readonly links: Promise<PortalLinks | undefined>;
-  readonly deadlineAt: number;
+  /** When every search of this lookup must have answered. */
+  readonly answerBy: number;
+  readonly partial?: () => void;
 }
 
 interface SearchAnswer {
@@ -83,12 +90,22 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     });
   }
 
-  async search({ tenantId, number, deadlineAt }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
+  /**
+   * Each object's search is its own outcome: when one fails (refused, HubSpot down, too slow) the
+   * others' matches are answered, the failure is logged, and the core is told the answer is partial.
+   * When every object's search fails, the source fails.
+   */
+  async search({ tenantId, number, deadlineAt, partial }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenantOf(tenantId);
-    const lookup: LookupContext = { tenantId, tenant, number, deadlineAt, links: tenant.client.portalLinks(deadlineAt).catch(() => undefined) };
-    const found = await Promise.all(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
-    return found.flat();
+    const answerBy = deadlineAt - ANSWER_MARGIN_MS;
+    const lookup: LookupContext = { tenantId, tenant, number, answerBy, partial, links: tenant.client.portalLinks(answerBy).catch(() => undefined) };
+    const settled = await Promise.allSettled(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
+    const failures = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ object: tenant.objects[i]!, error: result.reason as unknown }] : []));
+    if (failures.length === settled.length) throw failures[0]!.error;
+    for (const { object, error } of failures) this.warn(tenantId, object, error, `${object} not searched; answered with the other objects' matches`);
+    if (failures.length > 0) partial?.();
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
   }
 
   tenantOf(tenantId: string): HubSpotTenant {
@@ -98,10 +115,11 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   }
 
   /** Contacts on HubSpot's searchable phone properties (documented for contacts), with their companies' names. */
-  private async contacts({ tenantId, tenant, number, links, deadlineAt }: LookupContext): Promise<Candidate[]> {
-    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), deadlineAt);
-    const companyNames = await this.primaryCompanyNames(tenant, contacts, deadlineAt).catch((error: unknown) => {
+  private async contacts({ tenantId, tenant, number, links, answerBy, partial }: LookupContext): Promise<Candidate[]> {
+    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), answerBy);
+    const companyNames = await this.primaryCompanyNames(tenant, contacts, answerBy).catch((error: unknown) => {
       this.warn(tenantId, 'companies', error, "contacts' company names not read; their cards come without them");
+      partial?.();
       return new Map<string, string>();
     });
     const portal = await links;
@@ -109,9 +127,9 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   }
 
   /** Companies on the searchable phone properties they have, else on `phone`'s written forms. */
-  private async companies({ tenant, number, links, deadlineAt }: LookupContext): Promise<Candidate[]> {
-    const searchable = await tenant.companyPhones.properties(deadlineAt);
-    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), deadlineAt);
+  private async companies({ tenant, number, links, answerBy }: LookupContext): Promise<Candidate[]> {
+    const searchable = await tenant.companyPhones.properties(answerBy);
+    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), answerBy);
     const portal = await links;
     return companies.map((c) => companyToCandidate(c, portal, tenant.custom));
   }
