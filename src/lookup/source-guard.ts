@@ -69,16 +69,19 @@ export class SourceGuard {
       run: (signal, deadlineAt) =>
         this.inFlight.run(key.text, async () => {
           const started = performance.now();
+          let complete = true;
+          const partial = (): void => void (complete = false);
           try {
             const candidates = await this.breakers
               .for(tenant.id, sourceId)
-              .execute(() => tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt }))
+              .execute(() => tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt, partial }))
               .catch((error: unknown) => {
                 if (error instanceof BrokenCircuitError) throw new SourceError('UNAVAILABLE', 'circuit open: a probe request is deciding', { vendorCode: CIRCUIT_OPEN });
                 throw error;
               });
             const verified = verify(candidates, number, tenant);
-            this.cache.write(key, verified, policy);
+            // A partial answer serves this lookup; the next one asks again (and an earlier complete answer stays the stand-in).
+            if (complete) this.cache.write(key, verified, policy);
             return verified;
           } finally {
             this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);

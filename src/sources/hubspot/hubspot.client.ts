@@ -93,6 +93,17 @@ export class HubSpotClient {
     return this.links;
   }
 
+  /** Whether an object type has a property: `GET /crm/v3/properties/<object>/<name>` answers 404 when it has not. */
+  async hasProperty(objectType: string, name: string, deadlineAt: number): Promise<boolean> {
+    try {
+      await this.send({ method: 'GET', path: `/crm/v3/properties/${encodeURIComponent(objectType)}/${encodeURIComponent(name)}` }, deadlineAt);
+      return true;
+    } catch (error) {
+      if (error instanceof AxiosError && error.response?.status === 404) return false;
+      throw this.translate(error);
+    }
+  }
+
   /** A read whose kept-alive connection HubSpot had just closed never reached it: sent again, once. */
   private send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
     return sendReadingAgainIfStale(isRead(request), (connection) => this.sendOn<T>(request, deadlineAt, connection));

@@ -1,12 +1,13 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable } from '@nestjs/common';
-import type { PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
-import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter';
+import { Injectable, Logger } from '@nestjs/common';
+import type { FilterGroup, PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { PhoneIncomingNumber } from '../../phone';
 import type { CustomDataField } from '../custom-data';
 import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
 import { AttachedTenants } from '../attached-tenants';
-import { HubSpotClient } from './hubspot.client';
+import { SourceError } from '../source-error';
+import { HubSpotClient, type PortalLinks } from './hubspot.client';
+import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
 import {
   COMPANY_PHONE_PROPERTIES,
   companyToCandidate,
@@ -21,19 +22,35 @@ import { hubspotCustomData, hubspotObjects, HubSpotSettings, type HubSpotObjectT
 
 const SEARCH_LIMIT = 20;
 const WARM_UP_TIMEOUT_MS = 10_000;
+/**
+ * Each object's search stops this long before the deadline handed to the source (the lookup's plus
+ * the core's short grace), so what one object found is answered in time when another's search hangs.
+ */
+const ANSWER_MARGIN_MS = 100;
 
 const PROPERTIES: Readonly<Record<HubSpotObjectType, readonly string[]>> = {
   contacts: ['firstname', 'lastname', 'email', 'company', 'associatedcompanyid', 'lastmodifieddate', ...CONTACT_PHONE_PROPERTIES],
   companies: ['name', 'domain', 'hs_lastmodifieddate', ...COMPANY_PHONE_PROPERTIES],
 };
-/** HubSpot's standardised phone properties: national significant number, no country code. */
-const SEARCHABLE = ['hs_searchable_calculated_phone_number', 'hs_searchable_calculated_mobile_number'] as const;
 
 export interface HubSpotTenant {
   readonly client: HubSpotClient;
   readonly settings: HubSpotSettings;
   readonly objects: readonly HubSpotObjectType[];
   readonly custom: readonly CustomDataField[];
+  /** Which searchable phone properties the portal's companies have: checked once, from the attach on. */
+  readonly companyPhones: PhonePropertyCheck;
+}
+
+/** What one lookup's searches share. */
+interface LookupContext {
+  readonly tenantId: string;
+  readonly tenant: HubSpotTenant;
+  readonly number: PhoneIncomingNumber;
+  readonly links: Promise<PortalLinks | undefined>;
+  /** When every search of this lookup must have answered. */
+  readonly answerBy: number;
+  readonly partial?: () => void;
 }
 
 interface SearchAnswer {
@@ -52,6 +69,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   readonly userIds = HUBSPOT_OWNER_IDS;
   readonly settingsSchema = HubSpotSettings;
 
+  private readonly logger = new Logger(HubSpotSource.name);
   private readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');
 
   constructor(private readonly http: HttpService) {}
@@ -60,45 +78,71 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     return settings.HUBSPOT_ACCESS_TOKEN !== undefined;
   }
 
-  async attachTenant({ settings }: TenantAttachment<HubSpotSettings>): Promise<void> {
+  async attachTenant({ tenantId, settings }: TenantAttachment<HubSpotSettings>): Promise<void> {
     const client = new HubSpotClient(this.http, settings.HUBSPOT_BASE_URL, settings.HUBSPOT_ACCESS_TOKEN!, {
       portalId: settings.HUBSPOT_PORTAL_ID,
       appUrl: settings.HUBSPOT_APP_URL,
     }, settings.HUBSPOT_SEARCH_RPS);
-    this.tenants.set(settings, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings) });
+    const companyPhones = new PhonePropertyCheck(client, 'companies', (error) =>
+      this.warn(tenantId, 'companies', error, `which phone properties companies have is not known yet; their phone's written forms are searched meanwhile`),
+    );
+    this.tenants.set(settings, { client, settings, objects: hubspotObjects(settings), custom: hubspotCustomData(settings), companyPhones });
   }
 
-  /** The account's details, for record links. */
+  /** The account's details (record links), and which phone properties companies have. */
   async warmUp(settings: HubSpotSettings): Promise<void> {
-    await this.tenantOf(settings).client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS);
+    const tenant = this.tenantOf(settings);
+    if (tenant.objects.includes('companies')) tenant.companyPhones.start(Date.now() + WARM_UP_TIMEOUT_MS);
+    await tenant.client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS);
   }
 
-  async search({ settings, number, deadlineAt }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
+  /**
+   * Each object's search is its own outcome: when one fails (refused, HubSpot down, too slow) the
+   * others' matches are answered, the failure is logged, and the core is told the answer is partial.
+   * When every object's search fails, the source fails.
+   */
+  async search({ tenantId, settings, number, deadlineAt, partial }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenantOf(settings);
-    const links = tenant.client.portalLinks(deadlineAt).catch(() => undefined);
-    const found = await Promise.all(tenant.objects.map((object) => this.searchObject(tenant, object, number, deadlineAt)));
-    const [contacts, companies] = [found[tenant.objects.indexOf('contacts')] ?? [], found[tenant.objects.indexOf('companies')] ?? []];
-    const companyNames = await this.primaryCompanyNames(tenant, contacts, deadlineAt);
-    const portal = await links;
-    return [
-      ...contacts.map((c) => contactToCandidate(c, portal, tenant.custom, companyNames.get(c.properties.associatedcompanyid ?? ''))),
-      ...companies.map((c) => companyToCandidate(c, portal, tenant.custom)),
-    ];
+    const answerBy = deadlineAt - ANSWER_MARGIN_MS;
+    const lookup: LookupContext = { tenantId, tenant, number, answerBy, partial, links: tenant.client.portalLinks(answerBy).catch(() => undefined) };
+    const settled = await Promise.allSettled(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
+    const failures = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ object: tenant.objects[i]!, error: result.reason as unknown }] : []));
+    if (failures.length === settled.length) throw failures[0]!.error;
+    for (const { object, error } of failures) this.warn(tenantId, object, error, `${object} not searched; answered with the other objects' matches`);
+    if (failures.length > 0) partial?.();
+    return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
   }
 
   tenantOf(settings: HubSpotSettings): HubSpotTenant {
     return this.tenants.of(settings);
   }
 
-  /** One search per object: each searchable phone property in its own filter group (groups are ORed). */
-  private async searchObject(tenant: HubSpotTenant, object: HubSpotObjectType, number: PhoneIncomingNumber, deadlineAt: number): Promise<HubSpotRecord[]> {
+  /** Contacts on HubSpot's searchable phone properties (documented for contacts), with their companies' names. */
+  private async contacts({ tenantId, tenant, number, links, answerBy, partial }: LookupContext): Promise<Candidate[]> {
+    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), answerBy);
+    const companyNames = await this.primaryCompanyNames(tenant, contacts, answerBy).catch((error: unknown) => {
+      this.warn(tenantId, 'companies', error, "contacts' company names not read; their cards come without them");
+      partial?.();
+      return new Map<string, string>();
+    });
+    const portal = await links;
+    return contacts.map((c) => contactToCandidate(c, portal, tenant.custom, companyNames.get(c.properties.associatedcompanyid ?? '')));
+  }
+
+  /** Companies on the searchable phone properties they have, else on `phone`'s written forms. */
+  private async companies({ tenant, number, links, answerBy }: LookupContext): Promise<Candidate[]> {
+    const searchable = await tenant.companyPhones.properties(answerBy);
+    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), answerBy);
+    const portal = await links;
+    return companies.map((c) => companyToCandidate(c, portal, tenant.custom));
+  }
+
+  private async searchObject(tenant: HubSpotTenant, object: HubSpotObjectType, filterGroups: FilterGroup[], deadlineAt: number): Promise<HubSpotRecord[]> {
     const body: PublicObjectSearchRequest = {
       limit: SEARCH_LIMIT,
       properties: [...new Set([...PROPERTIES[object], ...tenant.custom.map((c) => c.field)])],
-      filterGroups: SEARCHABLE.map((propertyName) => ({
-        filters: [{ propertyName, operator: FilterOperatorEnum.Eq, value: number.nationalSignificant }],
-      })),
+      filterGroups,
     };
     const answer = await tenant.client.request<SearchAnswer>({ method: 'POST', path: `/crm/v3/objects/${object}/search`, body, search: true }, deadlineAt);
     return answer.results;
@@ -110,15 +154,17 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
       ...new Set(contacts.filter((c) => !c.properties.company && c.properties.associatedcompanyid).map((c) => c.properties.associatedcompanyid!)),
     ];
     if (ids.length === 0) return new Map();
-    try {
-      const answer = await tenant.client.request<{ results: HubSpotRecord[] }>(
-        { method: 'POST', path: '/crm/v3/objects/companies/batch/read', body: { properties: ['name'], inputs: ids.map((id) => ({ id })) }, read: true },
-        deadlineAt,
-      );
-      return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));
-    } catch {
-      return new Map(); // the cards still come, without the company name
-    }
+    // `propertiesWithHistory` is required by HubSpot's spec of this body, even empty.
+    const body = { inputs: ids.map((id) => ({ id })), properties: ['name'], propertiesWithHistory: [] };
+    const answer = await tenant.client.request<{ results: HubSpotRecord[] }>({ method: 'POST', path: '/crm/v3/objects/companies/batch/read', body, read: true }, deadlineAt);
+    return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));
+  }
+
+  /** A part of HubSpot's answer that failed: logged once, with the tenant and HubSpot's reason, never the number. */
+  private warn(tenantId: string, object: HubSpotObjectType, error: unknown, consequence: string): void {
+    const { code, vendorCode, reason } =
+      error instanceof SourceError ? { code: error.code, vendorCode: error.vendorCode, reason: error.message } : { code: 'INTERNAL', vendorCode: undefined, reason: String(error) };
+    this.logger.warn({ tenant: tenantId, source: HUBSPOT_SOURCE_ID, object, code, vendorCode, reason }, `HubSpot of tenant ${tenantId}: ${consequence} (${code})`);
   }
 }
 

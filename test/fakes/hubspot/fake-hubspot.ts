@@ -5,10 +5,16 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 
 /**
  * A HubSpot portal on a loopback port that speaks CRM v3 the way crm-apis.md §2 describes it: search
- * with filter groups (limits validated), `query`, property selection, the calculated phone properties
- * derived from the stored values (libphonenumber, the portal's region), the 5-per-second search limit
- * with HubSpot's 429 body, index latency for new records, create 201 / update 200, batch read,
- * account details, HubSpot's error shape, and switches to delay, hang and revoke the token.
+ * with filter groups (limits validated, a filter on a property the object lacks refused with 400),
+ * `query`, property selection, the calculated phone properties derived from the stored values
+ * (libphonenumber, the portal's region), the 5-per-second search limit with HubSpot's 429 body, index
+ * latency for new records, create 201 / update 200, batch read (its required fields checked), property
+ * definitions, account details, HubSpot's error shape, and switches to delay, hang and revoke the token
+ * and to refuse one object's searches.
+ *
+ * Companies have no calculated phone properties unless `companySearchableCalculatedPhones`: HubSpot
+ * documents them for contacts only, and a real portal's company properties list none of them. Their
+ * `phone` is text stored as typed, and a filter on it compares that text (case aside), as HubSpot does.
  */
 
 export type ObjectType = 'contacts' | 'companies' | 'calls' | 'tickets';
@@ -23,12 +29,22 @@ export interface StoredObject {
   readonly searchableFrom: number;
 }
 
-const PHONE_PROPERTIES: Readonly<Partial<Record<ObjectType, ReadonlyArray<readonly [stored: string, calculated: string, searchable: string]>>>> = {
+type CalculatedPhones = ReadonlyArray<readonly [stored: string, calculated: string, searchable: string]>;
+const CONTACT_PHONES: CalculatedPhones = [
+  ['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number'],
+  ['mobilephone', 'hs_calculated_mobile_number', 'hs_searchable_calculated_mobile_number'],
+];
+/** Only on portals with `companySearchableCalculatedPhones`; companies have no `mobilephone`. */
+const COMPANY_PHONES: CalculatedPhones = [['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number']];
+/** The properties every portal has (those the gateway and its tests use); a custom one exists once a record holds it. */
+const STANDARD_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
   contacts: [
-    ['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number'],
-    ['mobilephone', 'hs_calculated_mobile_number', 'hs_searchable_calculated_mobile_number'],
+    ...['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'fax', 'company', 'associatedcompanyid', 'lifecyclestage', 'hubspot_owner_id'],
+    ...['createdate', 'lastmodifieddate', 'hs_object_id', ...CONTACT_PHONES.flatMap(([, calculated, searchable]) => [calculated, searchable])],
   ],
-  companies: [['phone', 'hs_calculated_phone_number', 'hs_searchable_calculated_phone_number']],
+  companies: ['name', 'domain', 'website', 'phone', 'lifecyclestage', 'hubspot_owner_id', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  calls: ['hs_timestamp', 'hs_call_title', 'hs_call_body', 'hs_body_preview', 'hs_call_direction', 'hs_call_status', 'hs_call_duration', 'hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  tickets: ['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
 const QUERY_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
   contacts: ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company'],
@@ -55,13 +71,19 @@ interface Filter {
   values?: unknown;
 }
 
+/** One entry of the `errors` of HubSpot's error body. */
+interface ErrorDetail {
+  readonly message: string;
+  readonly code?: string;
+  readonly context?: Record<string, string[]>;
+}
+
 class HubSpotError extends Error {
   constructor(
     readonly status: number,
     readonly category: string,
     message: string,
-    /** The `errors` of HubSpot's error body, each naming what it is about. */
-    readonly details?: ReadonlyArray<Record<string, unknown>>,
+    readonly errors?: readonly ErrorDetail[],
   ) {
     super(message);
   }
@@ -70,6 +92,11 @@ class HubSpotError extends Error {
 /** The owners of the seeded portal (`GET /crm/v3/owners`): a record's `hubspot_owner_id` must be one of them. */
 const SEED_OWNERS = ['5150', '5151'];
 
+/** HubSpot's words when a required field of a request body is missing (its JSON reader names the schema). */
+function missingFields(schema: string, fields: readonly string[]): HubSpotError {
+  return new HubSpotError(400, 'VALIDATION_ERROR', `Invalid input JSON on line 1, column 1: Cannot build ${schema}, some of required attributes are not set [${fields.join(', ')}]`);
+}
+
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -77,8 +104,18 @@ export interface RecordedRequest {
   readonly at: number;
 }
 
+export interface FakeHubSpotOptions {
+  readonly token?: string;
+  /** Companies have `hs_calculated_phone_number` and `hs_searchable_calculated_phone_number` (no public portal shows them). */
+  readonly companySearchableCalculatedPhones?: boolean;
+}
+
+/** What a request answers instead of its result: an HTTP status, or no answer at all. */
+export type Failure = 400 | 500 | 502 | 503 | 'hang';
+
 export class FakeHubSpot extends LoopbackFake {
   readonly token: string;
+  readonly companySearchableCalculatedPhones: boolean;
   readonly portalId = 4711;
   readonly requests: RecordedRequest[] = [];
   /** When each search request was let through (not those answered 429). */
@@ -90,6 +127,10 @@ export class FakeHubSpot extends LoopbackFake {
   hang = false;
   revoked = false;
   indexLatencyMs = 0;
+  /** Searches of these object types fail so (e.g. `{ companies: 400 }`), the others answer. */
+  searchFailures: Partial<Record<ObjectType, Failure>> = {};
+  /** Reads of property definitions fail so. */
+  propertyFailure: Failure | undefined;
   /** Searches allowed per second per account, as HubSpot documents. */
   searchesPerSecond = 5;
   readonly objects = new Map<ObjectType, Map<string, StoredObject>>();
@@ -98,13 +139,12 @@ export class FakeHubSpot extends LoopbackFake {
 
   private nextId = 9000;
 
-  constructor(token = 'pat-eu1-fake-token') {
+  constructor(options: FakeHubSpotOptions = {}) {
     super();
-    this.token = token;
+    this.token = options.token ?? 'pat-eu1-fake-token';
+    this.companySearchableCalculatedPhones = options.companySearchableCalculatedPhones ?? false;
     this.seed();
   }
-
-
 
   reset(): void {
     this.requests.length = 0;
@@ -116,6 +156,8 @@ export class FakeHubSpot extends LoopbackFake {
     this.indexLatencyMs = 0;
     this.owners.clear();
     for (const owner of SEED_OWNERS) this.owners.add(owner);
+    this.searchFailures = {};
+    this.propertyFailure = undefined;
     this.seed();
   }
 
@@ -167,9 +209,25 @@ export class FakeHubSpot extends LoopbackFake {
     contact('108', 'Kurt', 'Meier', { phone: '052 212 34 56' });
   }
 
+  /** Whether the portal has this property on this object type. */
+  hasProperty(type: ObjectType, name: string): boolean {
+    if (type === 'companies' && COMPANY_PHONES.some(([, ...calculated]) => calculated.includes(name))) return this.companySearchableCalculatedPhones;
+    return STANDARD_PROPERTIES[type].includes(name) || this.all(type).some((record) => name in record.properties);
+  }
+
+  /** The requests that asked for a property's definition. */
+  propertyReads(type: ObjectType): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/crm/v3/properties/${type}/`));
+  }
+
+  private calculatedPhones(type: ObjectType): CalculatedPhones {
+    if (type === 'contacts') return CONTACT_PHONES;
+    return type === 'companies' && this.companySearchableCalculatedPhones ? COMPANY_PHONES : [];
+  }
+
   /** HubSpot's calculated phone properties: E.164, and the national number without country code. */
   private calculate(type: ObjectType, record: StoredObject): void {
-    for (const [stored, calculated, searchable] of PHONE_PROPERTIES[type] ?? []) {
+    for (const [stored, calculated, searchable] of this.calculatedPhones(type)) {
       const value = record.properties[stored];
       const parsed = value ? parsePhoneNumberFromString(value.replace(/^00/, '+'), this.region) : undefined;
       record.properties[calculated] = parsed?.number ?? null;
@@ -210,29 +268,37 @@ export class FakeHubSpot extends LoopbackFake {
           dataHostingLocation: 'eu1',
         });
       }
+      const property = /^\/crm\/v3\/properties\/(contacts|companies|calls|tickets)\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && property) {
+        await failAs(this.propertyFailure, 'property reads');
+        return send(res, 200, this.propertyDefinition(property[1] as ObjectType, decodeURIComponent(property[2]!)));
+      }
       const route = /^\/crm\/v3\/objects\/(contacts|companies|calls|tickets)(?:\/(search|batch\/read|[^/]+))?$/.exec(url.pathname);
       if (!route) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `Unable to route ${req.method} ${url.pathname}`);
       const type = route[1] as ObjectType;
       const rest = route[2];
-      if (req.method === 'POST' && rest === 'search') return this.search(type, body, res);
+      if (req.method === 'POST' && rest === 'search') return await this.search(type, body, raw.length, res);
       if (req.method === 'POST' && rest === 'batch/read') return send(res, 200, this.batchRead(type, body));
       if (req.method === 'POST' && rest === undefined) return send(res, 201, this.present(type, this.create(type, body)));
       if (req.method === 'PATCH' && rest !== undefined) return send(res, 200, this.present(type, this.update(type, rest, body)));
       if (req.method === 'GET' && rest !== undefined) return send(res, 200, this.present(type, this.find(type, rest)));
       throw new HubSpotError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`);
     } catch (failure) {
-      if (failure instanceof HubSpotError) return send(res, failure.status, error(failure.category, failure.message, failure.details));
+      if (failure instanceof HubSpotError) return send(res, failure.status, error(failure.category, failure.message, failure.errors));
       return send(res, 500, error('INTERNAL_ERROR', String(failure)));
     }
   }
 
-  private search(type: ObjectType, body: unknown, res: ServerResponse): void {
+  private async search(type: ObjectType, body: unknown, bodyLength: number, res: ServerResponse): Promise<void> {
     const now = Date.now();
     this.searchArrivals.push(now);
     if (this.searchTimes.filter((t) => t > now - 1000).length >= this.searchesPerSecond) {
       return send(res, 429, { ...SECONDLY_LIMIT_BODY, correlationId: randomUUID() });
     }
     this.searchTimes.push(now);
+    await failAs(this.searchFailures[type], `${type} searches`);
+    // "If the body of your request exceeds 3,000 characters, a 400 error will be returned."
+    if (bodyLength > 3000) throw new HubSpotError(400, 'VALIDATION_ERROR', `The request body has ${bodyLength} characters; the maximum is 3000.`);
     const request = (body ?? {}) as { filterGroups?: unknown; properties?: unknown; limit?: unknown; query?: unknown };
     const groups = Array.isArray(request.filterGroups) ? (request.filterGroups as Array<{ filters?: unknown }>) : [];
     const limit = request.limit === undefined ? 10 : Number(request.limit);
@@ -242,6 +308,7 @@ export class FakeHubSpot extends LoopbackFake {
     if (filterCount > 18) throw new HubSpotError(400, 'VALIDATION_ERROR', `Too many filters (${filterCount}); the maximum is 18.`);
     if (!Number.isInteger(limit) || limit < 0 || limit > 200) throw new HubSpotError(400, 'VALIDATION_ERROR', 'limit must be between 0 and 200');
     const query = typeof request.query === 'string' ? request.query.toLowerCase() : undefined;
+    for (const filter of groups.flatMap((g) => (Array.isArray(g.filters) ? (g.filters as Filter[]) : []))) this.checkFilter(type, filter);
 
     const hits = this.all(type).filter((record) => {
       if (record.searchableFrom > now) return false;
@@ -252,12 +319,55 @@ export class FakeHubSpot extends LoopbackFake {
     send(res, 200, { total: hits.length, results: hits.slice(0, limit).map((r) => this.present(type, r, properties)) });
   }
 
+  /** A filter names an operator and a property the object has; HubSpot refuses it otherwise. */
+  private checkFilter(type: ObjectType, filter: Filter): void {
+    const missing = (['propertyName', 'operator'] as const).filter((field) => typeof filter[field] !== 'string');
+    if (missing.length > 0) throw missingFields('Filter', missing);
+    const name = filter.propertyName as string;
+    if (!this.hasProperty(type, name)) {
+      throw new HubSpotError(400, 'VALIDATION_ERROR', `There was a problem with the request: property ${name} does not exist on ${type}`, [
+        { message: `Property "${name}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [name] } },
+      ]);
+    }
+  }
+
+  /** `GET /crm/v3/properties/{type}/{name}`: the definition, or 404 for a property the object lacks. */
+  private propertyDefinition(type: ObjectType, name: string): unknown {
+    if (!this.hasProperty(type, name)) throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `Unable to find property ${name} for object type ${type}`);
+    const phone = /phone|mobile/.test(name);
+    const searchable = name.startsWith('hs_searchable_calculated_');
+    const now = new Date(0).toISOString();
+    return {
+      name,
+      label: name,
+      description: '',
+      groupName: type === 'companies' ? 'companyinformation' : 'contactinformation',
+      type: searchable ? 'phone_number' : 'string',
+      fieldType: phone ? 'phonenumber' : 'text',
+      options: [],
+      displayOrder: -1,
+      calculated: name.startsWith('hs_'),
+      externalOptions: false,
+      hasUniqueValue: false,
+      hidden: false,
+      hubspotDefined: STANDARD_PROPERTIES[type].includes(name) || searchable,
+      modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: name.startsWith('hs_') },
+      formField: !name.startsWith('hs_'),
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+    };
+  }
+
   private batchRead(type: ObjectType, body: unknown): unknown {
-    const request = (body ?? {}) as { inputs?: Array<{ id?: string }>; properties?: string[] };
-    const results = (request.inputs ?? [])
+    const request = (body ?? {}) as { inputs?: unknown; properties?: unknown; propertiesWithHistory?: unknown };
+    // The official spec (BatchReadInputSimplePublicObjectId) requires all three.
+    const missing = (['inputs', 'properties', 'propertiesWithHistory'] as const).filter((field) => !Array.isArray(request[field]));
+    if (missing.length > 0) throw missingFields('BatchReadInputSimplePublicObjectId', missing);
+    const results = (request.inputs as Array<{ id?: string }>)
       .map((input) => this.objects.get(type)?.get(String(input.id)))
       .filter((r): r is StoredObject => r !== undefined)
-      .map((r) => this.present(type, r, request.properties));
+      .map((r) => this.present(type, r, request.properties as string[]));
     const now = new Date().toISOString();
     return { status: 'COMPLETE', results, startedAt: now, completedAt: now };
   }
@@ -337,17 +447,14 @@ function matches(record: StoredObject, filter: Filter): boolean {
     case 'NEQ':
       return value?.toLowerCase() !== wanted;
     case 'IN':
-      return Array.isArray(filter.values) && filter.values.map(String).includes(value ?? '');
+      // Exact values; for text HubSpot wants them in lower case, and compares the stored value so.
+      return Array.isArray(filter.values) && value !== null && value !== undefined && filter.values.map(String).includes(value.toLowerCase());
     default: {
       const tokens = (value ?? '').toLowerCase().split(/[^a-z0-9@.]+/);
       const pattern = new RegExp(`^${(wanted ?? '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
       return tokens.some((t) => pattern.test(t));
     }
   }
-}
-
-function error(category: string, message: string, errors?: ReadonlyArray<Record<string, unknown>>): unknown {
-  return { status: 'error', message, correlationId: randomUUID(), category, ...(errors ? { errors } : {}) };
 }
 
 /**
@@ -361,6 +468,16 @@ function invalidProperty(name: string, code: string, message: string): HubSpotEr
   ]);
 }
 
+/** Throws HubSpot's error for the failure (never answers for `hang`); nothing without one. */
+function failAs(failure: Failure | undefined, what: string): Promise<void> {
+  if (failure === undefined) return Promise.resolve();
+  if (failure === 'hang') return new Promise(() => undefined);
+  throw new HubSpotError(failure, failure === 400 ? 'VALIDATION_ERROR' : 'INTERNAL_ERROR', `The fake refuses ${what} (${failure})`);
+}
+
+function error(category: string, message: string, errors?: readonly ErrorDetail[]): unknown {
+  return { status: 'error', message, correlationId: randomUUID(), category, ...(errors ? { errors } : {}) };
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, body, 'application/json;charset=utf-8');
