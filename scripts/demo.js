@@ -3,23 +3,22 @@
 // Salesforce org, HubSpot portal and SugarCRM instance on this machine (from the test tree), so the
 // cards show every source.
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 
-for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
+// The demo's own settings, whatever the shell holds: its CRMs are on this machine, its ids unsigned
+// (the README's workflow example uses them), and its metrics open with the token it prints.
+for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'RECORD_ID_SECRET']) delete process.env[name];
+process.env.METRICS_TOKEN = 'demo-metrics-token';
 
 async function main() {
   const { startDemoEnvironment } = require('../dist-fakes/demo-environment.js');
   const demo = await startDemoEnvironment(path.join(__dirname, '..', 'examples', 'tenants'));
+  // Ctrl-C or SIGTERM stop the gateway, which then exits the process: the copied tenants go with it.
+  process.on('exit', () => fs.rmSync(demo.tenantsDir, { recursive: true, force: true }));
   process.env.TENANTS_DIR = demo.tenantsDir;
   const { bootstrap } = require('../dist/main.js');
-  const { app, url } = await bootstrap();
-  const stop = async () => {
-    await app.close();
-    await demo.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  const { url } = await bootstrap();
 
   const port = new URL(url).port;
   const base = `http://localhost:${port}`;
@@ -36,6 +35,12 @@ async function main() {
       '',
       `  curl -s -X POST -H 'X-Execution-Token: demo-token' -H 'Content-Type: application/json' '${base}/lookup/CallFlow' -d '{"inputs":{"contactCrmId": "salesforce:Contact:003000000000001AAA", "userCrmId": "salesforce:005000000000002AAA", "originatorNumber": "41789072228", "originatorName": "Anna Muster", "destinationNumber": "41446681800", "destinationName": "Reception", "direction": "incoming", "startedTime": "2026-11-24 10:15:00", "answeredTime": "", "endedTime": "", "declinedTime": "", "id": null}}'`,
       '',
+      'What an admin sees: readiness per tenant and source, and the Prometheus metrics:',
+      '',
+      `  curl -s -H 'Authorization: Bearer demo-metrics-token' '${base}/health/ready'`,
+      `  curl -s -H 'Authorization: Bearer demo-metrics-token' '${base}/metrics'`,
+      '',
+      `The demo's tenant files are in ${demo.tenantsDir}: edit demo.env and the gateway applies it at once.`,
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

@@ -115,6 +115,20 @@ describe('crafted input from a tenant holding a valid token (e2e)', () => {
       expect(errorLines()).toEqual([]);
     });
 
+    it.each([
+      ['a 2 MB body', 413, (request: ReturnType<typeof post>) => request.set('Content-Type', 'application/json').send(`{"inputs":{"x":"${'a'.repeat(2_000_000)}"}}`)],
+      ['charset=latin1', 415, (request: ReturnType<typeof post>) => request.set('Content-Type', 'application/json; charset=latin1').send('{"inputs":{}}')],
+      ['a Content-Encoding it cannot read', 415, (request: ReturnType<typeof post>) => request.set('Content-Type', 'application/json').set('Content-Encoding', 'bogus').send('{"inputs":{}}')],
+    ])('logs %s (a caller\'s mistake) as one request line with its id, not as a server error', async (what, status, send) => {
+      const id = `mistake-${what.replace(/\W+/g, '-')}`;
+      const response = await send(post('/lookup/CallFlow').set('X-Request-Id', id)).expect(status);
+      expect(response.headers['x-request-id']).toBe(id);
+      const lines = gateway.logs.lines.filter((line) => line.reqId === id);
+      expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'request completed', status, refusal: expect.any(String) })]);
+      expect(errorLines()).toEqual([]);
+      expect(gateway.logs.text()).not.toContain('stack');
+    });
+
     it('ignores unknown inputs, a __proto__ key and nested values included, and writes the call', async () => {
       const body = `{"inputs":{"direction":"incoming","startedTime":"2026-11-24 10:16:00","__proto__":{"polluted":true},"futureField":{"a":[1,2,3]}},"other":1}`;
       const response = await post('/lookup/CallFlow').set('Content-Type', 'application/json').send(body).expect(200);
