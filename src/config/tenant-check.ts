@@ -69,7 +69,10 @@ export class TenantCheck {
       const deadlineAt = Date.now() + SOURCE_CHECK_TIMEOUT_MS;
       await source.warmUp?.(settings);
       const number = normalizeIncoming(UNUSED_NUMBER, tenant.defaultRegion)!;
-      await source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings, signal: AbortSignal.timeout(SOURCE_CHECK_TIMEOUT_MS), deadlineAt });
+      const missing: string[] = [];
+      const partial = (why: string): void => void missing.push(why);
+      await source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings, signal: AbortSignal.timeout(SOURCE_CHECK_TIMEOUT_MS), deadlineAt, partial });
+      if (missing.length > 0) return row(false, `answers only in part: ${missing.join('; ')}`);
       return row(true, `ok: ${source.warmUp ? 'signed in and ' : ''}searched in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
       return row(false, reasonOf(error));

@@ -12,14 +12,15 @@ export interface ListedTenantFile {
   readonly stamp: string;
 }
 
-/** The tenant files in `dir`, sorted by name; an absent folder holds none. */
-export async function listTenantFiles(dir: string): Promise<ListedTenantFile[]> {
+/** The tenant files in `dir`, sorted by name; an absent folder holds none, unless it `mustExist`. */
+export async function listTenantFiles(dir: string, { mustExist = false } = {}): Promise<ListedTenantFile[]> {
   let names: string[];
   try {
     // Hidden files are no tenants: `.env` (the global settings, when the folder is also the working one), editors' copies.
     names = (await readdir(dir)).filter((name) => name.endsWith(TENANT_FILE_SUFFIX) && !name.startsWith('.')).sort();
   } catch (error) {
-    if (isMissing(error)) return [];
+    if (isMissing(error) && !mustExist) return [];
+    if (isMissing(error)) throw new Error(`the folder ${dir} is gone`, { cause: error });
     throw error;
   }
   const listed: ListedTenantFile[] = [];

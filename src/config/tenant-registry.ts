@@ -71,8 +71,10 @@ interface KnownFile {
 
 interface ReadFile {
   readonly listed: ListedTenantFile;
-  readonly content: string;
+  /** Undefined when the file could not be read (permissions): refused, and tried again at every reload. */
+  readonly content: string | undefined;
   readonly digest: string;
+  readonly readError?: string;
 }
 
 /**
@@ -98,6 +100,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   private settleTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private queued: { readAll: boolean } | undefined;
+  private lastFailure: string | undefined;
   private stopped = false;
 
   constructor(
@@ -165,7 +168,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     const wanted = { readAll: options.readAll ?? false };
     if (this.running) {
       this.queued = { readAll: (this.queued?.readAll ?? false) || wanted.readAll };
-      return this.running.then(() => this.running);
+      return this.running; // its loop runs the queued one too
     }
     this.running = (async () => {
       let next: { readAll: boolean } | undefined = wanted;
@@ -173,8 +176,12 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
         this.queued = undefined;
         try {
           await this.apply({ readAll: next.readAll, atStart: false });
+          this.lastFailure = undefined;
         } catch (error) {
-          this.logger.error(`Tenants folder ${this.dir} not reloaded: ${messageOf(error)}`);
+          // Said once, not at every rescan while the folder stays unreadable.
+          const failure = `Tenants folder ${this.dir} not reloaded (the tenants stay as they are): ${messageOf(error)}`;
+          if (failure !== this.lastFailure) this.logger.error(failure);
+          this.lastFailure = failure;
         }
         next = this.queued;
       }
@@ -214,14 +221,18 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** At start, the first refused file stops the start; later, a refused file keeps its tenant as it was. */
   private async apply({ readAll, atStart }: { readAll: boolean; atStart: boolean }): Promise<void> {
-    const listed = await listTenantFiles(this.dir);
+    // Later, a folder that is gone (a deploy replacing it, a share not mounted) is an error, not "no tenants".
+    const listed = await listTenantFiles(this.dir, { mustExist: !atStart });
     const current = new Map(this.tenants.map((t) => [t.id, t]));
     const next = new Map(current);
     const changes: TenantChange[] = [];
     const attached: Array<{ tenantId: string; tenantSource: TenantSource }> = [];
+    const applied: Array<[string, KnownFile]> = [];
 
+    const listedIds = new Set(listed.map((f) => f.id));
+    for (const id of this.files.keys()) if (!listedIds.has(id) && !current.has(id)) this.files.delete(id); // refused, then removed
     for (const id of current.keys()) {
-      if (listed.some((f) => f.id === id)) continue;
+      if (listedIds.has(id)) continue;
       next.delete(id);
       this.files.delete(id);
       changes.push({ id, before: current.get(id), after: undefined });
@@ -237,13 +248,14 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
       }
       next.set(outcome.tenant.id, outcome.tenant);
       attached.push(...outcome.attached.map((tenantSource) => ({ tenantId: outcome.tenant.id, tenantSource })));
-      this.files.set(file.listed.id, { stamp: file.listed.stamp, digest: file.digest, status: { file: file.listed.path, appliedAt: new Date() } });
+      applied.push([file.listed.id, { stamp: file.listed.stamp, digest: file.digest, status: { file: file.listed.path, appliedAt: new Date() } }]);
       changes.push({ id: outcome.tenant.id, before, after: outcome.tenant });
     }
 
     if (changes.length === 0) return;
     this.tenants = [...next.values()].sort((a, b) => a.id.localeCompare(b.id));
     this.headerNames = [...new Set(this.tenants.map((t) => t.authHeader))];
+    for (const [id, known] of applied) this.files.set(id, known);
     for (const change of changes) {
       this.announce(change, atStart);
       for (const listener of this.listeners) listener(change);
@@ -268,10 +280,12 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
         content = await readFile(file.path, 'utf8');
       } catch (error) {
         if (isMissing(error)) continue; // removed meanwhile: the next reload removes its tenant
-        throw error;
+        changed.push({ listed: file, content: undefined, digest: '', readError: messageOf(error) });
+        continue;
       }
       const digest = contentDigest(content);
-      if (known?.digest === digest && !known.retry) {
+      // A refused file is validated again on SIGHUP even when unchanged: what it needs may have been fixed.
+      if (known?.digest === digest && !known.retry && !(readAll && known.status.refused)) {
         this.files.set(file.id, { ...known, stamp: file.stamp });
         continue;
       }
@@ -287,6 +301,9 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     others: ReadonlyMap<string, Tenant>,
   ): Promise<{ tenant: Tenant; attached: TenantSource[] } | RefusedTenantFile> {
     const { id, path } = file.listed;
+    if (file.content === undefined) {
+      return { problem: new ConfigurationError(path, [{ key: '(file)', problem: `cannot be read: ${file.readError ?? 'unknown error'}` }]), becauseOfAnotherFile: true };
+    }
     const read = readTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET, others.values());
     if ('problem' in read) return read;
     const { tenant } = read;
@@ -302,8 +319,12 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
         await tenantSource.source.attachTenant?.({ tenantId: id, tenantFile: path, region: tenant.defaultRegion, settings: tenantSource.settings });
       } catch (error) {
         for (const s of attached) s.source.detachTenant?.(s.settings);
-        if (error instanceof ConfigurationError) return { problem: error };
-        throw error;
+        // Tried again at every reload: what failed is outside this file (a phone book, a CRM's answer).
+        const problem =
+          error instanceof ConfigurationError
+            ? error
+            : new ConfigurationError(path, [{ key: tenantSource.source.keyPrefix, problem: `${tenantSource.source.defaultDisplayName} cannot be set up: ${messageOf(error)}` }]);
+        return { problem, becauseOfAnotherFile: true };
       }
       attached.push(tenantSource);
       sources.push(tenantSource);

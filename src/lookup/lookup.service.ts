@@ -65,18 +65,18 @@ export class LookupService {
       return { cards: [], summary: { results: 0, sources: {} } };
     }
 
-    const plans = tenant.sources.map(({ source }, i) => ({ sourceId: source.id, plan: this.guard.plan(tenant, tenant.sources[i]!, number) }));
-    const live = plans.filter((p): p is { sourceId: string; plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
+    const plans = tenant.sources.map((tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: this.guard.plan(tenant, tenantSource, number) }));
+    const live = plans.filter((p): p is (typeof plans)[number] & { plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
-    plans.forEach(({ sourceId, plan }, i) => {
+    for (const { tenantSource, sourceId, plan } of plans) {
       const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
       this.metrics.sourceOutcome(sourceId, result.outcome);
-      this.health.record(tenant.sources[i]!.settings, result.outcome, result.reason);
-    });
+      this.health.record(tenantSource.settings, result.outcome, result.reason);
+    }
 
     const ranked = rankCandidates(
       [...results.values()].flatMap((r) => r.verified),

@@ -38,7 +38,10 @@ export function numberKey(number: IncomingNumber): string {
 @Injectable()
 export class SourceGuard {
   private readonly cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)));
-  private readonly inFlight = new SingleFlight<readonly VerifiedCandidate[]>();
+  /** Per settings object: a lookup after a reload never joins a query still running on the replaced settings. */
+  private readonly inFlight = new WeakMap<object, SingleFlight<readonly VerifiedCandidate[]>>();
+  /** Settings a reload replaced: their queries still running answer their lookups but write no cache. */
+  private readonly retired = new WeakSet<object>();
   private readonly budgets = new Map<string, RateBudget>();
 
   constructor(
@@ -62,12 +65,13 @@ export class SourceGuard {
     if (cacheable) this.metrics.cache(sourceId, 'miss');
     const stale = cached?.verified;
     if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
-    if (!this.inFlight.has(key.text) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
+    const flights = this.flightsOf(tenantSource.settings);
+    if (!flights.has(key.text) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
     return {
       kind: 'live',
       stale,
       run: (signal, deadlineAt) =>
-        this.inFlight.run(key.text, async () => {
+        flights.run(key.text, async () => {
           const started = performance.now();
           let complete = true;
           const partial = (): void => void (complete = false);
@@ -81,7 +85,7 @@ export class SourceGuard {
               });
             const verified = verify(candidates, number, tenant);
             // A partial answer serves this lookup; the next one asks again (and an earlier complete answer stays the stand-in).
-            if (complete) this.cache.write(key, verified, policy);
+            if (complete && !this.retired.has(tenantSource.settings)) this.cache.write(key, verified, policy);
             return verified;
           } finally {
             this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);
@@ -108,10 +112,20 @@ export class SourceGuard {
     for (const old of before?.sources ?? []) {
       const now = after?.sources.find((s) => s.source === old.source);
       if (now && now.settings === old.settings && now.maxRps === old.maxRps) continue;
+      if (now?.settings !== old.settings) this.retired.add(old.settings);
       this.cache.deleteSource(id, old.source.id);
       this.breakers.forget(id, old.source.id);
       this.budgets.delete(`${id}\n${old.source.id}`);
     }
+  }
+
+  private flightsOf(settings: object): SingleFlight<readonly VerifiedCandidate[]> {
+    let flights = this.inFlight.get(settings);
+    if (!flights) {
+      flights = new SingleFlight();
+      this.inFlight.set(settings, flights);
+    }
+    return flights;
   }
 
   private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {

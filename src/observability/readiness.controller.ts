@@ -7,7 +7,8 @@ import { metricsAccess } from './metrics-token';
 import { SourceHealth } from './source-health';
 
 interface SourceDetails {
-  readonly signIn?: { readonly state: string; readonly reason?: string; readonly at: string };
+  /** The sign-in and first reads made when these settings were applied; later lookups are in `lastLookup`. */
+  readonly warmUp?: { readonly state: string; readonly reason?: string; readonly at: string };
   readonly lastLookup?: { readonly outcome: string; readonly reason?: string; readonly at: string };
 }
 
@@ -54,10 +55,10 @@ export class ReadinessController {
     for (const tenant of this.tenants.all()) {
       const sources: Record<string, SourceDetails> = {};
       for (const tenantSource of tenant.sources) {
-        const signIn = this.tenants.readinessOf(tenantSource);
+        const warmUp = this.tenants.readinessOf(tenantSource);
         const last = this.health.lastOf(tenantSource.settings);
         sources[tenantSource.source.id] = {
-          signIn: signIn && { state: signIn.state, reason: signIn.reason, at: signIn.at.toISOString() },
+          warmUp: warmUp && { state: warmUp.state, reason: warmUp.reason, at: warmUp.at.toISOString() },
           lastLookup: last && { outcome: last.outcome, reason: last.reason, at: new Date(last.at).toISOString() },
         };
       }

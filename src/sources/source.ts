@@ -35,10 +35,10 @@ export interface SourceSearch<S> {
   /** When the lookup's deadline passes (`Date.now()` time), for clients that take a timeout, not a signal. */
   readonly deadlineAt: number;
   /**
-   * Called by a source whose answer lacks part of what it asked (one of its searches failed): the
-   * answer is used, but not kept in the cache as if it were complete.
+   * Called by a source whose answer lacks part of what it asked (one of its searches failed), with what
+   * is missing and why: the answer is used, but not kept in the cache as if it were complete.
    */
-  readonly partial?: () => void;
+  readonly partial?: (why: string) => void;
 }
 
 export interface TenantAttachment<S> {

@@ -85,6 +85,12 @@ export interface WorkflowHandler<S extends object = object> {
    * call's id). An `id` of another type is refused with 422. Absent: any type the source hands out.
    */
   readonly previousTypes?: Readonly<Record<string, string>>;
+  /**
+   * The object types this workflow updates when an earlier request's `id` names one (CallFlow: the call
+   * it logged). Such a request writes every time (an update is idempotent); any other request, with an
+   * `id` taken as context or none, runs once per call within the repeat window.
+   */
+  readonly updates?: readonly string[];
   run(call: WorkflowCall<S>): Promise<WorkflowResult>;
 }
 

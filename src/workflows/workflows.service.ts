@@ -108,7 +108,8 @@ export class WorkflowsService {
     const logged = { reqId, ...this.describe(tenant, handler, facts) };
     const write = (): Promise<WorkflowAnswer> => this.write(tenant, tenantSource, handler, { facts, contact, previous, userId }, logged);
 
-    if (previous) return this.answerInTime(handler, logged, write());
+    if (previous && handler.updates?.includes(previous.objectType)) return this.answerInTime(handler, logged, write());
+    // A first request, or one whose `id` is context (CreateTicket after CallFlow): a retry must not write again.
     const key = RepeatGuard.keyOf([
       tenant.id,
       handler.workflow.toLowerCase(),
@@ -116,9 +117,10 @@ export class WorkflowsService {
       inputs.originatorNumber,
       inputs.destinationNumber,
       facts.startedAt.toISOString(),
+      inputs.id ?? undefined,
     ]);
     const { result, isRepeat } = this.firstRequests.run(tenant.id, key, write);
-    if (isRepeat) this.logger.info(logged, 'Repeated first request of a call: answered with the first one, nothing written');
+    if (isRepeat) this.logger.info(logged, 'Repeated request of a call: answered with the first one, nothing written');
     return this.answerInTime(handler, logged, result);
   }
 

@@ -80,6 +80,18 @@ describe('npm run check (e2e)', () => {
     expect(run.code).toBe(1);
   });
 
+  it('does not call a CRM ok when part of its answer fails (HubSpot\'s company search refused)', async () => {
+    hubspot.searchFailures = { companies: 400 };
+    try {
+      const run = await runCheck({ 'acme.env': `TOKEN=acme-token-1\n${crms()}`, 'book.csv': PHONE_BOOK_CSV });
+      expect(row(run.stdout, 'acme', 'hubspot')).toMatch(/answers only in part: companies not searched; answered with the other objects' matches \(BAD_REQUEST: /);
+      expect(row(run.stdout, 'acme', 'salesforce')).toMatch(/ok: /);
+      expect(run.code).toBe(1);
+    } finally {
+      hubspot.searchFailures = {};
+    }
+  });
+
   it('says which global setting is wrong, and warns of misspelt ones', async () => {
     const bad = await runCheck({ 'acme.env': 'TOKEN=acme-token-1\nDIRECTORY_FILE=book.csv\n', 'book.csv': PHONE_BOOK_CSV }, { LOOKUP_TIMEOUT_MS: 'soon' });
     expect(bad.stdout).toContain('LOOKUP_TIMEOUT_MS="soon": must be a whole number of milliseconds from 100 to 30000');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, GatewayProcess } from '../support/gateway-process';
 
@@ -20,9 +20,10 @@ describe('the demo process (e2e)', () => {
 
   it.each(['SIGINT', 'SIGTERM'] as const)('answers the lookup it prints, and on %s stops and removes its copy of the tenants', async (signal) => {
     const demo = new GatewayProcess(process.execPath, [join(ROOT, 'scripts/demo.js')], { cwd: ROOT, env: { RECORD_ID_SECRET: 'x'.repeat(40) }, port: await freePort() });
+    let tenants = '';
     try {
       await demo.waitForLine(/^Ctrl-C stops it\.$/, 60_000);
-      const tenants = /The demo's tenant files are in (\S+): /.exec(demo.stdout)?.[1] ?? '';
+      tenants = /The demo's tenant files are in (\S+): /.exec(demo.stdout)?.[1] ?? '';
       expect(existsSync(join(tenants, 'demo.env'))).toBe(true);
       const lookup = /curl -s -H 'X-Execution-Token: demo-token' '(http:\/\/localhost:\d+\/lookup\?PhoneNumber=\d+)'/.exec(demo.stdout)?.[1] ?? '';
       const cards = (await (await fetch(lookup.replace('localhost', '127.0.0.1'), { headers: { 'X-Execution-Token': 'demo-token' } })).json()) as Array<{ Name: string }>;
@@ -33,6 +34,7 @@ describe('the demo process (e2e)', () => {
       expect(demo.messages()).toContain(`Stopped (${signal})`);
     } finally {
       await demo.stop('SIGKILL');
+      if (tenants !== '') rmSync(tenants, { recursive: true, force: true }); // a failed test's demo was killed before it could
     }
   });
 });

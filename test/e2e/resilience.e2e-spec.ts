@@ -168,7 +168,7 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
       expect(detailed.body.tenants.fresh).toMatchObject({
         file: expect.stringMatching(/fresh\.env$/),
         appliedAt: expect.any(String),
-        sources: { alpha: { signIn: { state: 'ready' }, lastLookup: { outcome: expect.any(String), at: expect.any(String) } } },
+        sources: { alpha: { warmUp: { state: 'ready' }, lastLookup: { outcome: expect.any(String), at: expect.any(String) } } },
       });
     });
 

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TenantRegistry } from '../../src/config/tenant-registry';
 import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
@@ -129,7 +129,57 @@ describe('tenant files reloaded without a restart (e2e)', () => {
     expect(warnings('acme.env has invalid settings')[0]?.msg).toMatch(/DIRECTORY_FILE="missing.csv": cannot load \S*missing\.csv: no such file/);
     expect(await status('acme-old-token')).toBe(200);
   });
+  it('adds a tenant once the phone book it names arrives, and forgets a refused file that is removed', async () => {
+    const registry = gateway.app.get(TenantRegistry);
+    write('initech.env', 'TOKEN=initech-token-1\nDIRECTORY_FILE=initech.csv\n');
+    await registry.reload();
+    expect(warnings('initech.env has invalid settings')[0]?.msg).toMatch(/DIRECTORY_FILE="initech.csv": cannot load/);
+    expect(registry.fileStatuses().get('initech')?.refused).toBeDefined();
+
+    write('initech.csv', PHONE_BOOK_CSV);
+    await registry.reload(); // the file itself did not change: what it names did
+    expect(await status('initech-token-1')).toBe(200);
+    expect(registry.fileStatuses().get('initech')?.appliedAt).toBeInstanceOf(Date);
+    expect(registry.fileStatuses().get('initech')?.refused).toBeUndefined();
+
+    write('hooli.env', 'TOKEN=x\n');
+    await registry.reload();
+    expect(registry.fileStatuses().has('hooli')).toBe(true);
+    rmSync(join(gateway.dir, 'hooli.env'));
+    await registry.reload();
+    expect(registry.fileStatuses().has('hooli')).toBe(false);
+  });
+
+  it('applies a file refused for a token another tenant used, once that tenant lets the token go', async () => {
+    const registry = gateway.app.get(TenantRegistry);
+    write('initech.env', 'TOKEN=acme-old-token\nDIRECTORY_FILE=book.csv\n');
+    await registry.reload();
+    expect(warnings('initech.env has invalid settings')).toHaveLength(1);
+    write('acme.env', 'TOKEN=acme-new-token\nDIRECTORY_FILE=book.csv\n');
+    await registry.reload();
+    expect(await status('acme-new-token')).toBe(200);
+    await registry.reload(); // initech.env is unchanged: tried again because its problem was another file's
+    expect(gateway.logs.find((l) => l.msg === 'Tenant initech added from initech.env (sources: directory)')).toBeDefined();
+    expect(await status('acme-old-token')).toBe(200); // now initech's
+  });
+
+  it('keeps every tenant when the folder disappears (a deploy replacing it, a share not mounted), and says so once', async () => {
+    const registry = gateway.app.get(TenantRegistry);
+    const away = `${gateway.dir}-away`;
+    renameSync(gateway.dir, away);
+    try {
+      await registry.reload();
+      await registry.reload();
+      expect(await status('acme-old-token')).toBe(200);
+      const errors = gateway.logs.lines.filter((l) => l.level === 50 && String(l.msg).includes('not reloaded (the tenants stay as they are)'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.msg).toContain('is gone');
+    } finally {
+      renameSync(away, gateway.dir);
+    }
+  });
 });
+
 
 describe('a CRM whose settings a reload changes (e2e)', () => {
   const first = new FakeSalesforce();
@@ -159,6 +209,27 @@ describe('a CRM whose settings a reload changes (e2e)', () => {
       expect(first.requestsTo('/search')).toHaveLength(searchesBefore);
       expect(second.tokensIssued).toBe(1);
     } finally {
+      await gateway.close();
+    }
+  });
+
+  it('keeps what a query still running on the old org finds out of the cache', async () => {
+    const gateway = await startTestApp({ files: { 'acme.env': tenant(first) }, env: { LOOKUP_TIMEOUT_MS: '5000' } });
+    try {
+      const names = async (): Promise<string[]> =>
+        (await gateway.http.get('/lookup').query({ PhoneNumber: ANNA }).set('X-Execution-Token', 'acme-token-1').expect(200)).body.map((c: { Name: string }) => c.Name);
+      await eventually(() => first.requestsTo('/describe').length > 0); // signed in and read, so the search is the slow part
+      first.delayMs = 1500;
+      const searches = first.requestsTo('/search').length;
+      const inFlight = names();
+      await eventually(() => first.requestsTo('/search').length > searches);
+      writeFileSync(join(gateway.dir, 'acme.env'), tenant(second));
+      await eventually(() => gateway.logs.lines.some((l) => l.msg === 'Tenant acme reloaded from acme.env (sources: salesforce)'));
+      expect(await inFlight).toEqual(['Anna Muster']); // answered from the org it asked
+      expect(await names()).toEqual(['Anne Muster']);
+      expect(await names()).toEqual(['Anne Muster']);
+    } finally {
+      first.delayMs = 0;
       await gateway.close();
     }
   });

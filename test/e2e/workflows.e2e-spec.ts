@@ -289,6 +289,17 @@ describe('business workflows (e2e)', () => {
       expect(recorder.calls[0]).toMatchObject({ workflow: 'CreateTicket', call: { contact: { recordId: 'c-7' }, facts: { subject: expect.stringContaining('Alexa Holiday') } } });
     });
 
+    it('opens one ticket when a request naming the call as its context is repeated (a retry after a 504), also at once', async () => {
+      const call = { ...callStart, contactCrmId: 'alpha:Contact:c-7' };
+      const logged = await post('CallFlow', call).expect(200);
+      recorder.script = { kind: 'slow', ms: 100 };
+      const tickets = await Promise.all(Array.from({ length: 3 }, () => post('CreateTicket', { ...call, id: logged.body.id })));
+      const again = await post('CreateTicket', { ...call, id: logged.body.id }).expect(200);
+      expect(tickets.map((t) => t.status)).toEqual([200, 200, 200]);
+      expect(new Set([...tickets, again].map((t) => t.body.id as string))).toEqual(new Set(['alpha:Case:case-2']));
+      expect(recorder.calls.filter((c) => c.workflow === 'CreateTicket')).toHaveLength(1);
+    });
+
     it('creates a contact for an unknown number', async () => {
       const response = await post('CreateContact', { ...callStart, originatorNumber: '41791112233', originatorName: 'New Caller' }).expect(200);
       expect(response.body.id).toBe('alpha:Contact:contact-1');

@@ -60,6 +60,8 @@ export function recordingHandlers(sourceId: string, recorder: WorkflowRecorder, 
     class RecordingHandler implements WorkflowHandler {
       readonly sourceId = sourceId;
       readonly workflow = workflow;
+      /** As the recorder writes: an earlier record of this workflow's own type is updated. */
+      readonly updates = [OBJECT_TYPES[workflow] ?? workflow];
       run(call: WorkflowCall): Promise<WorkflowResult> {
         return recorder.handle(workflow, call);
       }

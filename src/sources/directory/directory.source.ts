@@ -70,7 +70,7 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
   }
 
   async search({ settings, number }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
-    return this.directories.find(settings)?.index.find(number) ?? [];
+    return this.directories.of(settings).index.find(number);
   }
 
   onModuleDestroy(): void {

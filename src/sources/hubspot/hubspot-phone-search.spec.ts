@@ -1,5 +1,5 @@
 import { normalizeIncoming, writtenForms, type PhoneIncomingNumber } from '../../phone';
-import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
+import { CHECK_AGAIN_AFTER_MS, PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
 import { SourceError } from '../source-error';
 
 const number = (raw: string) => normalizeIncoming(raw, 'CH') as PhoneIncomingNumber;
@@ -72,16 +72,22 @@ describe('PhonePropertyCheck', () => {
     expect(asked).toHaveLength(2);
   });
 
-  it('reports a failed check, answers "not known", and asks again next time', async () => {
+  it('reports a failed check, answers "not known" at once for a minute, then asks again', async () => {
     const answers: Record<string, boolean | Error> = { hs_searchable_calculated_phone_number: new SourceError('AUTH', 'HubSpot answered 403') };
     const { client, asked } = portal(answers);
     const failures: unknown[] = [];
-    const check = new PhonePropertyCheck(client, 'companies', (error) => failures.push(error));
+    let now = 1_000_000;
+    const check = new PhonePropertyCheck(client, 'companies', (error) => failures.push(error), () => now);
     expect(await check.properties(soon())).toBeUndefined();
     expect(failures).toEqual([expect.objectContaining({ code: 'AUTH' })]);
     answers.hs_searchable_calculated_phone_number = true;
+    now += CHECK_AGAIN_AFTER_MS - 1;
+    expect(await check.properties(soon())).toBeUndefined();
+    expect(asked).toHaveLength(2);
+    now += 1;
     expect(await check.properties(soon())).toEqual(['hs_searchable_calculated_phone_number']);
     expect(asked).toHaveLength(4);
+    expect(failures).toHaveLength(1);
   });
 
   it('waits for a slow check at most half the time left, without asking twice, and uses its answer once it comes', async () => {

@@ -23,28 +23,35 @@ export function phoneFilterGroups(searchable: readonly string[] | undefined, num
   return searchable.map((propertyName) => ({ filters: [{ propertyName, operator: FilterOperatorEnum.Eq, value: number.nationalSignificant }] }));
 }
 
+/** After a failed check, searches use `phone` this long before the check is asked again. */
+export const CHECK_AGAIN_AFTER_MS = 60_000;
+
 /**
  * Which searchable phone properties one object type has in a tenant's portal: asked once
  * (`GET /crm/v3/properties/<object>/<name>`, 404 = absent) and kept once known. A check that failed
- * or timed out is forgotten (reported through `failed`) and asked again by the next search; until then
- * `properties` answers `undefined` and the search falls back on `phone`, which every portal has.
+ * or timed out is reported through `failed` and asked again by a search a minute later, so a portal
+ * that keeps refusing it costs one request and one line a minute, not two per lookup; until it is
+ * answered, `properties` answers `undefined` and the search falls back on `phone`, which every portal has.
  */
 export class PhonePropertyCheck {
   private known: readonly string[] | undefined;
   private asking: Promise<readonly string[] | undefined> | undefined;
+  private failedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: Pick<HubSpotClient, 'hasProperty'>,
     private readonly objectType: string,
     private readonly failed: (error: unknown) => void,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Starts the check unless its answer is known or on its way; it may take until `deadlineAt`. */
+  /** Starts the check unless its answer is known, on its way, or failed within the last minute; it may take until `deadlineAt`. */
   start(deadlineAt: number): void {
-    if (this.known || this.asking) return;
+    if (this.known || this.asking || this.now() - this.failedAt < CHECK_AGAIN_AFTER_MS) return;
     this.asking = this.ask(deadlineAt).then(
       (found) => (this.known = found),
       (error: unknown) => {
+        this.failedAt = this.now();
         this.failed(error);
         return undefined;
       },

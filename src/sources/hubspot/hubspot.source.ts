@@ -50,7 +50,7 @@ interface LookupContext {
   readonly links: Promise<PortalLinks | undefined>;
   /** When every search of this lookup must have answered. */
   readonly answerBy: number;
-  readonly partial?: () => void;
+  readonly partial?: (why: string) => void;
 }
 
 interface SearchAnswer {
@@ -109,8 +109,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     const settled = await Promise.allSettled(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
     const failures = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ object: tenant.objects[i]!, error: result.reason as unknown }] : []));
     if (failures.length === settled.length) throw failures[0]!.error;
-    for (const { object, error } of failures) this.warn(tenantId, object, error, `${object} not searched; answered with the other objects' matches`);
-    if (failures.length > 0) partial?.();
+    for (const { object, error } of failures) this.answeredWithout(tenantId, partial, object, error, `${object} not searched; answered with the other objects' matches`);
     return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
   }
 
@@ -122,8 +121,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   private async contacts({ tenantId, tenant, number, links, answerBy, partial }: LookupContext): Promise<Candidate[]> {
     const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), answerBy);
     const companyNames = await this.primaryCompanyNames(tenant, contacts, answerBy).catch((error: unknown) => {
-      this.warn(tenantId, 'companies', error, "contacts' company names not read; their cards come without them");
-      partial?.();
+      this.answeredWithout(tenantId, partial, 'companies', error, "contacts' company names not read; their cards come without them");
       return new Map<string, string>();
     });
     const portal = await links;
@@ -161,10 +159,17 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   }
 
   /** A part of HubSpot's answer that failed: logged once, with the tenant and HubSpot's reason, never the number. */
-  private warn(tenantId: string, object: HubSpotObjectType, error: unknown, consequence: string): void {
+  private warn(tenantId: string, object: HubSpotObjectType, error: unknown, consequence: string): string {
     const { code, vendorCode, reason } =
       error instanceof SourceError ? { code: error.code, vendorCode: error.vendorCode, reason: error.message } : { code: 'INTERNAL', vendorCode: undefined, reason: String(error) };
     this.logger.warn({ tenant: tenantId, source: HUBSPOT_SOURCE_ID, object, code, vendorCode, reason }, `HubSpot of tenant ${tenantId}: ${consequence} (${code})`);
+    return `${consequence} (${code}: ${reason})`;
+  }
+
+  /** The lookup is answered without this part: said in the log, and to the core, which does not cache the answer. */
+  private answeredWithout(tenantId: string, partial: ((why: string) => void) | undefined, object: HubSpotObjectType, error: unknown, consequence: string): void {
+    const why = this.warn(tenantId, object, error, consequence);
+    partial?.(why);
   }
 }
 

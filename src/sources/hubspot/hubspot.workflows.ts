@@ -97,12 +97,13 @@ export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
   readonly sourceId = HUBSPOT_SOURCE_ID;
   readonly workflow = CALL_FLOW;
   readonly previousTypes = { call: LOGGED_CALL };
+  readonly updates = ['call'];
 
   constructor(private readonly writer: HubSpotWriter) {}
 
   async run({ settings, facts, contact, previous, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
     const tenant = this.writer.tenant(settings);
-    if (previous?.objectType === 'call') return this.writer.update(tenant, 'calls', previous.recordId, callProgress(facts));
+    if (previous && this.updates.includes(previous.objectType)) return this.writer.update(tenant, 'calls', previous.recordId, callProgress(facts));
     const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
     const properties: Record<string, string> = {
       ...callProgress(facts),

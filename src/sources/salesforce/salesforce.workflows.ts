@@ -114,6 +114,7 @@ export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
   readonly sourceId = SALESFORCE_SOURCE_ID;
   readonly workflow = CALL_FLOW;
   readonly previousTypes = { Task: LOGGED_CALL };
+  readonly updates = ['Task'];
 
   constructor(private readonly writer: SalesforceWriter) {}
 
@@ -125,7 +126,7 @@ export class SalesforceCallFlow implements WorkflowHandler<SalesforceSettings> {
       CallDurationInSeconds: facts.talkSeconds,
       CallDisposition: facts.outcomeLabel,
     };
-    if (previous?.objectType === 'Task') return this.writer.update(tenant, 'Task', previous.recordId, progress);
+    if (previous && this.updates.includes(previous.objectType)) return this.writer.update(tenant, 'Task', previous.recordId, progress);
     const who = person(contact);
     return this.writer.create(tenant, 'Task', {
       ...progress,

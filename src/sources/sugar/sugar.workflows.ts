@@ -76,12 +76,13 @@ export class SugarCallFlow implements WorkflowHandler<SugarSettings> {
   readonly sourceId = SUGAR_SOURCE_ID;
   readonly workflow = CALL_FLOW;
   readonly previousTypes = { Calls: LOGGED_CALL };
+  readonly updates = ['Calls'];
 
   constructor(private readonly writer: SugarWriter) {}
 
   async run({ settings, facts, contact, previous, userId }: WorkflowCall<SugarSettings>): Promise<WorkflowResult> {
     const tenant = this.writer.tenant(settings);
-    if (previous?.objectType === 'Calls') return this.writer.update(tenant, 'Calls', previous.recordId, callProgress(facts));
+    if (previous && this.updates.includes(previous.objectType)) return this.writer.update(tenant, 'Calls', previous.recordId, callProgress(facts));
     const account = await this.writer.accountOf(tenant, contact);
     const person = contact && (contact.objectType === 'Contacts' || contact.objectType === 'Leads') ? contact : undefined;
     const parent = account ? { parent_type: 'Accounts', parent_id: account } : person ? { parent_type: person.objectType, parent_id: person.recordId } : {};
