@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { globalSettings, unknownGlobalKeys } from './config/global-settings';
-import { formatCheck, TenantCheck } from './config/tenant-check';
-import { ENV_FILE, readEnvFile } from './config/unknown-settings';
+import { unknownGlobalKeys } from './config/global-settings';
+import { GlobalSettingsModule } from './config/global-settings.module';
+import { formatCheck, TenantCheck } from './tenants/tenant-check';
+import { readEnvFile } from './config/unknown-settings';
 import { SourcesModule } from './sources/sources.module';
 
 /** The global settings and the sources, without the server, the tenants registry or the workflows. */
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, cache: true, envFilePath: ENV_FILE, load: [globalSettings] }), SourcesModule],
+  imports: [GlobalSettingsModule, SourcesModule],
   providers: [TenantCheck],
 })
 class CheckModule {}

@@ -8,7 +8,7 @@ import { EarlyTokenCheck } from './auth/early-token-check.middleware';
 import { globalSettings, trustProxyValue, type ResolvedGlobalSettings } from './config/global-settings';
 import { applyServerLimits } from './http/server-limits';
 import { STOP_SIGNALS } from './lifecycle';
-import { TenantRegistry } from './config/tenant-registry';
+import { TenantRegistry } from './tenants/tenant-registry';
 import { StartUpChatterAtDebug } from './logging/framework-logger';
 import { flushStdoutLogs } from './logging/root-logger';
 import { RequestLogMiddleware } from './logging/request-log.middleware';

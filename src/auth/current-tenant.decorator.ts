@@ -1,6 +1,6 @@
 import { createParamDecorator, InternalServerErrorException, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Tenant } from '../config/tenant';
+import type { Tenant } from '../tenants/tenant';
 
 export interface TenantRequest extends Request {
   tenant?: Tenant;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantRegistry } from '../config/tenant-registry';
+import { TenantRegistry } from '../tenants/tenant-registry';
 import type { RefusedRequest } from '../http/refusal';
 import type { TenantRequest } from './current-tenant.decorator';
 import { FailedTokens, type TokenRefusal } from './failed-tokens';

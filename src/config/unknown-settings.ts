@@ -3,7 +3,7 @@ import { parse as parseEnv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { unknownGlobalKeys } from './global-settings';
-import { isMissing } from './tenant-files';
+import { isMissing } from './file-errors';
 
 /** The optional file of global settings, in the folder the gateway is started from (as `ConfigModule` reads it). */
 export const ENV_FILE = '.env';

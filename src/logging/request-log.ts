@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TenantRequest } from '../auth/current-tenant.decorator';
 import type { RefusedRequest } from '../http/refusal';
-import type { LookupSummary } from '../lookup/lookup.service';
+import type { SourceOutcomeLabel } from '../observability/gateway-metrics';
+
+/** What the request log line says about a lookup: no full number, per source its outcome and time. */
+export interface LookupSummary {
+  readonly number?: string;
+  readonly results: number;
+  readonly sources: Record<string, { readonly outcome: SourceOutcomeLabel; readonly ms?: number }>;
+}
 
 /** A request as the log line sees it: the tenant the guard found, why the edge refused it, the lookup's summary. */
 export interface LoggedRequest extends TenantRequest, RefusedRequest {

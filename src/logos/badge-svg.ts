@@ -1,4 +1,4 @@
-import type { SourceBadge } from '../sources/source';
+import type { SourceBadge } from '../core/source';
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, NotFoundException, Param } from '@nestjs/common';
 import { Public } from '../auth/public.decorator';
-import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
+import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
 import { renderBadgeSvg } from './badge-svg';
 
 const SVG_SUFFIX = '.svg';

@@ -1,6 +1,6 @@
 import { factory } from '../../test/support/factory';
-import type { LookupSource } from '../sources/source';
-import { decodeRecordId, recordIdKey } from '../sources/record-id';
+import type { LookupSource } from '../core/source';
+import { decodeRecordId, recordIdKey } from '../core/record-id';
 import { presentCard } from './card.presenter';
 
 const directory = { id: 'directory', defaultDisplayName: 'Directory' } as LookupSource;

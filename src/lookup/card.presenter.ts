@@ -1,6 +1,6 @@
-import type { Tenant } from '../config/tenant';
-import { encodeRecordId } from '../sources/record-id';
-import type { Candidate } from '../sources/source';
+import type { Tenant } from '../tenants/tenant';
+import { encodeRecordId } from '../core/record-id';
+import type { Candidate } from '../core/source';
 
 /** A contact card as the CONNECTOR reads it (PascalCase, as in the contract). */
 export interface PascalCard {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { factory } from '../../test/support/factory';
-import type { Candidate } from '../sources/source';
-import { SourceError } from '../sources/source-error';
+import type { Candidate } from '../core/source';
+import { SourceError } from '../core/source-error';
 import { fanOut, SOURCE_GRACE_MS, type SourceTask } from './fan-out';
 
 const answer = (sourceId: string, candidates: Candidate[]): SourceTask<Candidate> => ({ sourceId, run: async () => candidates });

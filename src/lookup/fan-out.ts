@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SourceError, type SourceErrorCode } from '../sources/source-error';
+import { SourceError, type SourceErrorCode } from '../core/source-error';
 
 export interface SourceTask<T> {
   readonly sourceId: string;

@@ -2,7 +2,7 @@ import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Post,
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { LoggedRequest } from '../logging/request-log';
 import { requestIdOf } from '../logging/request-id.decorator';
-import type { Tenant } from '../config/tenant';
+import type { Tenant } from '../tenants/tenant';
 import type { Card } from './card.presenter';
 import { isPlainObject } from '../http/json-body';
 import { LOOKUP_BODY_SHAPE, LookupBody } from './lookup-request.dto';

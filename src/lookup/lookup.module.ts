@@ -1,11 +1,11 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { WorkflowRegistryModule } from '../workflows/workflow-registry.module';
+import { WorkflowRegistryModule } from '../sources/workflow-registry.module';
 import { LookupBodyReader } from './lookup-body.middleware';
-import { LookupGuardModule } from './lookup-guard.module';
+import { SourceAccessModule } from '../source-access/source-access.module';
 import { LookupController } from './lookup.controller';
 import { LookupService } from './lookup.service';
 
-@Module({ imports: [WorkflowRegistryModule, LookupGuardModule], controllers: [LookupController], providers: [LookupService] })
+@Module({ imports: [WorkflowRegistryModule, SourceAccessModule], controllers: [LookupController], providers: [LookupService] })
 export class LookupModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Not on `GET /lookup`, the CONNECTOR's own form: its number is in the query, and the hot path skips a middleware.

@@ -2,23 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { performance } from 'node:perf_hooks';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import type { Tenant } from '../config/tenant';
+import type { Tenant } from '../tenants/tenant';
 import { maskPhoneNumber } from '../logging/mask';
+import type { LookupSummary } from '../logging/request-log';
 import { GatewayMetrics, type SourceOutcomeLabel } from '../observability/gateway-metrics';
 import { RecentNumbers, type IncomingNumber } from '../phone';
-import { WorkflowRegistry } from '../workflows/workflow-registry';
+import { WorkflowRegistry } from '../sources/workflow-registry';
 import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
-import { rankCandidates, type VerifiedCandidate } from './rank';
-import { CIRCUIT_OPEN, SourceGuard, type SourcePlan } from './source-guard';
+import type { VerifiedCandidate } from '../core/source';
+import { rankCandidates } from './rank';
+import { CIRCUIT_OPEN, SourceAccess, type SourcePlan } from '../source-access/source-access';
 import { SourceHealth } from '../observability/source-health';
-
-/** What the request log line says about a lookup: no full number, per source its outcome and time. */
-export interface LookupSummary {
-  readonly number?: string;
-  readonly results: number;
-  readonly sources: Record<string, { readonly outcome: SourceOutcomeLabel; readonly ms?: number }>;
-}
 
 export interface LookupAnswer {
   readonly cards: Card[];
@@ -48,7 +43,7 @@ export class LookupService {
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
-    private readonly guard: SourceGuard,
+    private readonly guard: SourceAccess,
     private readonly workflows: WorkflowRegistry,
     private readonly metrics: GatewayMetrics,
     private readonly health: SourceHealth,

@@ -1,6 +1,7 @@
 import { MatchStrength } from '../phone';
-import type { Candidate } from '../sources/source';
-import { rankCandidates, type VerifiedCandidate } from './rank';
+import type { Candidate } from '../core/source';
+import type { VerifiedCandidate } from '../core/source';
+import { rankCandidates } from './rank';
 
 function candidate(overrides: Partial<Candidate>): Candidate {
   return {

@@ -1,10 +1,4 @@
-import type { MatchStrength } from '../phone';
-import type { Candidate } from '../sources/source';
-
-export interface VerifiedCandidate {
-  readonly candidate: Candidate;
-  readonly strength: MatchStrength;
-}
+import type { Candidate, VerifiedCandidate } from '../core/source';
 
 export interface RankOptions {
   /** Source ids, highest priority first. */

@@ -1,13 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { GatewayMetrics } from './gateway-metrics';
-import { MetricsController } from './metrics.controller';
-import { ReadinessController } from './readiness.controller';
 import { SourceHealth } from './source-health';
 
-/** Metrics (`/metrics`) and readiness (`/health/ready`), available to every module. */
+/** The metrics and each source's last outcomes, recorded by every module (served by the health routes). */
 @Global()
 @Module({
-  controllers: [MetricsController, ReadinessController],
   providers: [GatewayMetrics, SourceHealth],
   exports: [GatewayMetrics, SourceHealth],
 })

@@ -1,4 +1,4 @@
-import { SourceError } from '../sources/source-error';
+import { SourceError } from '../core/source-error';
 
 /**
  * At most `perWindow` requests in any window. A request either takes a slot now (`tryTake`), or waits

@@ -1,4 +1,4 @@
-import { SourceError } from '../sources/source-error';
+import { SourceError } from '../core/source-error';
 import { RefusalBackoff } from './refusal-backoff';
 
 describe('RefusalBackoff', () => {

@@ -1,4 +1,4 @@
-import type { SourceError } from '../sources/source-error';
+import type { SourceError } from '../core/source-error';
 
 /**
  * Credentials a CRM refused stay refused for a while: callers get the same error at once instead of

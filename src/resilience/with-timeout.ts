@@ -1,4 +1,4 @@
-import { SourceError } from '../sources/source-error';
+import { SourceError } from '../core/source-error';
 
 /**
  * Waits for `work` at most `ms`, then rejects with a TIMEOUT SourceError; the work itself goes on

@@ -1,4 +1,4 @@
-import { SourceError } from './source-error';
+import { SourceError } from '../core/source-error';
 
 /**
  * A source's per-tenant state (client, tokens, caches), keyed by the tenant's settings object for that

@@ -7,7 +7,7 @@ import { SalesforceModule } from './salesforce/salesforce.module';
 import { SalesforceSource } from './salesforce/salesforce.source';
 import { SugarModule } from './sugar/sugar.module';
 import { SugarSource } from './sugar/sugar.source';
-import { LOOKUP_SOURCES, type LookupSource } from './source';
+import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
 
 /** Every lookup source the gateway knows, in default priority order. A new CRM adds itself here. */
 export const SOURCE_CLASSES = [SalesforceSource, HubSpotSource, SugarSource, DirectorySource] as const;

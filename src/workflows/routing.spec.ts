@@ -1,9 +1,9 @@
 import { factory } from '../../test/support/factory';
-import type { LookupSource } from '../sources/source';
-import { encodeRecordId, recordIdKey } from '../sources/record-id';
+import type { LookupSource } from '../core/source';
+import { encodeRecordId, recordIdKey } from '../core/record-id';
 import { routeWorkflow } from './routing';
-import { LOGGED_CALL, OPENED_TICKET, type WorkflowHandler } from './workflow-handler';
-import { WorkflowHandlers } from './workflow-registry';
+import { LOGGED_CALL, OPENED_TICKET, type WorkflowHandler } from '../core/workflow-handler';
+import { WorkflowHandlers } from '../sources/workflow-registry';
 
 const ID = /^[a-z0-9]{1,8}$/;
 const source = (id: string) => ({ id, defaultDisplayName: id, recordIds: { Contact: ID, Task: ID, entry: ID } }) as unknown as LookupSource;

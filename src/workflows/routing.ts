@@ -1,6 +1,6 @@
-import type { Tenant } from '../config/tenant';
-import { decodeRecordId, matchesRecordIdPattern, type RecordRef } from '../sources/record-id';
-import type { WorkflowHandler } from './workflow-handler';
+import type { Tenant } from '../tenants/tenant';
+import { decodeRecordId, matchesRecordIdPattern, type RecordRef } from '../core/record-id';
+import type { WorkflowHandler } from '../core/workflow-handler';
 
 export interface HandlerIndex {
   find(sourceId: string, workflow: string): WorkflowHandler | undefined;

@@ -1,8 +1,8 @@
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, ValidateBy, ValidateNested } from 'class-validator';
 import { isPlainObject } from '../http/json-body';
-import { EXPECTED_TIME, parseCallTime } from './call-time';
-import type { CallDirection } from './call-facts';
+import { EXPECTED_TIME, parseCallTime } from '../calls/call-time';
+import type { CallDirection } from '../calls/call-facts';
 
 /** Empty string and null mean "not set" (contract decision 3); numbers are accepted as text. */
 const optionalText = ({ value }: { value: unknown }): unknown => {

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
-import type { Tenant } from '../config/tenant';
+import type { Tenant } from '../tenants/tenant';
 import { RequestId } from '../logging/request-id.decorator';
 import { WorkflowBody } from './workflow-request.dto';
 import { WorkflowsService, type WorkflowAnswer } from './workflows.service';

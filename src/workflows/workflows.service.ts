@@ -10,20 +10,20 @@ import {
 } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import type { Tenant, TenantSource } from '../config/tenant';
+import type { Tenant, TenantSource } from '../tenants/tenant';
 import { maskPhoneNumber } from '../logging/mask';
 import { MatchStrength, normalizeIncoming, scoreStoredPhones } from '../phone';
-import { encodeRecordId, type RecordRef } from '../sources/record-id';
-import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
-import { SourceError } from '../sources/source-error';
-import { computeCallFacts, type CallFacts, type CallInputs } from './call-facts';
-import { parseCallTime, timesOutOfOrder } from './call-time';
+import { encodeRecordId, type RecordRef } from '../core/record-id';
+import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
+import { SourceError } from '../core/source-error';
+import { computeCallFacts, type CallFacts, type CallInputs } from '../calls/call-facts';
+import { parseCallTime, timesOutOfOrder } from '../calls/call-time';
 import { RepeatGuard } from './idempotency';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from './workflow-handler';
-import { WorkflowRegistry } from './workflow-registry';
-import { SourceGuard } from '../lookup/source-guard';
+import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
+import { WorkflowRegistry } from '../sources/workflow-registry';
+import { SourceAccess } from '../source-access/source-access';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import type { WorkflowInputs } from './workflow-request.dto';
 
@@ -44,7 +44,7 @@ export class WorkflowsService {
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
     private readonly registry: WorkflowRegistry,
-    private readonly guard: SourceGuard,
+    private readonly guard: SourceAccess,
     private readonly metrics: GatewayMetrics,
     private readonly logger: PinoLogger,
   ) {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SourceError } from '../../src/sources/source-error';
+import { SourceError } from '../../src/core/source-error';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
 import { ScriptedSource } from '../support/scripted-source';

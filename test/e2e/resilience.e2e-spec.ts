@@ -1,5 +1,5 @@
 import { PinoLogger } from 'nestjs-pino';
-import { SourceError } from '../../src/sources/source-error';
+import { SourceError } from '../../src/core/source-error';
 import { factory } from '../support/factory';
 import { recordingHandlers, WorkflowRecorder } from '../support/recording-workflows';
 import { ScriptedSource } from '../support/scripted-source';

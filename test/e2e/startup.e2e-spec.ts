@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../src/config/settings-validation';
-import { NoTenantsError } from '../../src/config/tenant-registry';
+import { NoTenantsError } from '../../src/tenants/tenant-registry';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
 import { startTestApp, withTestApp } from '../support/test-app';
 

@@ -1,6 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TenantRegistry } from '../../src/config/tenant-registry';
+import { TenantRegistry } from '../../src/tenants/tenant-registry';
 import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
 import { eventually } from '../support/eventually';
 import { PHONE_BOOK_CSV } from '../support/phone-book';

@@ -1,4 +1,4 @@
-import { DuplicateWorkflowHandlerError } from '../../src/workflows/workflow-registry';
+import { DuplicateWorkflowHandlerError } from '../../src/sources/workflow-registry';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
 import { recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';

@@ -1,5 +1,5 @@
-import type { Tenant, TenantSource } from '../../src/config/tenant';
-import type { Candidate } from '../../src/sources/source';
+import type { Tenant, TenantSource } from '../../src/tenants/tenant';
+import type { Candidate } from '../../src/core/source';
 
 /** Test data with sensible defaults; override what a test is about. */
 export const factory = {

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { SourceError } from '../../src/sources/source-error';
+import { SourceError } from '../../src/core/source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -8,7 +8,7 @@ import {
   type WorkflowCall,
   type WorkflowHandler,
   type WorkflowResult,
-} from '../../src/workflows/workflow-handler';
+} from '../../src/core/workflow-handler';
 
 export type WorkflowScript =
   | { readonly kind: 'write' }

@@ -1,5 +1,5 @@
 import { IsIn, IsOptional } from 'class-validator';
-import type { Candidate, LookupSource, SourceSearch } from '../../src/sources/source';
+import type { Candidate, LookupSource, SourceSearch } from '../../src/core/source';
 
 export type Script =
   | { readonly kind: 'answer'; readonly candidates: readonly Candidate[]; readonly delayMs?: number }

@@ -10,7 +10,7 @@ import { AppModule } from '../../src/app.module';
 import { globalSettings, loadGlobalSettings } from '../../src/config/global-settings';
 import { LOG_DESTINATION } from '../../src/logging/root-logger';
 import { APP_OPTIONS, configureApp } from '../../src/main';
-import { LOOKUP_SOURCES, type LookupSource } from '../../src/sources/source';
+import { LOOKUP_SOURCES, type LookupSource } from '../../src/core/source';
 import { SOURCE_CLASSES } from '../../src/sources/sources.module';
 import { LogCapture } from './log-capture';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CsvError, parse, type CsvErrorCode } from 'csv-parse/sync';
-import type { RecordIdPatterns } from '../record-id';
-import type { Candidate } from '../source';
+import type { RecordIdPatterns } from '../../core/record-id';
+import type { Candidate } from '../../core/source';
 import { decodeText, type TextEncodingName } from './decode-text';
 
 export const DIRECTORY_SOURCE_ID = 'directory';

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { readStoredPhone, type IncomingNumber } from '../../phone';
-import type { Candidate } from '../source';
+import type { Candidate } from '../../core/source';
 import type { DirectoryEntry } from './directory-csv';
 
 /** Phone book indexed by every E.164 a stored value can mean, and by extension: no scan per lookup. */

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { AttachedTenants } from '../attached-tenants';
 import { ConfigurationError } from '../../config/settings-validation';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
+import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
 import { DIRECTORY_RECORD_IDS, DIRECTORY_SOURCE_ID, readDirectoryFile, type Delimiter, type DirectoryFile } from './directory-csv';
 import { DirectoryIndex } from './directory-index';
 import { DirectorySettings } from './directory.settings';

@@ -1,6 +1,6 @@
 import { normalizeIncoming, writtenForms, type PhoneIncomingNumber } from '../../phone';
 import { CHECK_AGAIN_AFTER_MS, PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
-import { SourceError } from '../source-error';
+import { SourceError } from '../../core/source-error';
 
 const number = (raw: string) => normalizeIncoming(raw, 'CH') as PhoneIncomingNumber;
 

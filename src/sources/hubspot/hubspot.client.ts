@@ -1,6 +1,6 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
-import { SourceError, type SourceErrorCode } from '../source-error';
+import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import { RateBudget } from '../../resilience/rate-budget';
 import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 

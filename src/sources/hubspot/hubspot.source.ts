@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FilterGroup, PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { PhoneIncomingNumber } from '../../phone';
 import type { CustomDataField } from '../custom-data';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
+import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
 import { AttachedTenants } from '../attached-tenants';
-import { SourceError } from '../source-error';
+import { SourceError } from '../../core/source-error';
 import { HubSpotClient, type PortalLinks } from './hubspot.client';
 import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
 import {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/AssociationSpec';
-import type { RecordRef } from '../record-id';
-import { SourceError } from '../source-error';
+import type { RecordRef } from '../../core/record-id';
+import { SourceError } from '../../core/source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -15,8 +15,8 @@ import {
   type WorkflowCall,
   type WorkflowHandler,
   type WorkflowResult,
-} from '../../workflows/workflow-handler';
-import { splitName, type CallFacts } from '../../workflows/call-facts';
+} from '../../core/workflow-handler';
+import { splitName, type CallFacts } from '../../calls/call-facts';
 import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
 import type { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/
 import { StreamPromise } from 'jsforce/lib/util/promise';
 import type { Duplex, Readable } from 'node:stream';
 import { MAX_RESPONSE_BYTES } from '../connection-pool';
-import { SourceError } from '../source-error';
+import { SourceError } from '../../core/source-error';
 
 
 interface ResponseHead {

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Connection, OAuth2 } from 'jsforce/lib/core';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
-import { SourceError, type SourceErrorCode } from '../source-error';
+import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SalesforceAuth } from './salesforce.settings';
 import { guardTransport } from './salesforce-transport';
 

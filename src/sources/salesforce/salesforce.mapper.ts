@@ -1,5 +1,5 @@
-import type { RecordIdPattern, RecordIdPatterns } from '../record-id';
-import type { Candidate } from '../source';
+import type { RecordIdPattern, RecordIdPatterns } from '../../core/record-id';
+import type { Candidate } from '../../core/source';
 import { PHONE_FIELDS } from './salesforce-fields';
 import type { CustomDataField } from '../custom-data';
 import type { SalesforceObject } from './salesforce.settings';

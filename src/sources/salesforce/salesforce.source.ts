@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AttachedTenants } from '../attached-tenants';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../source';
+import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
 import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
 import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, SALESFORCE_USER_IDS, toCandidate, type SalesforceRecord } from './salesforce.mapper';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { splitName } from '../../workflows/call-facts';
-import type { RecordRef } from '../record-id';
-import { SourceError } from '../source-error';
+import { splitName } from '../../calls/call-facts';
+import type { RecordRef } from '../../core/record-id';
+import { SourceError } from '../../core/source-error';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -16,7 +16,7 @@ import {
   type WorkflowHandler,
   type WorkflowResult,
   WorkflowInputError,
-} from '../../workflows/workflow-handler';
+} from '../../core/workflow-handler';
 import { recordUrl, SALESFORCE_ID, SALESFORCE_SOURCE_ID } from './salesforce.mapper';
 import type { SalesforceSettings } from './salesforce.settings';
 import { SalesforceSource, type SalesforceTenant } from './salesforce.source';

@@ -4,7 +4,7 @@ import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/with-timeout';
 import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
-import { SourceError, type SourceErrorCode } from '../source-error';
+import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SugarSettings } from './sugar.settings';
 
 /** After Sugar refused the username or password (reported once a minute), wait this long before logging in again. */

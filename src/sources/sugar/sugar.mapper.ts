@@ -1,6 +1,6 @@
 import type { CustomDataField } from '../custom-data';
-import type { RecordIdPatterns } from '../record-id';
-import type { Candidate } from '../source';
+import type { RecordIdPatterns } from '../../core/record-id';
+import type { Candidate } from '../../core/source';
 import { PHONE_FIELDS } from './sugar-phone-filters';
 import type { SugarModule } from './sugar.settings';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { splitName, type CallFacts } from '../../workflows/call-facts';
+import { splitName, type CallFacts } from '../../calls/call-facts';
 import {
   CALL_FLOW,
   CREATE_CONTACT,
@@ -12,8 +12,8 @@ import {
   type WorkflowCall,
   type WorkflowHandler,
   type WorkflowResult,
-} from '../../workflows/workflow-handler';
-import type { RecordRef } from '../record-id';
+} from '../../core/workflow-handler';
+import type { RecordRef } from '../../core/record-id';
 import { recordUrl, SUGAR_SOURCE_ID } from './sugar.mapper';
 import type { SugarSettings } from './sugar.settings';
 import { SugarSource, type SugarTenant } from './sugar.source';

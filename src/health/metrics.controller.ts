@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, Inject, NotFoundException, Res, Unaut
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import { GatewayMetrics } from './gateway-metrics';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import { metricsAccess } from './metrics-token';
 
 /**

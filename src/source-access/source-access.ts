@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
-import type { Tenant, TenantSource } from '../config/tenant';
+import type { Tenant, TenantSource } from '../tenants/tenant';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone';
 import { RateBudget } from '../resilience/rate-budget';
 import { SingleFlight } from '../resilience/single-flight';
-import { SourceBreakers } from '../resilience/source-breakers';
-import { CACHE_MAX_BYTES, SourceCache } from '../resilience/source-cache';
-import { TenantRegistry, type TenantChange } from '../config/tenant-registry';
-import type { Candidate } from '../sources/source';
-import { SourceError } from '../sources/source-error';
-import type { VerifiedCandidate } from './rank';
+import { SourceBreakers } from './source-breakers';
+import { CACHE_MAX_BYTES, SourceCache } from './source-cache';
+import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
+import type { Candidate } from '../core/source';
+import { SourceError } from '../core/source-error';
+import type { VerifiedCandidate } from '../core/source';
 
 /** How one source takes part in one lookup. */
 export type SourcePlan =
@@ -36,7 +36,7 @@ export function numberKey(number: IncomingNumber): string {
  * concurrent lookups of one number share one query per source. Candidates are verified here, once.
  */
 @Injectable()
-export class SourceGuard {
+export class SourceAccess {
   private readonly cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)));
   /** Per settings object: a lookup after a reload never joins a query still running on the replaced settings. */
   private readonly inFlight = new WeakMap<object, SingleFlight<readonly VerifiedCandidate[]>>();

@@ -5,12 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { LOOKUP_SOURCES, type LookupSource } from '../sources/source';
-import { globalSettings, type ResolvedGlobalSettings } from './global-settings';
-import { ConfigurationError } from './settings-validation';
+import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
+import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
+import { ConfigurationError } from '../config/settings-validation';
 import type { Tenant, TenantSource } from './tenant';
 import { digestToken, readTenantFile, type RefusedTenantFile } from './tenant-file';
-import { contentDigest, isMissing, listTenantFiles, type ListedTenantFile } from './tenant-files';
+import { isMissing } from '../config/file-errors';
+import { contentDigest, listTenantFiles, type ListedTenantFile } from './tenant-files';
 
 /** Changes to the tenants folder are applied this long after the last event, so an editor's save is read whole. */
 export const RELOAD_SETTLE_MS = 150;

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { WorkflowHandler } from './workflow-handler';
-import { WorkflowHandlerProvider } from './workflow-handler';
+import type { WorkflowHandler } from '../core/workflow-handler';
+import { WorkflowHandlerProvider } from '../core/workflow-handler';
 
 export class DuplicateWorkflowHandlerError extends Error {
   constructor(sourceId: string, workflow: string) {

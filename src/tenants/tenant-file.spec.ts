@@ -1,6 +1,6 @@
 import { IsOptional, IsUrl, MinLength } from 'class-validator';
-import type { LookupSource } from '../sources/source';
-import { Secret } from './settings-validation';
+import type { LookupSource } from '../core/source';
+import { Secret } from '../config/settings-validation';
 import { digestToken, parseTenantFile } from './tenant-file';
 
 class CrmSettings {

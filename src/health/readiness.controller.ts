@@ -2,9 +2,9 @@ import { Controller, Get, Headers, HttpCode, Inject, Res, UnauthorizedException 
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import { TenantRegistry, type TenantFileStatus } from '../config/tenant-registry';
+import { TenantRegistry, type TenantFileStatus } from '../tenants/tenant-registry';
 import { metricsAccess } from './metrics-token';
-import { SourceHealth } from './source-health';
+import { SourceHealth } from '../observability/source-health';
 
 interface SourceDetails {
   /** The sign-in and first reads made when these settings were applied; later lookups are in `lastLookup`. */

@@ -1,8 +1,8 @@
 import { DiscoveryService } from '@nestjs/core';
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { RecordRef } from '../sources/record-id';
-import type { SourceError } from '../sources/source-error';
-import type { CallFacts } from './call-facts';
+import type { RecordRef } from './record-id';
+import type { SourceError } from './source-error';
+import type { CallFacts } from '../calls/call-facts';
 
 /** CRM writes may take longer than a lookup; the core answers the CONNECTOR in time and keeps waiting. */
 const CRM_WRITE_TIMEOUT_MS = 60_000;

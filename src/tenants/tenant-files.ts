@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissing } from '../config/file-errors';
 
 export const TENANT_FILE_SUFFIX = '.env';
 
@@ -39,8 +40,4 @@ export async function listTenantFiles(dir: string, { mustExist = false } = {}): 
 
 export function contentDigest(content: string): string {
   return createHash('sha256').update(content).digest('hex');
-}
-
-export function isMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
 }

@@ -1,6 +1,6 @@
 import { factory } from '../../test/support/factory';
 import { MatchStrength } from '../phone';
-import { SingleFlight } from './single-flight';
+import { SingleFlight } from '../resilience/single-flight';
 import { SourceCache } from './source-cache';
 
 const policy = { ttlMs: 60_000, missTtlMs: 30_000, staleMs: 86_400_000 };

@@ -1,7 +1,7 @@
 import type { InjectionToken } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { SettingProblem } from '../config/settings-validation';
-import type { IncomingNumber } from '../phone';
+import type { IncomingNumber, MatchStrength } from '../phone';
 import type { RecordIdPattern, RecordIdPatterns } from './record-id';
 
 /** People before companies when two records match equally well. */
@@ -22,6 +22,12 @@ export interface Candidate {
   readonly phones: readonly string[];
   readonly customData: Readonly<Record<string, string>>;
   readonly modifiedAt?: Date;
+}
+
+/** A candidate whose own stored phones the core checked against the caller's number, and how well they match. */
+export interface VerifiedCandidate {
+  readonly candidate: Candidate;
+  readonly strength: MatchStrength;
 }
 
 export interface SourceSearch<S> {

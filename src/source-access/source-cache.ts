@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { CachePolicy } from '../config/tenant';
-import type { VerifiedCandidate } from '../lookup/rank';
+import type { CachePolicy } from '../tenants/tenant';
+import type { VerifiedCandidate } from '../core/source';
 
 /** About this many bytes (estimated per entry) of cached answers over all tenants, so the heap limit in `npm start` holds. */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;

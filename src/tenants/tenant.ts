@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { LookupSource } from '../sources/source';
-import type { Language } from '../workflows/call-texts';
+import type { LookupSource } from '../core/source';
+import type { Language } from '../calls/call-texts';
 
 export type ResponseCase = 'pascal' | 'camel';
 export type CustomDataField = 'CustomData' | 'CustomFields';

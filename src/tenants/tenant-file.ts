@@ -1,9 +1,9 @@
 import { hash } from 'node:crypto';
 import { parse as parseEnv } from 'dotenv';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { recordIdKey } from '../sources/record-id';
-import type { LookupSource } from '../sources/source';
-import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from './settings-validation';
+import { recordIdKey } from '../core/record-id';
+import type { LookupSource } from '../core/source';
+import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from '../config/settings-validation';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
 import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 

@@ -1,9 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Min, ValidateBy } from 'class-validator';
 import { IANAZone } from 'luxon';
-import { LANGUAGES } from '../workflows/call-texts';
+import { LANGUAGES } from '../calls/call-texts';
 import { getCountries } from 'libphonenumber-js/max';
-import { Secret } from './settings-validation';
+import { Secret } from '../config/settings-validation';
 
 export const MIN_TOKEN_LENGTH = 8;
 export const CUSTOM_DATA_FIELDS = ['CustomData', 'CustomFields'] as const;
