@@ -1,10 +1,11 @@
 // Type-aware lint: the rules that catch what strict TypeScript alone does not (lost promises,
 // non-exhaustive switches, loose equality).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-fakes/', 'node_modules/', 'coverage/', 'scripts/', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['dist/', 'dist-fakes/', 'node_modules/', 'coverage/', 'bench/results/', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,5 +30,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/unbound-method': 'off',
     },
+  },
+  {
+    // The scripts (demo, benchmark, build check) and the jest config: plain CommonJS for Node, without types.
+    files: ['scripts/**/*.js', 'jest.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: globals.node },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
 );
