@@ -8,6 +8,7 @@ import { RateBudget } from '../resilience/rate-budget';
 import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from './source-breakers';
 import { CACHE_MAX_BYTES, SourceCache } from './source-cache';
+import { sourceKey } from './source-key';
 import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
 import type { Candidate } from '../core/source';
 import { SourceError } from '../core/source-error';
@@ -115,7 +116,7 @@ export class SourceAccess {
       if (now?.settings !== old.settings) this.retired.add(old.settings);
       this.cache.deleteSource(id, old.source.id);
       this.breakers.forget(id, old.source.id);
-      this.budgets.delete(`${id}\n${old.source.id}`);
+      this.budgets.delete(sourceKey(id, old.source.id));
     }
   }
 
@@ -130,7 +131,7 @@ export class SourceAccess {
 
   private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {
     if (!tenantSource.maxRps) return UNLIMITED;
-    const key = `${tenantId}\n${tenantSource.source.id}`;
+    const key = sourceKey(tenantId, tenantSource.source.id);
     let budget = this.budgets.get(key);
     if (!budget) {
       budget = new RateBudget(tenantSource.maxRps, 1000);
