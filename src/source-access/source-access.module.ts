@@ -2,6 +2,6 @@ import { Module } from '@nestjs/common';
 import { SourceBreakers } from './source-breakers';
 import { SourceAccess } from './source-access';
 
-/** The cache, circuit breakers and budgets between lookups (and workflows) and the sources. */
+/** The one door to the sources, for lookups and workflows alike: cache, single-flight, circuit breakers, budgets, verification. */
 @Module({ providers: [SourceAccess, SourceBreakers], exports: [SourceAccess] })
 export class SourceAccessModule {}
