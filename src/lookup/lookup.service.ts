@@ -44,7 +44,7 @@ export class LookupService {
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     private readonly door: SourceAccess,
-    private readonly workflows: WorkflowRegistry,
+    @Inject(WorkflowRegistry) private readonly workflows: Pick<WorkflowRegistry, 'namesOf'>,
     private readonly metrics: GatewayMetrics,
     private readonly health: SourceHealth,
     private readonly logger: PinoLogger,
