@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type InjectionToken } from '@nestjs/common';
+import { Inject, Injectable, type InjectionToken } from '@nestjs/common';
 import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
 import type { Tenant, TenantSource } from '../tenants/tenant';
@@ -30,7 +30,7 @@ export type SkipReason = 'circuit open' | 'over budget';
 /** The vendor code of the failure a source gets while its circuit is open. */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
 
-/** Where the door reads the time for its cache's ages and its budgets' seconds (`Date.now` when none is provided). */
+/** Where the door reads the time for its cache's ages and its budgets' seconds: `Date.now`, provided by its module. */
 export const SOURCE_ACCESS_CLOCK: InjectionToken<() => number> = Symbol('SOURCE_ACCESS_CLOCK');
 
 export function numberKey(number: IncomingNumber): string {
@@ -56,7 +56,7 @@ export class SourceAccess {
     private readonly breakers: SourceBreakers,
     private readonly metrics: GatewayMetrics,
     @Inject(TenantRegistry) private readonly tenants: Pick<TenantRegistry, 'all' | 'onChange'>,
-    @Optional() @Inject(SOURCE_ACCESS_CLOCK) private readonly now: () => number = Date.now,
+    @Inject(SOURCE_ACCESS_CLOCK) private readonly now: () => number,
   ) {
     this.cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)), now);
     tenants.onChange((change) => this.forgetReplaced(change));

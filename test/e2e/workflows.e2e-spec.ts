@@ -1,6 +1,7 @@
 import { SourceError } from '../../src/core/source-error';
 import { DuplicateWorkflowHandlerError } from '../../src/sources/workflow-registry';
 import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
+import { eventually } from '../support/eventually';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
 import { recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';
@@ -173,7 +174,7 @@ describe('business workflows (e2e)', () => {
       const inputs = { ...callStart, startedTime: '2026-11-24 14:00:00' };
       const late = await post('CallFlow', inputs).expect(504);
       expect(late.body).toMatchObject({ source: 'alpha', message: expect.stringContaining('a retry of this request returns its result') });
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await eventually(() => recorder.records.size === 1); // the late write is done
       const retry = await post('CallFlow', inputs).expect(200);
       expect(retry.body.id).toMatch(/^alpha:Task:/);
       expect(recorder.calls).toHaveLength(1);

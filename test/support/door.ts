@@ -47,7 +47,7 @@ export function openDoor(options: { env?: Readonly<Record<string, string>>; now?
   const metrics = new GatewayMetrics();
   const breakers = new SourceBreakers(settings, metrics);
   const tenants = new TenantsStub();
-  return { logged, settings, metrics, breakers, tenants, door: new SourceAccess(breakers, metrics, tenants, options.now) };
+  return { logged, settings, metrics, breakers, tenants, door: new SourceAccess(breakers, metrics, tenants, options.now ?? Date.now) };
 }
 
 /** A counter's or histogram's samples as `{ 'label|label': value }` (histograms: their `_count`). */
