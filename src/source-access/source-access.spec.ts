@@ -53,6 +53,14 @@ describe('SourceAccess (the door to the sources)', () => {
   };
   const ask = (number = CALLER, t = tenant, s = source): Promise<readonly unknown[]> => run(planOf(number, t, s));
   const verifiedAs = (...candidates: Candidate[]) => candidates.map((candidate) => ({ candidate, strength: MatchStrength.Exact }));
+  /** Caches the caller's answer, lets it go stale, then fails BREAKER_FAILURES (2) times through `asker`; the searches made. */
+  async function openCircuitOverStaleAnswer(asker: (number: IncomingNumber) => Promise<unknown>): Promise<number> {
+    await ask();
+    now = POLICY.ttlMs;
+    alpha.script = DOWN;
+    for (const number of [phone('41790000001'), phone('41790000002')]) await expect(asker(number)).rejects.toThrow('CRM answered 503');
+    return alpha.searches.length;
+  }
 
   describe('cache', () => {
     it.each([
@@ -127,11 +135,7 @@ describe('SourceAccess (the door to the sources)', () => {
 
   describe('circuit breaker', () => {
     it('skips a source whose circuit opened, with the last good answer as the stand-in, and does not ask it', async () => {
-      await ask();
-      now = POLICY.ttlMs;
-      alpha.script = DOWN;
-      for (const number of [phone('41790000001'), phone('41790000002')]) await expect(ask(number)).rejects.toThrow('CRM answered 503');
-      const searches = alpha.searches.length;
+      const searches = await openCircuitOverStaleAnswer(ask);
       expect(planOf()).toEqual({ kind: 'skipped', reason: 'circuit open', stale: verifiedAs(ANNA) });
       expect(alpha.searches).toHaveLength(searches);
       expect(ctx.logged).toEqual(['warn: Circuit of source alpha for tenant acme is now open after 2 failures in a row; skipped for 30 s']);
@@ -238,11 +242,7 @@ describe('SourceAccess (the door to the sources)', () => {
     });
 
     it('refuses with UNAVAILABLE (circuit open) without asking a source whose circuit is open, stale answer or not', async () => {
-      await ask();
-      now = POLICY.ttlMs;
-      alpha.script = DOWN;
-      for (const number of [phone('41790000001'), phone('41790000002')]) await expect(find(number)).rejects.toThrow('CRM answered 503');
-      const searches = alpha.searches.length;
+      const searches = await openCircuitOverStaleAnswer(find);
       await expect(find()).rejects.toMatchObject({ code: 'UNAVAILABLE', vendorCode: CIRCUIT_OPEN });
       expect(alpha.searches).toHaveLength(searches);
     });
