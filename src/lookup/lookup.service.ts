@@ -36,15 +36,15 @@ interface SourceResult {
   readonly verified: readonly VerifiedCandidate[];
 }
 
-/** Who is calling: asks the tenant's sources at once (through the guard), ranks what they prove, answers. */
+/** Who is calling: asks the tenant's sources at once (through the door), ranks what they prove, answers. */
 @Injectable()
 export class LookupService {
   private readonly numbers = new RecentNumbers();
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
-    private readonly guard: SourceAccess,
-    private readonly workflows: WorkflowRegistry,
+    private readonly door: SourceAccess,
+    @Inject(WorkflowRegistry) private readonly workflows: Pick<WorkflowRegistry, 'namesOf'>,
     private readonly metrics: GatewayMetrics,
     private readonly health: SourceHealth,
     private readonly logger: PinoLogger,
@@ -60,7 +60,7 @@ export class LookupService {
       return { cards: [], summary: { results: 0, sources: {} } };
     }
 
-    const plans = tenant.sources.map((tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: this.guard.plan(tenant, tenantSource, number) }));
+    const plans = tenant.sources.map((tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: this.door.plan(tenant, tenantSource, number) }));
     const live = plans.filter((p): p is (typeof plans)[number] & { plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
@@ -124,7 +124,7 @@ export class LookupService {
   /** A source that could not answer now is represented by its last good answer, when there is one. */
   private staleOr(sourceId: string, stale: readonly VerifiedCandidate[] | undefined, otherwise: SourceResult): SourceResult {
     if (!stale) return otherwise;
-    this.guard.usedStale(sourceId);
+    this.door.usedStale(sourceId);
     return { outcome: 'stale', reason: otherwise.reason, ms: otherwise.ms, verified: stale };
   }
 }

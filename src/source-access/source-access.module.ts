@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SourceBreakers } from './source-breakers';
-import { SourceAccess } from './source-access';
+import { SOURCE_ACCESS_CLOCK, SourceAccess } from './source-access';
 
-/** The cache, circuit breakers and budgets between lookups (and workflows) and the sources. */
-@Module({ providers: [SourceAccess, SourceBreakers], exports: [SourceAccess] })
+/** The one door to the sources, for lookups and workflows alike: cache, single-flight, circuit breakers, budgets, verification. */
+@Module({ providers: [SourceAccess, SourceBreakers, { provide: SOURCE_ACCESS_CLOCK, useValue: Date.now }], exports: [SourceAccess] })
 export class SourceAccessModule {}

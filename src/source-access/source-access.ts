@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type InjectionToken } from '@nestjs/common';
 import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
 import type { Tenant, TenantSource } from '../tenants/tenant';
@@ -8,36 +8,44 @@ import { RateBudget } from '../resilience/rate-budget';
 import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from './source-breakers';
 import { CACHE_MAX_BYTES, SourceCache } from './source-cache';
+import { sourceKey } from './source-key';
 import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
 import type { Candidate } from '../core/source';
 import { SourceError } from '../core/source-error';
 import type { VerifiedCandidate } from '../core/source';
 
-/** How one source takes part in one lookup. */
+/** How one source takes part in one lookup (or one workflow's search). */
 export type SourcePlan =
   | { readonly kind: 'cached'; readonly verified: readonly VerifiedCandidate[] }
-  | { readonly kind: 'skipped'; readonly reason: 'circuit open' | 'over budget'; readonly stale?: readonly VerifiedCandidate[] }
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly stale?: readonly VerifiedCandidate[] }
   | {
       readonly kind: 'live';
       run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
       readonly stale?: readonly VerifiedCandidate[];
     };
 
+/** Why the door does not ask a source now. */
+export type SkipReason = 'circuit open' | 'over budget';
+
 /** The vendor code of the failure a source gets while its circuit is open. */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
+
+/** Where the door reads the time for its cache's ages and its budgets' seconds: `Date.now`, provided by its module. */
+export const SOURCE_ACCESS_CLOCK: InjectionToken<() => number> = Symbol('SOURCE_ACCESS_CLOCK');
 
 export function numberKey(number: IncomingNumber): string {
   return number.kind === 'phone' ? number.e164 : `ext:${number.extension}`;
 }
 
 /**
- * Stands between the lookup and each source: answers from the cache while fresh, keeps a stale answer
- * for when the source fails, skips a source whose circuit is open or whose budget is spent, and lets
- * concurrent lookups of one number share one query per source. Candidates are verified here, once.
+ * The one door to a source, for lookups and workflows alike: answers from the cache while fresh, keeps
+ * a stale answer for when the source fails, refuses to ask a source whose circuit is open or whose
+ * budget is spent, and lets concurrent askers of one number share one query per source. Candidates are
+ * verified here, once.
  */
 @Injectable()
 export class SourceAccess {
-  private readonly cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)));
+  private readonly cache: SourceCache;
   /** Per settings object: a lookup after a reload never joins a query still running on the replaced settings. */
   private readonly inFlight = new WeakMap<object, SingleFlight<readonly VerifiedCandidate[]>>();
   /** Settings a reload replaced: their queries still running answer their lookups but write no cache. */
@@ -47,18 +55,49 @@ export class SourceAccess {
   constructor(
     private readonly breakers: SourceBreakers,
     private readonly metrics: GatewayMetrics,
-    private readonly tenants: TenantRegistry,
+    @Inject(TenantRegistry) private readonly tenants: Pick<TenantRegistry, 'all' | 'onChange'>,
+    @Inject(SOURCE_ACCESS_CLOCK) private readonly now: () => number,
   ) {
+    this.cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)), now);
     tenants.onChange((change) => this.forgetReplaced(change));
   }
 
+  /** For a lookup: a fresh answer, a reason not to ask (with the stale stand-in), or the query to run. */
   plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
+    return this.planWith(tenant, tenantSource, number, () => true);
+  }
+
+  /**
+   * For a workflow (CreateContact's duplicate check): the records of this source whose phones prove the
+   * number, from a fresh cached match or asked by `deadlineAt` (a `Date.now()` time). A cached "no match"
+   * is asked again: a duplicate contact costs more than a query. Rejects with a `SourceError` when the
+   * source is not asked (circuit open: UNAVAILABLE; over budget: RATE_LIMITED) or fails; no stale stand-in.
+   */
+  async findByNumber(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, deadlineAt: number): Promise<readonly VerifiedCandidate[]> {
+    const plan = this.planWith(tenant, tenantSource, number, (verified) => verified.length > 0);
+    if (plan.kind === 'cached') return plan.verified;
+    if (plan.kind === 'skipped') throw refusal(plan.reason, tenantSource);
+    const controller = new AbortController();
+    const timeoutMs = Math.max(0, deadlineAt - Date.now());
+    const timer = setTimeout(() => controller.abort(new SourceError('TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      return await plan.run(controller.signal, deadlineAt);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Cache (fresh when `usable` accepts the cached answer), then circuit, then budget: what stands between
+   * this number and the source. A query another asker already runs is joined without spending budget.
+   */
+  private planWith(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, usable: (verified: readonly VerifiedCandidate[]) => boolean): SourcePlan {
     const sourceId = tenantSource.source.id;
     const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
     const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0;
     const policy = cacheable ? tenant.cache : NO_CACHE;
     const cached = this.cache.read(key, policy);
-    if (cached?.state === 'fresh') {
+    if (cached?.state === 'fresh' && usable(cached.verified)) {
       this.metrics.cache(sourceId, 'hit');
       return { kind: 'cached', verified: cached.verified };
     }
@@ -84,7 +123,7 @@ export class SourceAccess {
                 throw error;
               });
             const verified = verify(candidates, number, tenant);
-            // A partial answer serves this lookup; the next one asks again (and an earlier complete answer stays the stand-in).
+            // A partial answer serves this asker; the next one asks again (and an earlier complete answer stays the stand-in).
             if (complete && !this.retired.has(tenantSource.settings)) this.cache.write(key, verified, policy);
             return verified;
           } finally {
@@ -115,7 +154,7 @@ export class SourceAccess {
       if (now?.settings !== old.settings) this.retired.add(old.settings);
       this.cache.deleteSource(id, old.source.id);
       this.breakers.forget(id, old.source.id);
-      this.budgets.delete(`${id}\n${old.source.id}`);
+      this.budgets.delete(sourceKey(id, old.source.id));
     }
   }
 
@@ -130,10 +169,10 @@ export class SourceAccess {
 
   private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {
     if (!tenantSource.maxRps) return UNLIMITED;
-    const key = `${tenantId}\n${tenantSource.source.id}`;
+    const key = sourceKey(tenantId, tenantSource.source.id);
     let budget = this.budgets.get(key);
     if (!budget) {
-      budget = new RateBudget(tenantSource.maxRps, 1000);
+      budget = new RateBudget(tenantSource.maxRps, 1000, this.now);
       this.budgets.set(key, budget);
     }
     return budget;
@@ -141,6 +180,14 @@ export class SourceAccess {
 }
 
 const UNLIMITED = { tryTake: (): boolean => true };
+
+/** Not asked: said as a failure of the source, so a workflow answers as it does when the CRM is down. */
+function refusal(reason: SkipReason, tenantSource: TenantSource): SourceError {
+  return reason === 'circuit open'
+    ? new SourceError('UNAVAILABLE', 'circuit open after repeated failures: not asked, nothing written', { vendorCode: CIRCUIT_OPEN })
+    : new SourceError('RATE_LIMITED', `over its budget of ${tenantSource.maxRps} requests per second (${tenantSource.source.keyPrefix}_MAX_RPS): not asked, nothing written`);
+}
+
 const NO_CACHE = { ttlMs: 0, missTtlMs: 0, staleMs: 0 };
 
 /** Keeps only candidates whose own stored phones prove the match, whatever the source claimed. */

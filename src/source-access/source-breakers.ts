@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { GatewayMetrics, type BreakerStateLabel } from '../observability/gateway-metrics';
-
+import { sourceKey } from './source-key';
 
 const STATE_LABEL: Readonly<Record<CircuitState, BreakerStateLabel>> = {
   [CircuitState.Closed]: 'closed',
@@ -25,7 +25,7 @@ export class SourceBreakers {
   ) {}
 
   for(tenantId: string, sourceId: string): CircuitBreakerPolicy {
-    const key = `${tenantId}\n${sourceId}`;
+    const key = sourceKey(tenantId, sourceId);
     let policy = this.policies.get(key);
     if (!policy) {
       const { BREAKER_FAILURES, BREAKER_OPEN_S } = this.settings;
@@ -49,7 +49,7 @@ export class SourceBreakers {
 
   /** The source's settings changed or it is gone: a new circuit, closed, when it is next used. */
   forget(tenantId: string, sourceId: string): void {
-    const key = `${tenantId}\n${sourceId}`;
+    const key = sourceKey(tenantId, sourceId);
     this.policies.delete(key);
     this.openedAt.delete(key);
     this.metrics.forgetBreaker(tenantId, sourceId);
@@ -57,7 +57,7 @@ export class SourceBreakers {
 
   /** Open and not yet due for its probe: the source is skipped without a call. */
   isOpen(tenantId: string, sourceId: string): boolean {
-    const openedAt = this.openedAt.get(`${tenantId}\n${sourceId}`);
+    const openedAt = this.openedAt.get(sourceKey(tenantId, sourceId));
     return openedAt !== undefined && Date.now() - openedAt < this.settings.BREAKER_OPEN_S * 1000;
   }
 }

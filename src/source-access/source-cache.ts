@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CachePolicy } from '../tenants/tenant';
 import type { VerifiedCandidate } from '../core/source';
+import { sourceKey } from './source-key';
 
 /** About this many bytes (estimated per entry) of cached answers over all tenants, so the heap limit in `npm start` holds. */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -39,7 +40,7 @@ export class SourceCache {
   ) {}
 
   static key(tenantId: string, sourceId: string, number: string): CacheKey {
-    return { tenantId, text: `${tenantId}\n${sourceId}\n${number}` };
+    return { tenantId, text: `${sourceKey(tenantId, sourceId)}\n${number}` };
   }
 
   read(key: CacheKey, policy: CachePolicy): CacheRead {

@@ -12,7 +12,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import type { Tenant, TenantSource } from '../tenants/tenant';
 import { maskPhoneNumber } from '../logging/mask';
-import { MatchStrength, normalizeIncoming, scoreStoredPhones } from '../phone';
+import { normalizeIncoming, type IncomingNumber } from '../phone';
 import { encodeRecordId, type RecordRef } from '../core/record-id';
 import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
 import { SourceError } from '../core/source-error';
@@ -44,7 +44,7 @@ export class WorkflowsService {
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
     private readonly registry: WorkflowRegistry,
-    private readonly guard: SourceAccess,
+    private readonly door: SourceAccess,
     private readonly metrics: GatewayMetrics,
     private readonly logger: PinoLogger,
   ) {
@@ -131,11 +131,12 @@ export class WorkflowsService {
     call: { facts: CallFacts; contact?: RecordRef; previous?: RecordRef; userId?: string },
     logged: Record<string, unknown>,
   ): Promise<WorkflowAnswer> {
-    if (handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase()) {
-      const existing = call.contact ? { id: encodeRecordId(call.contact, tenant.recordIdKey) } : await this.findExistingContact(tenant, tenantSource, call.facts);
+    const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
+    const caller = isCreateContact ? callerNumber(tenant, call.facts) : undefined;
+    if (isCreateContact) {
+      const existing = call.contact ? { id: encodeRecordId(call.contact, tenant.recordIdKey) } : caller && (await this.findExistingContact(tenant, tenantSource, caller));
       if (existing) return existing;
     }
-    const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
     const run = (userId: string | undefined): Promise<WorkflowResult> =>
       handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId });
     const owner = this.ownerOfForm(tenantSource.source, call.userId, handler, logged);
@@ -145,7 +146,8 @@ export class WorkflowsService {
       this.warnWithoutOwner(handler, logged, error.userId, `${handler.sourceId} refused it as the owner (${error.message})`);
       return run(undefined);
     });
-    if (isCreateContact) this.invalidateCachedLookups(tenant, call.facts);
+    // The new contact's number may be cached as "no match" by any source: the next call must find it.
+    if (caller) this.door.invalidate(tenant, caller);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId }, tenant.recordIdKey);
     this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };
@@ -166,28 +168,16 @@ export class WorkflowsService {
     );
   }
 
-  /** The new contact's number was cached as "no match": the next call must find it. */
-  private invalidateCachedLookups(tenant: Tenant, facts: CallFacts): void {
-    const number = facts.external.number === undefined ? undefined : normalizeIncoming(facts.external.number, tenant.defaultRegion);
-    if (number) this.guard.invalidate(tenant, number);
-  }
-
-  /** CreateContact for a number a record already has: answer with that record instead of a duplicate. */
-  private async findExistingContact(tenant: Tenant, tenantSource: TenantSource, facts: CallFacts): Promise<WorkflowAnswer | undefined> {
-    const number = facts.external.number === undefined ? undefined : normalizeIncoming(facts.external.number, tenant.defaultRegion);
-    if (!number) return undefined;
-    const candidates = await tenantSource.source.search({
-      tenantId: tenant.id,
-      number,
-      region: tenant.defaultRegion,
-      settings: tenantSource.settings,
-      signal: AbortSignal.timeout(this.settings.LOOKUP_TIMEOUT_MS),
-      deadlineAt: Date.now() + this.settings.LOOKUP_TIMEOUT_MS,
-    });
-    const match = candidates.find((c) => scoreStoredPhones(c.phones, number, tenant.defaultRegion) !== MatchStrength.None);
+  /**
+   * CreateContact for a number a record already has: answer with that record instead of a duplicate.
+   * Asked through the door, as a lookup is: a source whose circuit is open or whose budget is spent is
+   * not asked, and the workflow fails as it does when the CRM is down (nothing written).
+   */
+  private async findExistingContact(tenant: Tenant, tenantSource: TenantSource, caller: IncomingNumber): Promise<WorkflowAnswer | undefined> {
+    const [match] = await this.door.findByNumber(tenant, tenantSource, caller, Date.now() + this.settings.LOOKUP_TIMEOUT_MS);
     if (!match) return undefined;
-    const id = encodeRecordId(match, tenant.recordIdKey);
-    return match.contactUri ? { id, url: match.contactUri } : { id };
+    const id = encodeRecordId(match.candidate, tenant.recordIdKey);
+    return match.candidate.contactUri ? { id, url: match.candidate.contactUri } : { id };
   }
 
   /**
@@ -245,6 +235,11 @@ export class WorkflowsService {
 
 function notFound(unknown: UnknownWorkflow): NotFoundException {
   return new NotFoundException({ statusCode: 404, error: 'Not Found', message: unknown.message, workflows: unknown.availableWorkflows });
+}
+
+/** The other party's number, as lookups key it; undefined when the call has none (withheld). */
+function callerNumber(tenant: Tenant, facts: CallFacts): IncomingNumber | undefined {
+  return facts.external.number === undefined ? undefined : normalizeIncoming(facts.external.number, tenant.defaultRegion);
 }
 
 /** The validated inputs, times read in the tenant's zone (their form was checked by the DTO). */

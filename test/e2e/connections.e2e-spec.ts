@@ -1,3 +1,4 @@
+import { CONNECTIONS_CHECK_MS } from '../../src/http/server-limits';
 import { eventually } from '../support/eventually';
 import { PHONE_BOOK_CSV, TOKEN } from '../support/phone-book';
 import { listening, openRaw, type RawConnection } from '../support/raw-http';
@@ -97,7 +98,9 @@ describe('client connections and their time limits (e2e)', () => {
       const client = await openRaw(port);
       client.socket.write(LOOKUP);
       await eventually(() => answers(client).length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // The idling is the behaviour: longer than HEADERS_TIMEOUT_S (1 s, the least) plus one check of the
+      // connections, after which a gateway applying that limit to idle connections would have closed this one.
+      await new Promise((resolve) => setTimeout(resolve, Number(LIMITS.HEADERS_TIMEOUT_S) * 1000 + CONNECTIONS_CHECK_MS + 500));
       client.socket.write(LOOKUP);
       await eventually(() => answers(client).length === 2);
       expect(answers(client).map((answer) => answer.slice(0, 15))).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);

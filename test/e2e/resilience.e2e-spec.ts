@@ -1,13 +1,14 @@
 import { PinoLogger } from 'nestjs-pino';
 import { SourceError } from '../../src/core/source-error';
+import { eventually } from '../support/eventually';
 import { factory } from '../support/factory';
 import { recordingHandlers, WorkflowRecorder } from '../support/recording-workflows';
 import { ScriptedSource } from '../support/scripted-source';
+import { SkippingClock } from '../support/skipping-clock';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
 const ANNA = factory.candidate({ sourceId: 'alpha', recordId: 'anna', name: 'Anna Muster', phones: ['+41 78 907 22 28'] });
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface LoggedLookup {
   lookup?: { sources?: Record<string, { outcome: string }> };
@@ -16,11 +17,14 @@ interface LoggedLookup {
 describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
   const alpha = new ScriptedSource('alpha', { kind: 'answer', candidates: [ANNA] });
   const recorder = new WorkflowRecorder();
+  /** The cache's clock: the 1 s TTLs of the "short" tenant pass when a test skips past them. */
+  const clock = new SkippingClock();
   let gateway: TestApp;
 
   beforeAll(async () => {
     gateway = await startTestApp({
       env: { BREAKER_FAILURES: '3', BREAKER_OPEN_S: '1', METRICS_TOKEN: 'metrics-secret-0123456789' },
+      doorClock: clock.now,
       extraSources: [alpha],
       providers: recordingHandlers('alpha', recorder, ['CreateContact']),
       files: {
@@ -60,14 +64,14 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
     expect(await lookup('short-token-1', '41791112233')).toEqual([]);
     expect(await lookup('short-token-1', '41791112233')).toEqual([]);
     expect(searchesFor('short')).toBe(before + 1);
-    await wait(1100);
+    clock.skip(1000);
     expect(await lookup('short-token-1', '41791112233')).toEqual([]);
     expect(searchesFor('short')).toBe(before + 2);
   });
 
   it('answers with the last good answer (stale) when the source fails after the entry went stale', async () => {
     expect(await lookup('short-token-1', '41789072228')).toEqual(['Anna Muster']);
-    await wait(1100);
+    clock.skip(1000);
     alpha.script = { kind: 'throw', error: new Error('CRM down') };
     expect(await lookup('short-token-1', '41789072228', 'stale-1')).toEqual(['Anna Muster']);
     expect(outcomeOf('stale-1')).toBe('stale');
@@ -87,7 +91,7 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
   it('opens the circuit after consecutive failures, answers stale meanwhile, then closes after one good probe', async () => {
     alpha.script = { kind: 'answer', candidates: [ANNA] };
     expect(await lookup('short-token-1', '41789072228')).toEqual(['Anna Muster']);
-    await wait(1100);
+    clock.skip(1000);
     alpha.script = { kind: 'throw', error: new Error('CRM down') };
     for (let i = 0; i < 3; i++) await lookup('short-token-1', `4179000000${i}`);
     const before = searchesFor('short');
@@ -96,10 +100,16 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
     expect(outcomeOf('open-1')).toBe('stale');
     expect(gateway.logs.lines.filter((l) => String(l.msg).startsWith('Circuit of source alpha for tenant short is now open'))).toHaveLength(1);
 
-    await wait(1100);
+    // The circuit's open time is real time (cockatiel reads Date.now): BREAKER_OPEN_S=1, the least, then
+    // the first lookup it lets through is the probe. Until then each lookup is answered stale without asking.
     alpha.script = { kind: 'answer', candidates: [ANNA] };
-    expect(await lookup('short-token-1', '41789072228', 'probe-1')).toEqual(['Anna Muster']);
-    expect(outcomeOf('probe-1')).toBe('ok');
+    let probes = 0;
+    await eventually(async () => {
+      const reqId = `probe-${++probes}`;
+      expect(await lookup('short-token-1', '41789072228', reqId)).toEqual(['Anna Muster']);
+      return outcomeOf(reqId) === 'ok';
+    });
+    expect(searchesFor('short')).toBe(before + 1);
     expect(gateway.logs.lines.some((l) => l.msg === 'Circuit of source alpha for tenant short is now closed')).toBe(true);
   });
 

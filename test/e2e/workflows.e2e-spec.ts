@@ -1,4 +1,7 @@
+import { SourceError } from '../../src/core/source-error';
 import { DuplicateWorkflowHandlerError } from '../../src/sources/workflow-registry';
+import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
+import { eventually } from '../support/eventually';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
 import { recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';
@@ -32,17 +35,38 @@ const firstRequest = {
   id: null,
 };
 
+interface LoggedLookup {
+  readonly reqId?: string;
+  readonly msg?: string;
+  readonly lookup?: { readonly sources?: Record<string, { readonly outcome: string }> };
+}
+
+/** What a lookup's request line says of each source: `{ alpha: 'skipped' }`. */
+function outcomesOf(gateway: TestApp, reqId: string): Record<string, string> {
+  const line = gateway.logs.lines.find((l) => l.reqId === reqId && l.msg === 'request completed') as LoggedLookup | undefined;
+  return Object.fromEntries(Object.entries(line?.lookup?.sources ?? {}).map(([id, { outcome }]) => [id, outcome]));
+}
+
+/** A tenant of the door's tests: its own breaker, budget and cache. */
+const doorTenant = (token: string, extra: string): string => `TOKEN=${token}\nALPHA_ENABLED=on\nWORKFLOW_DEFAULT_CRM=alpha\n${extra}`;
+
 describe('business workflows (e2e)', () => {
   const alpha = new ScriptedSource('alpha', { kind: 'answer', candidates: [] });
+  const beta = new ScriptedSource('beta', { kind: 'answer', candidates: [] });
   const recorder = new WorkflowRecorder();
   let gateway: TestApp;
 
   beforeAll(async () => {
     gateway = await startTestApp({
-      env: { WORKFLOW_TIMEOUT_MS: '1000' },
-      extraSources: [alpha],
+      env: { WORKFLOW_TIMEOUT_MS: '1000', BREAKER_FAILURES: '2', LOOKUP_TIMEOUT_MS: '200' },
+      extraSources: [alpha, beta],
       providers: recordingHandlers('alpha', recorder, WORKFLOWS),
       files: {
+        'open.env': doorTenant('open-token-123', 'CACHE_TTL_S=0\n'),
+        'slow.env': doorTenant('slow-token-123', 'CACHE_TTL_S=0\n'),
+        'spent.env': doorTenant('spent-token-123', 'CACHE_TTL_S=0\nALPHA_MAX_RPS=1\n'),
+        'spends.env': doorTenant('spends-token-12', 'CACHE_TTL_S=0\nALPHA_MAX_RPS=1\n'),
+        'cached.env': doorTenant('cached-token-12', 'BETA_ENABLED=on\n'),
         'book.csv': PHONE_BOOK_CSV,
         'acme.env': `TOKEN=${ACME}\nALPHA_ENABLED=on\nDIRECTORY_FILE=book.csv\nWORKFLOW_DEFAULT_CRM=alpha\nLANGUAGE=de\nTIMEZONE=Europe/Zurich\nCACHE_TTL_S=0\n`,
         'bare.env': `TOKEN=${BARE}\nALPHA_ENABLED=on\nRESPONSE_CASE=camel\nCACHE_TTL_S=0\n`,
@@ -56,6 +80,7 @@ describe('business workflows (e2e)', () => {
     callStart = newCall();
     recorder.reset();
     alpha.script = { kind: 'answer', candidates: [] };
+    beta.script = { kind: 'answer', candidates: [] };
   });
 
   const post = (workflow: string, inputs: Record<string, unknown>, token = ACME) =>
@@ -171,7 +196,7 @@ describe('business workflows (e2e)', () => {
       const inputs = { ...callStart, startedTime: '2026-11-24 14:00:00' };
       const late = await post('CallFlow', inputs).expect(504);
       expect(late.body).toMatchObject({ source: 'alpha', message: expect.stringContaining('a retry of this request returns its result') });
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await eventually(() => recorder.records.size === 1); // the late write is done
       const retry = await post('CallFlow', inputs).expect(200);
       expect(retry.body.id).toMatch(/^alpha:Task:/);
       expect(recorder.calls).toHaveLength(1);
@@ -323,12 +348,137 @@ describe('business workflows (e2e)', () => {
     });
   });
 
+  describe("CreateContact's duplicate check, through the door a lookup uses", () => {
+    const LEAD = factory.candidate({ sourceId: 'alpha', objectType: 'Lead', recordId: 'l-3', phones: ['078 907 22 28'], contactUri: 'https://crm.test/Lead/l-3' });
+    const DOWN = { kind: 'throw', error: new SourceError('UNAVAILABLE', 'CRM answered 503') } as const;
+    const createContact = (token: string, inputs: Record<string, unknown>) => post('CreateContact', inputs, token);
+    const lookup = async (token: string, number: string, reqId: string): Promise<string[]> => {
+      const response = await gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token).set('X-Request-Id', reqId).expect(200);
+      return (response.body as Array<{ Name: string }>).map((card) => card.Name);
+    };
+    const searches = (source: ScriptedSource, tenantId: string): number => source.searches.filter((s) => s.tenantId === tenantId).length;
+
+    it('does not ask a source whose circuit is open, and answers as a CRM outage does, writing nothing', async () => {
+      alpha.script = DOWN;
+      for (const i of [1, 2]) await lookup('open-token-123', `4179000000${i}`, `open-${i}`);
+      expect(gateway.logs.lines.some((l) => String(l.msg).startsWith('Circuit of source alpha for tenant open is now open'))).toBe(true);
+      alpha.script = { kind: 'answer', candidates: [] };
+      const before = searches(alpha, 'open');
+
+      const response = await createContact('open-token-123', { ...callStart, originatorNumber: '41795550022', originatorName: 'New Caller' }).expect(502);
+      expect(response.body).toEqual({
+        statusCode: 502,
+        error: 'Bad Gateway',
+        source: 'alpha',
+        code: 'UNAVAILABLE',
+        message: 'alpha: circuit open after repeated failures: not asked, nothing written',
+      });
+      expect(searches(alpha, 'open')).toBe(before);
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('answers 504 naming the source when the duplicate check gets no answer within LOOKUP_TIMEOUT_MS, and writes nothing', async () => {
+      alpha.script = { kind: 'hang' };
+      const response = await createContact('slow-token-123', { ...callStart, originatorNumber: '41795550023', originatorName: 'New Caller' }).expect(504);
+      expect(response.body).toMatchObject({ statusCode: 504, source: 'alpha', code: 'TIMEOUT' });
+      expect(alpha.abortedSearches.filter((s) => s.tenantId === 'slow')).toHaveLength(1);
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('spends a slot of the source\'s budget (ALPHA_MAX_RPS): a lookup right after it is skipped', async () => {
+      await createContact('spends-token-12', { ...callStart, originatorNumber: '41795550033', originatorName: 'New Caller' }).expect(200);
+      expect(searches(alpha, 'spends')).toBe(1);
+      expect(await lookup('spends-token-12', '41795550034', 'spends-lookup')).toEqual([]);
+      expect(searches(alpha, 'spends')).toBe(1);
+      expect(outcomesOf(gateway, 'spends-lookup')).toEqual({ alpha: 'skipped' });
+    });
+
+    it('over the budget, answers as a CRM outage does without asking the source or writing', async () => {
+      await lookup('spent-token-123', '41795550044', 'spent-lookup');
+      expect(searches(alpha, 'spent')).toBe(1);
+      const response = await createContact('spent-token-123', { ...callStart, originatorNumber: '41795550045', originatorName: 'New Caller' }).expect(502);
+      expect(response.body).toMatchObject({ statusCode: 502, source: 'alpha', code: 'RATE_LIMITED', message: expect.stringContaining('ALPHA_MAX_RPS') });
+      expect(searches(alpha, 'spent')).toBe(1);
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it("answers with a lookup's fresh cached match without asking the source again", async () => {
+      alpha.script = { kind: 'answer', candidates: [LEAD] };
+      expect(await lookup('cached-token-12', '41789072228', 'cached-match')).toEqual(['Anna Muster']);
+      alpha.script = DOWN;
+      const before = searches(alpha, 'cached');
+      const response = await createContact('cached-token-12', callStart).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Lead:l-3', url: 'https://crm.test/Lead/l-3' });
+      expect(searches(alpha, 'cached')).toBe(before);
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it('asks again when the cached answer is "no match": a record added since is found, not duplicated', async () => {
+      expect(await lookup('cached-token-12', '41791112244', 'cached-miss')).toEqual([]);
+      alpha.script = { kind: 'answer', candidates: [{ ...LEAD, phones: ['+41 79 111 22 44'] }] };
+      const response = await createContact('cached-token-12', { ...callStart, originatorNumber: '41791112244' }).expect(200);
+      expect(response.body).toEqual({ id: 'alpha:Lead:l-3', url: 'https://crm.test/Lead/l-3' });
+      expect(recorder.calls).toHaveLength(0);
+    });
+
+    it("forgets every source's cached \"no match\" for the new contact's number, not only the owning source's", async () => {
+      expect(await lookup('cached-token-12', '41791112255', 'before-create')).toEqual([]);
+      expect(outcomesOf(gateway, 'before-create')).toEqual({ alpha: 'ok', beta: 'ok' });
+      await createContact('cached-token-12', { ...callStart, originatorNumber: '41791112255', originatorName: 'New Caller' }).expect(200);
+      expect(recorder.calls).toHaveLength(1);
+      await lookup('cached-token-12', '41791112255', 'after-create');
+      expect(outcomesOf(gateway, 'after-create')).toEqual({ alpha: 'ok', beta: 'ok' });
+    });
+  });
+
   it('lists the source workflows as CrmActions on lookup cards', async () => {
     alpha.script = { kind: 'answer', candidates: [factory.candidate({ sourceId: 'alpha', recordId: 'c-7' })] };
     const response = await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, BARE).expect(200);
     expect(response.body).toEqual([expect.objectContaining({ id: 'alpha:entry:c-7', crmActions: ['CallFlow', 'CreateContact', 'CreateTicket'] })]);
     const directoryCard = await gateway.http.get('/lookup?PhoneNumber=41789072228').set(HEADER, 'book-token-123').expect(200);
     expect(directoryCard.body[0].CrmActions).toEqual([]);
+  });
+});
+
+describe('CreateContact against the fake HubSpot, through the door (e2e)', () => {
+  const fake = new FakeHubSpot();
+  const TOKEN = 'hs-budget-token';
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    await fake.start();
+    gateway = await startTestApp({
+      files: {
+        'acme.env': [
+          `TOKEN=${TOKEN}`,
+          `HUBSPOT_ACCESS_TOKEN=${fake.token}`,
+          `HUBSPOT_BASE_URL=${fake.url}`,
+          'HUBSPOT_PORTAL_ID=4711',
+          'HUBSPOT_APP_URL=https://app-eu1.hubspot.com',
+          'HUBSPOT_MAX_RPS=1',
+          'WORKFLOW_DEFAULT_CRM=hubspot',
+          'CACHE_TTL_S=0',
+        ].join('\n'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await fake.stop();
+  });
+
+  it("counts its search against HUBSPOT_MAX_RPS: over it, nothing is searched or created, and the answer names HubSpot's budget", async () => {
+    await gateway.http.get('/lookup').query({ PhoneNumber: '41789072228' }).set(HEADER, TOKEN).expect(200);
+    const requests = fake.requests.length;
+    const contacts = fake.all('contacts').length;
+    const response = await gateway.http
+      .post('/lookup/CreateContact')
+      .set(HEADER, TOKEN)
+      .send({ inputs: { ...firstRequest, originatorNumber: '41795556688', originatorName: 'Neue Kundin' } })
+      .expect(502);
+    expect(response.body).toMatchObject({ source: 'hubspot', code: 'RATE_LIMITED', message: expect.stringContaining('HUBSPOT_MAX_RPS') });
+    expect(fake.requests.slice(requests)).toEqual([]);
+    expect(fake.all('contacts')).toHaveLength(contacts);
   });
 });
 

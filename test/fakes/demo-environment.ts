@@ -9,6 +9,8 @@ export interface DemoEnvironment {
   readonly tenantsDir: string;
   readonly salesforceUrl: string;
   readonly hubspotUrl: string | undefined;
+  /** The fake HubSpot portal itself (its search times), unless left out. */
+  readonly hubspot: FakeHubSpot | undefined;
   readonly sugarUrl: string;
   stop(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export async function startDemoEnvironment(examplesDir: string, options: DemoOpt
     tenantsDir,
     salesforceUrl: salesforce.url,
     hubspotUrl: hubspot?.url,
+    hubspot,
     sugarUrl: sugar.url,
     async stop() {
       await salesforce.stop();

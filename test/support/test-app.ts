@@ -12,6 +12,7 @@ import { LOG_DESTINATION } from '../../src/logging/root-logger';
 import { APP_OPTIONS, configureApp } from '../../src/main';
 import { LOOKUP_SOURCES, type LookupSource } from '../../src/core/source';
 import { SOURCE_CLASSES } from '../../src/sources/sources.module';
+import { SOURCE_ACCESS_CLOCK } from '../../src/source-access/source-access';
 import { LogCapture } from './log-capture';
 
 export interface TestAppOptions {
@@ -25,6 +26,8 @@ export interface TestAppOptions {
   readonly extraSources?: readonly LookupSource[];
   /** More providers, e.g. workflow handlers of the extra sources. */
   readonly providers?: Provider[];
+  /** The source-access door's clock (cache ages, budgets): a test moves it instead of sleeping through a TTL. */
+  readonly doorClock?: () => number;
 }
 
 export interface TestApp {
@@ -53,6 +56,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       .useValue(loadGlobalSettings({ TENANTS_DIR: dir, LOG_LEVEL: 'debug', ...options.env }))
       .overrideProvider(LOG_DESTINATION)
       .useValue(logs);
+    if (options.doorClock) builder = builder.overrideProvider(SOURCE_ACCESS_CLOCK).useValue(options.doorClock);
     if (options.extraSources) {
       const extra = options.extraSources;
       builder = builder.overrideProvider(LOOKUP_SOURCES).useFactory({
