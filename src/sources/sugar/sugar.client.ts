@@ -2,7 +2,7 @@ import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
-import { withTimeout } from '../../resilience/with-timeout';
+import { withTimeout } from '../../resilience/deadline';
 import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
 import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SugarSettings } from './sugar.settings';
