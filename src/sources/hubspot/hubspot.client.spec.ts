@@ -1,14 +1,14 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
+import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
-import { SourceError } from '../../core/source-error';
 import { crmHttpOptions } from '../connection-pool';
 import { HubSpotClient } from './hubspot.client';
 
 const CORRELATION = 'a43683b0-5717-4ceb-80b4-104d02915d8c';
 
 /** HubSpot's error answers (crm-apis.md §2.2, §2.7) and the SourceError each becomes. */
-const ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
+const ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   [
     'a revoked or wrong token',
     { status: 401, json: { status: 'error', message: 'Authentication credentials not found.', correlationId: CORRELATION, category: 'INVALID_AUTHENTICATION' } },
@@ -104,9 +104,7 @@ describe('HubSpotClient', () => {
 
   it.each(ANSWERS)('turns %s into our error', async (_, given, expected) => {
     answer = given;
-    const failure = await client().request({ method: 'GET', path: '/crm/v3/objects/contacts/101' }, Date.now() + 5000).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SourceError);
-    expect(failure).toMatchObject(expected);
+    await expectSourceError(client().request({ method: 'GET', path: '/crm/v3/objects/contacts/101' }, Date.now() + 5000), expected);
   });
 
   it('sends its token and JSON, to the path under the base URL, and answers with the body', async () => {

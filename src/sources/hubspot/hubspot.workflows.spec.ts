@@ -3,7 +3,7 @@ import axios from 'axios';
 import { FakeHubSpot } from '../../../test/fakes/hubspot/fake-hubspot';
 import { handlersOf } from '../../../test/support/source-handlers';
 import { workflowCall } from '../../../test/support/workflow-calls';
-import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET, OwnerRefusedError } from '../../core/workflow-handler';
+import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET, OwnerRefusedError, type WorkflowCall } from '../../core/workflow-handler';
 import { crmHttpOptions } from '../connection-pool';
 import { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource } from './hubspot.source';
@@ -35,6 +35,14 @@ describe('HubSpot workflows', () => {
   beforeEach(() => hubspot.reset());
   afterAll(() => hubspot.stop());
 
+  /** What a CallFlow writes of an answered call, and writes again on each later request. */
+  const progress = (call: WorkflowCall) => ({
+    hs_call_title: 'Incoming call from Anna Muster (+41 78 907 22 28)',
+    hs_call_body: call.facts.description,
+    hs_call_status: 'COMPLETED',
+    hs_call_disposition: CALL_DISPOSITIONS.connected,
+    hs_call_duration: '125000',
+  });
   const sent = () => hubspot.requests.map(({ method, path, body }) => ({ method, path, body }));
 
   it('CallFlow logs a call on the contact, with its owner, and links to it', async () => {
@@ -48,11 +56,7 @@ describe('HubSpot workflows', () => {
         path: '/crm/v3/objects/calls',
         body: {
           properties: {
-            hs_call_title: 'Incoming call from Anna Muster (+41 78 907 22 28)',
-            hs_call_body: call.facts.description,
-            hs_call_status: 'COMPLETED',
-            hs_call_disposition: CALL_DISPOSITIONS.connected,
-            hs_call_duration: '125000',
+            ...progress(call),
             hs_timestamp: '2026-11-20T08:15:00.000Z',
             hs_call_direction: 'INBOUND',
             hs_call_from_number: '+41789072228',
@@ -92,13 +96,7 @@ describe('HubSpot workflows', () => {
         method: 'PATCH',
         path: '/crm/v3/objects/calls/9500',
         body: {
-          properties: {
-            hs_call_title: 'Incoming call from Anna Muster (+41 78 907 22 28)',
-            hs_call_body: call.facts.description,
-            hs_call_status: 'COMPLETED',
-            hs_call_disposition: CALL_DISPOSITIONS.connected,
-            hs_call_duration: '125000',
-          },
+          properties: progress(call),
         },
       },
     ]);

@@ -5,8 +5,8 @@ jest.mock('jsforce', () => {
 });
 
 import { Logger } from '@nestjs/common';
+import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
-import { SourceError } from '../../core/source-error';
 import { SalesforceClient } from './salesforce.client';
 
 const restError = (status: number, errorCode: string, message: string, fields?: string[]): ScriptedAnswer => ({
@@ -15,7 +15,7 @@ const restError = (status: number, errorCode: string, message: string, fields?: 
 });
 
 /** Salesforce's REST error answers (crm-apis.md §1.3.3, §1.6) and the SourceError each becomes. */
-const ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
+const ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   [
     'a fixed token that expired',
     restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid'),
@@ -56,7 +56,7 @@ const ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
 ];
 
 /** Salesforce's answers to a token request (crm-apis.md §1.2.2: OAuth errors, not the REST array), and the SourceError each becomes. */
-const TOKEN_ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
+const TOKEN_ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   ['an unknown client', { status: 400, json: { error: 'invalid_client_id', error_description: 'client identifier invalid' } }, { code: 'AUTH', vendorCode: 'invalid_client_id' }],
   ['a wrong client secret', { status: 400, json: { error: 'invalid_client', error_description: 'invalid client credentials' } }, { code: 'AUTH', vendorCode: 'invalid_client' }],
   ['refused credentials', { status: 400, json: { error: 'invalid_grant', error_description: 'authentication failure' } }, { code: 'AUTH', vendorCode: 'invalid_grant' }],
@@ -88,19 +88,14 @@ describe('SalesforceClient', () => {
 
   it.each(ANSWERS)('turns %s into our error', async (_, given, expected) => {
     answer = given;
-    const failure = await fixedToken()
-      .request({ method: 'GET', url: `/search?q=${encodeURIComponent('FIND {789072228} IN PHONE FIELDS RETURNING Contact(Id)')}` }, Date.now() + 5000)
-      .catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SourceError);
-    expect(failure).toMatchObject(expected);
+    const search = `/search?q=${encodeURIComponent('FIND {789072228} IN PHONE FIELDS RETURNING Contact(Id)')}`;
+    await expectSourceError(fixedToken().request({ method: 'GET', url: search }, Date.now() + 5000), expected);
   });
 
   it.each(TOKEN_ANSWERS)('turns %s at the token endpoint into our error', async (_, given, expected) => {
     answer = given;
     const client = new SalesforceClient('acme', { kind: 'client-credentials', loginUrl: server.url, clientId: 'id', clientSecret: 'secret' }, '62.0');
-    const failure = await client.connect(5000).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SourceError);
-    expect(failure).toMatchObject(expected);
+    await expectSourceError(client.connect(5000), expected);
   });
 
   it('sends its token and a JSON body to the REST path of its version, and answers with the body', async () => {

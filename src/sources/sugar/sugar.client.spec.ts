@@ -1,8 +1,8 @@
 import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import axios from 'axios';
+import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ReceivedRequest, type ScriptedAnswer } from '../../../test/support/scripted-server';
-import { SourceError } from '../../core/source-error';
 import { crmHttpOptions } from '../connection-pool';
 import { SugarClient } from './sugar.client';
 import { SugarSettings } from './sugar.settings';
@@ -19,7 +19,7 @@ const TOKENS = {
 const sugarError = (status: number, error: string, error_message: string): ScriptedAnswer => ({ status, json: { error, error_message } });
 
 /** Sugar's error answers (crm-apis.md §3.1, §3.2.4, §3.3) to an API request, and the SourceError each becomes. */
-const ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
+const ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   ['no valid token, even after signing in again', sugarError(401, 'need_login', 'No valid authentication for user.'), { code: 'AUTH', vendorCode: 'need_login' }],
   [
     'an expired token, even after a refresh',
@@ -52,7 +52,7 @@ const ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
 ];
 
 /** Sugar's answers to a login (`POST /oauth2/token`, grant `password`), and the SourceError each becomes. */
-const LOGIN_ANSWERS: ReadonlyArray<[string, ScriptedAnswer, Partial<SourceError>]> = [
+const LOGIN_ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   [
     'a wrong username or password',
     sugarError(401, 'need_login', 'You must specify a valid username and password.'),
@@ -86,17 +86,13 @@ describe('SugarClient', () => {
 
   it.each(ANSWERS)('turns %s into our error', async (_, given, expected) => {
     answer = given;
-    const failure = await read(client()).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SourceError);
-    expect(failure).toMatchObject(expected);
+    await expectSourceError(read(client()), expected);
   });
 
   it.each(LOGIN_ANSWERS)('turns %s at login into our error', async (_, given, expected) => {
     login = given;
     loggedErrors.mockClear();
-    const failure = await client().connect(Date.now() + 5000).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SourceError);
-    expect(failure).toMatchObject(expected);
+    await expectSourceError(client().connect(Date.now() + 5000), expected);
     expect(loggedErrors).toHaveBeenCalledTimes(expected.vendorCode === 'need_login' ? 1 : 0);
   });
 

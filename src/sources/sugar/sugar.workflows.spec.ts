@@ -3,7 +3,7 @@ import axios from 'axios';
 import { FakeSugar } from '../../../test/fakes/sugar/fake-sugar';
 import { handlersOf } from '../../../test/support/source-handlers';
 import { workflowCall } from '../../../test/support/workflow-calls';
-import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET } from '../../core/workflow-handler';
+import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET, type WorkflowCall } from '../../core/workflow-handler';
 import { crmHttpOptions } from '../connection-pool';
 import { SugarSettings } from './sugar.settings';
 import { SugarSource } from './sugar.source';
@@ -35,6 +35,15 @@ describe('Sugar workflows', () => {
     sugar.requests
       .filter((r) => !r.path.endsWith('/oauth2/token'))
       .map(({ method, path, query, body }) => ({ method, path: path.replace('/rest/v11', ''), ...(Object.keys(query).length > 0 ? { query } : {}), ...(body === undefined ? {} : { body }) }));
+  /** What a CallFlow writes of an answered call, and writes again on each later request. */
+  const progress = (call: WorkflowCall) => ({
+    name: 'Incoming call from Anna Muster (+41 78 907 22 28)',
+    description: call.facts.description,
+    status: 'Held',
+    date_end: '2026-11-20T08:17:17+00:00',
+    duration_hours: 0,
+    duration_minutes: 2,
+  });
   const url = (module: string, id: string) => `${sugar.url}/#${module}/${id}`;
 
   it("CallFlow logs a Calls record under the contact's Account, the contact linked and not invited twice, with its owner", async () => {
@@ -48,12 +57,7 @@ describe('Sugar workflows', () => {
         method: 'POST',
         path: '/Calls',
         body: {
-          name: 'Incoming call from Anna Muster (+41 78 907 22 28)',
-          description: call.facts.description,
-          status: 'Held',
-          date_end: '2026-11-20T08:17:17+00:00',
-          duration_hours: 0,
-          duration_minutes: 2,
+          ...progress(call),
           direction: 'Inbound',
           date_start: '2026-11-20T08:15:00+00:00',
           parent_type: 'Accounts',
@@ -86,14 +90,7 @@ describe('Sugar workflows', () => {
       {
         method: 'PUT',
         path: `/Calls/${logged.id}`,
-        body: {
-          name: 'Incoming call from Anna Muster (+41 78 907 22 28)',
-          description: call.facts.description,
-          status: 'Held',
-          date_end: '2026-11-20T08:17:17+00:00',
-          duration_hours: 0,
-          duration_minutes: 2,
-        },
+        body: progress(call),
       },
     ]);
   });
