@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { SourceError, type SourceErrorCode } from '../core/source-error';
+import { deadlineIn } from '../resilience/deadline';
 
 export interface SourceTask<T> {
   readonly sourceId: string;
@@ -43,12 +44,9 @@ export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: num
   // Whole ms: sources hand it to timers, which take only integers.
   const deadlineAt = Date.now() + Math.ceil(remainingMs) + SOURCE_GRACE_MS;
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort(new SourceError('TIMEOUT', `lookup deadline of ${deadlineMs} ms passed`));
-      resolve(DEADLINE_PASSED);
-    }, remainingMs);
+  const deadline = deadlineIn(remainingMs, (): typeof DEADLINE_PASSED => {
+    controller.abort(new SourceError('TIMEOUT', `lookup deadline of ${deadlineMs} ms passed`));
+    return DEADLINE_PASSED;
   });
   await new Promise((resolve) => setImmediate(resolve));
   const started = performance.now();
@@ -65,10 +63,10 @@ export async function fanOut<T>(tasks: readonly SourceTask<T>[], deadlineMs: num
           finishedAt[i] = performance.now() - started;
         });
       work.catch(() => undefined); // a source failing after the deadline must not become an unhandled rejection
-      return Promise.race([work, deadline]);
+      return Promise.race([work, deadline.passed]);
     }),
   );
-  clearTimeout(timer);
+  deadline.clear();
   const deadlineElapsed = performance.now() - started;
 
   return settled.map((result, i): SourceOutcome<T> => {

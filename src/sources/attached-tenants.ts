@@ -1,3 +1,4 @@
+import type { LookupSource } from '../core/source';
 import { SourceError } from '../core/source-error';
 
 /**
@@ -24,4 +25,12 @@ export class AttachedTenants<S extends object, T> {
   find(settings: S): T | undefined {
     return this.states.get(settings);
   }
+}
+
+/**
+ * A source that keeps each tenant's state (its client) in `tenants`, set when the tenant is attached:
+ * its lookups and its workflow handlers (`sourceWorkflows`) find a tenant's client there, the same way.
+ */
+export interface SourceWithTenants<S extends object, T> extends LookupSource<S> {
+  readonly tenants: AttachedTenants<S, T>;
 }

@@ -18,6 +18,7 @@ import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
 import { SourceError } from '../core/source-error';
 import { computeCallFacts, type CallFacts, type CallInputs } from '../calls/call-facts';
 import { parseCallTime, timesOutOfOrder } from '../calls/call-time';
+import { settleWithin } from '../resilience/deadline';
 import { RepeatGuard } from './idempotency';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
@@ -185,12 +186,8 @@ export class WorkflowsService {
    * so the CONNECTOR's retry gets its result instead of writing the call a second time.
    */
   private async answerInTime(handler: WorkflowHandler, logged: Record<string, unknown>, result: Promise<WorkflowAnswer>): Promise<WorkflowAnswer> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof DEADLINE_PASSED>((resolve) => {
-      timer = setTimeout(() => resolve(DEADLINE_PASSED), this.settings.WORKFLOW_TIMEOUT_MS);
-    });
     try {
-      const outcome = await Promise.race([result, deadline]);
+      const outcome = await settleWithin(result, this.settings.WORKFLOW_TIMEOUT_MS, (): typeof DEADLINE_PASSED => DEADLINE_PASSED);
       if (outcome === DEADLINE_PASSED) {
         this.logger.warn({ ...logged, code: 'TIMEOUT' }, `Workflow ${handler.workflow} not done in time`);
         throw new GatewayTimeoutException({
@@ -205,8 +202,6 @@ export class WorkflowsService {
       if (error instanceof HttpException) throw error;
       if (error instanceof WorkflowInputError) throw new UnprocessableEntityException(error.message);
       throw this.failure(handler, logged, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

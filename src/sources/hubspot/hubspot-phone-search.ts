@@ -1,6 +1,7 @@
 import type { FilterGroup } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter';
 import { writtenForms, type PhoneIncomingNumber } from '../../phone';
+import { settleWithin } from '../../resilience/deadline';
 import type { HubSpotClient } from './hubspot.client';
 
 /**
@@ -67,15 +68,7 @@ export class PhonePropertyCheck {
   async properties(deadlineAt: number): Promise<readonly string[] | undefined> {
     this.start(deadlineAt);
     if (this.known || !this.asking) return this.known;
-    let timer: NodeJS.Timeout | undefined;
-    const halfway = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, (deadlineAt - Date.now()) / 2));
-    });
-    try {
-      return await Promise.race([this.asking, halfway]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return settleWithin(this.asking, Math.max(0, (deadlineAt - Date.now()) / 2), () => undefined);
   }
 
   private async ask(deadlineAt: number): Promise<readonly string[]> {

@@ -1,8 +1,6 @@
 import type { HttpService } from '@nestjs/axios';
-import { AxiosError, type AxiosResponse } from 'axios';
-import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import { RateBudget } from '../../resilience/rate-budget';
-import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
+import { CrmHttpClient, refusalAnswer, type CrmRefusal } from '../crm-http-client';
 
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
 const SEARCH_WINDOW_MS = 1050;
@@ -50,30 +48,31 @@ export interface PortalLinks {
  * few requests itself, each with a timeout and an AbortSignal, through the module's bounded agent,
  * keeps the tenant's search budget, and never retries a write.
  */
-export class HubSpotClient {
+export class HubSpotClient extends CrmHttpClient {
   private readonly budget: RateBudget;
   private links: Promise<PortalLinks> | undefined;
 
   constructor(
-    private readonly http: HttpService,
-    private readonly baseUrl: string,
+    http: HttpService,
+    baseUrl: string,
     private readonly accessToken: string,
     private readonly configuredLinks: Partial<PortalLinks>,
     searchesPerSecond: number,
   ) {
+    super(http, 'HubSpot', baseUrl);
     this.budget = new RateBudget(searchesPerSecond, SEARCH_WINDOW_MS);
   }
 
   async request<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
     if (request.search) await this.budget.acquire(deadlineAt - MIN_USEFUL_MS);
     try {
-      return await this.send<T>(request, deadlineAt);
+      return await this.sendRequest<T>(request, deadlineAt);
     } catch (error) {
       if (!request.search || !isSecondlyLimit(error) || Date.now() + SECONDLY_LIMIT_WAIT_MS > deadlineAt - MIN_USEFUL_MS) throw this.translate(error);
       await new Promise((resolve) => setTimeout(resolve, SECONDLY_LIMIT_WAIT_MS));
       try {
         await this.budget.acquire(deadlineAt - MIN_USEFUL_MS);
-        return await this.send<T>(request, deadlineAt);
+        return await this.sendRequest<T>(request, deadlineAt);
       } catch (retryError) {
         throw this.translate(retryError);
       }
@@ -96,56 +95,26 @@ export class HubSpotClient {
   /** Whether an object type has a property: `GET /crm/v3/properties/<object>/<name>` answers 404 when it has not. */
   async hasProperty(objectType: string, name: string, deadlineAt: number): Promise<boolean> {
     try {
-      await this.send({ method: 'GET', path: `/crm/v3/properties/${encodeURIComponent(objectType)}/${encodeURIComponent(name)}` }, deadlineAt);
+      await this.sendRequest({ method: 'GET', path: `/crm/v3/properties/${encodeURIComponent(objectType)}/${encodeURIComponent(name)}` }, deadlineAt);
       return true;
     } catch (error) {
-      if (error instanceof AxiosError && error.response?.status === 404) return false;
+      if (refusalAnswer(error)?.status === 404) return false;
       throw this.translate(error);
     }
   }
 
-  /** A read whose kept-alive connection HubSpot had just closed never reached it: sent again, once. */
-  private send<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
-    return sendReadingAgainIfStale(isRead(request), (connection) => this.sendOn<T>(request, deadlineAt, connection));
-  }
-
-  private async sendOn<T>(request: HubSpotRequest, deadlineAt: number, connection?: AgentPair): Promise<T> {
-    const timeout = deadlineAt - Date.now();
-    if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
-    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
-      method: request.method,
-      url: `${this.baseUrl}${request.path}`,
-      data: request.body,
-      headers: { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' },
-      timeout,
-      signal: AbortSignal.timeout(timeout),
-      ...connection,
-    });
-    return response.data;
-  }
-
-  private translate(error: unknown): SourceError {
-    if (error instanceof SourceError) return error;
-    if (!(error instanceof AxiosError)) return new SourceError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
-    if (!error.response) {
-      if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `HubSpot's answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error });
-      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED' || error.code === 'ETIMEDOUT';
-      return timedOut
-        ? new SourceError('TIMEOUT', 'HubSpot did not answer in time', { cause: error })
-        : new SourceError('UNAVAILABLE', `cannot reach HubSpot (${error.code ?? error.message})`, { cause: error });
-    }
-    const status = error.response.status;
-    if (status >= 300 && status < 400) return new SourceError('UNAVAILABLE', `HubSpot answered ${status}, a redirect: not followed`, { cause: error, vendorCode: 'REDIRECT' });
-    const body = (error.response.data ?? {}) as HubSpotErrorBody;
+  /** HubSpot's error body (crm-apis.md §2.7): its category (or policy) is the vendor code, the properties it names the fields. */
+  protected readRefusal(status: number, answer: unknown): CrmRefusal {
+    const body = (answer ?? {}) as HubSpotErrorBody;
     const category = body.category ?? body.policyName;
-    const code: SourceErrorCode =
-      status === 401 || status === 403 ? 'AUTH' : status === 429 ? 'RATE_LIMITED' : status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST';
     const details = [category, body.correlationId ? `correlation ${body.correlationId}` : undefined].filter(Boolean).join(', ');
-    return new SourceError(code, `HubSpot answered ${status}: ${body.message ?? 'no message'}${details ? ` (${details})` : ''}`, {
-      cause: error,
-      vendorCode: category,
-      fields: propertiesNamed(body),
-    });
+    return { message: `HubSpot answered ${status}: ${body.message ?? 'no message'}${details ? ` (${details})` : ''}`, vendorCode: category, fields: propertiesNamed(body) };
+  }
+
+  private sendRequest<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
+    const { method, path, body } = request;
+    const headers = { Authorization: `Bearer ${this.accessToken}`, Accept: 'application/json' };
+    return this.send<T>({ method, path, body, headers, read: isRead(request) }, deadlineAt);
   }
 }
 
@@ -168,5 +137,6 @@ function isRead(request: HubSpotRequest): boolean {
 }
 
 function isSecondlyLimit(error: unknown): boolean {
-  return error instanceof AxiosError && error.response?.status === 429 && (error.response.data as HubSpotErrorBody | undefined)?.message === SECONDLY_LIMIT_MESSAGE;
+  const answer = refusalAnswer(error);
+  return answer?.status === 429 && (answer.body as HubSpotErrorBody | undefined)?.message === SECONDLY_LIMIT_MESSAGE;
 }

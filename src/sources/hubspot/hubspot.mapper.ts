@@ -1,4 +1,4 @@
-import type { CustomDataField } from '../custom-data';
+import { fieldText, fieldTexts, readCustomData, type CustomDataField } from '../custom-data';
 import type { RecordIdPatterns } from '../../core/record-id';
 import type { Candidate } from '../../core/source';
 import type { PortalLinks } from './hubspot.client';
@@ -27,25 +27,12 @@ export function recordLink(links: PortalLinks | undefined, objectTypeId: string,
   return `${links.appUrl}/contacts/${links.portalId}/record/${objectTypeId}/${id}`;
 }
 
-function text(value: string | null | undefined): string | undefined {
-  return value === null || value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function customData(record: HubSpotRecord, custom: readonly CustomDataField[]): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const { label, field } of custom) {
-    const value = text(record.properties[field]);
-    if (value !== undefined) data[label] = value;
-  }
-  return data;
-}
-
 function phones(record: HubSpotRecord, properties: readonly string[]): string[] {
-  return properties.map((p) => text(record.properties[p])).filter((p): p is string => p !== undefined);
+  return fieldTexts(properties, (property) => record.properties[property]);
 }
 
 function modified(record: HubSpotRecord, property: string): Date | undefined {
-  const value = text(record.properties[property]) ?? record.updatedAt;
+  const value = fieldText(record.properties[property]) ?? record.updatedAt;
   return value ? new Date(value) : undefined;
 }
 
@@ -60,18 +47,18 @@ export function contactToCandidate(
   companyName?: string,
 ): Candidate {
   const p = record.properties;
-  const name = [text(p.firstname), text(p.lastname)].filter(Boolean).join(' ') || text(p.email) || text(p.phone) || `Contact ${record.id}`;
+  const name = [fieldText(p.firstname), fieldText(p.lastname)].filter(Boolean).join(' ') || fieldText(p.email) || fieldText(p.phone) || `Contact ${record.id}`;
   return {
     sourceId: HUBSPOT_SOURCE_ID,
     objectType: 'contact',
     recordId: record.id,
     kind: 'person',
     name,
-    company: text(p.company) ?? companyName,
+    company: fieldText(p.company) ?? companyName,
     contactUri: recordLink(links, OBJECT_TYPE_IDS.contacts, record.id),
-    companyUri: recordLink(links, OBJECT_TYPE_IDS.companies, text(p.associatedcompanyid)),
+    companyUri: recordLink(links, OBJECT_TYPE_IDS.companies, fieldText(p.associatedcompanyid)),
     phones: phones(record, CONTACT_PHONE_PROPERTIES),
-    customData: customData(record, custom),
+    customData: readCustomData(custom, (field) => record.properties[field]),
     modifiedAt: modified(record, 'lastmodifieddate'),
   };
 }
@@ -84,11 +71,11 @@ export function companyToCandidate(record: HubSpotRecord, links: PortalLinks | u
     objectType: 'company',
     recordId: record.id,
     kind: 'company',
-    name: text(p.name) ?? text(p.domain) ?? `Company ${record.id}`,
+    name: fieldText(p.name) ?? fieldText(p.domain) ?? `Company ${record.id}`,
     contactUri: link,
     companyUri: link,
     phones: phones(record, COMPANY_PHONE_PROPERTIES),
-    customData: customData(record, custom),
+    customData: readCustomData(custom, (field) => record.properties[field]),
     modifiedAt: modified(record, 'hs_lastmodifieddate'),
   };
 }

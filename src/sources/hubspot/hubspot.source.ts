@@ -3,8 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FilterGroup, PublicObjectSearchRequest } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { PhoneIncomingNumber } from '../../phone';
 import type { CustomDataField } from '../custom-data';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
-import { AttachedTenants } from '../attached-tenants';
+import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
+import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import { SourceError } from '../../core/source-error';
 import { HubSpotClient, type PortalLinks } from './hubspot.client';
 import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
@@ -60,7 +60,7 @@ interface SearchAnswer {
 
 /** Finds callers among HubSpot contacts and companies, within the portal's search limits. */
 @Injectable()
-export class HubSpotSource implements LookupSource<HubSpotSettings> {
+export class HubSpotSource implements SourceWithTenants<HubSpotSettings, HubSpotTenant> {
   readonly id = HUBSPOT_SOURCE_ID;
   readonly keyPrefix = 'HUBSPOT';
   readonly defaultDisplayName = 'HubSpot';
@@ -70,7 +70,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
   readonly settingsSchema = HubSpotSettings;
 
   private readonly logger = new Logger(HubSpotSource.name);
-  private readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');
+  readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');
 
   constructor(private readonly http: HttpService) {}
 
@@ -91,7 +91,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
 
   /** The account's details (record links), and which phone properties companies have. */
   async warmUp(settings: HubSpotSettings): Promise<void> {
-    const tenant = this.tenantOf(settings);
+    const tenant = this.tenants.of(settings);
     if (tenant.objects.includes('companies')) tenant.companyPhones.start(Date.now() + WARM_UP_TIMEOUT_MS);
     await tenant.client.portalLinks(Date.now() + WARM_UP_TIMEOUT_MS);
   }
@@ -103,7 +103,7 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
    */
   async search({ tenantId, settings, number, deadlineAt, partial }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(settings);
+    const tenant = this.tenants.of(settings);
     const answerBy = deadlineAt - ANSWER_MARGIN_MS;
     const lookup: LookupContext = { tenantId, tenant, number, answerBy, partial, links: tenant.client.portalLinks(answerBy).catch(() => undefined) };
     const settled = await Promise.allSettled(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
@@ -111,10 +111,6 @@ export class HubSpotSource implements LookupSource<HubSpotSettings> {
     if (failures.length === settled.length) throw failures[0]!.error;
     for (const { object, error } of failures) this.answeredWithout(tenantId, partial, object, error, `${object} not searched; answered with the other objects' matches`);
     return settled.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
-  }
-
-  tenantOf(settings: HubSpotSettings): HubSpotTenant {
-    return this.tenants.of(settings);
   }
 
   /** Contacts on HubSpot's searchable phone properties (documented for contacts), with their companies' names. */

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type { SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/AssociationSpec';
 import type { RecordRef } from '../../core/record-id';
@@ -11,14 +10,13 @@ import {
   LOGGED_CALL,
   OPENED_TICKET,
   OwnerRefusedError,
-  WorkflowHandlerProvider,
   type WorkflowCall,
-  type WorkflowHandler,
   type WorkflowResult,
 } from '../../core/workflow-handler';
 import { splitName, type CallFacts } from '../../calls/call-facts';
-import { HUBSPOT_SOURCE_ID, OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
+import { OBJECT_TYPE_IDS, recordLink, type HubSpotRecord } from './hubspot.mapper';
 import type { HubSpotSettings } from './hubspot.settings';
+import { sourceWorkflows } from '../source-workflows';
 import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
 
 /** The property naming a record's owner (a HubSpot owner id, not a user id). */
@@ -37,41 +35,29 @@ const RECORD_TYPE: Readonly<Record<HubSpotObjectPath, { objectType: string; type
   contacts: { objectType: 'contact', typeId: OBJECT_TYPE_IDS.contacts },
 };
 
-/** The HubSpot writes the three workflows share. Never retried: a retry could write the call twice. */
-@Injectable()
-export class HubSpotWriter {
-  constructor(private readonly source: HubSpotSource) {}
+/** Creates a record; never retried: a retry could write the call twice. */
+async function create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
+  const owner = body.properties[OWNER];
+  const created = await tenant.client
+    .request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, crmWriteDeadline())
+    .catch((error: unknown) => {
+      // A 400 validation error naming the owner property: HubSpot wrote nothing.
+      const refused = owner !== undefined && error instanceof SourceError && error.code === 'BAD_REQUEST' && error.fields.includes(OWNER);
+      throw refused ? new OwnerRefusedError(owner, error) : error;
+    });
+  return result(tenant, object, created.id);
+}
 
-  tenant(settings: HubSpotSettings): HubSpotTenant {
-    return this.source.tenantOf(settings);
-  }
+async function update(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string, properties: Record<string, string>): Promise<WorkflowResult> {
+  await tenant.client.request<HubSpotRecord>({ method: 'PATCH', path: `/crm/v3/objects/${object}/${encodeURIComponent(id)}`, body: { properties } }, crmWriteDeadline());
+  return result(tenant, object, id);
+}
 
-  async create(tenant: HubSpotTenant, object: HubSpotObjectPath, body: SimplePublicObjectInputForCreate): Promise<WorkflowResult> {
-    const owner = body.properties[OWNER];
-    const created = await tenant.client
-      .request<HubSpotRecord>({ method: 'POST', path: `/crm/v3/objects/${object}`, body }, crmWriteDeadline())
-      .catch((error: unknown) => {
-        // A 400 validation error naming the owner property: HubSpot wrote nothing.
-        const refused = owner !== undefined && error instanceof SourceError && error.code === 'BAD_REQUEST' && error.fields.includes(OWNER);
-        throw refused ? new OwnerRefusedError(owner, error) : error;
-      });
-    return this.result(tenant, object, created.id);
-  }
-
-  async update(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string, properties: Record<string, string>): Promise<WorkflowResult> {
-    await tenant.client.request<HubSpotRecord>(
-      { method: 'PATCH', path: `/crm/v3/objects/${object}/${encodeURIComponent(id)}`, body: { properties } },
-      crmWriteDeadline(),
-    );
-    return this.result(tenant, object, id);
-  }
-
-  private async result(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string): Promise<WorkflowResult> {
-    const { objectType, typeId } = RECORD_TYPE[object];
-    const links = await tenant.client.portalLinks(crmWriteDeadline()).catch(() => undefined);
-    const url = recordLink(links, typeId, id);
-    return url ? { objectType, recordId: id, url } : { objectType, recordId: id };
-  }
+async function result(tenant: HubSpotTenant, object: HubSpotObjectPath, id: string): Promise<WorkflowResult> {
+  const { objectType, typeId } = RECORD_TYPE[object];
+  const links = await tenant.client.portalLinks(crmWriteDeadline()).catch(() => undefined);
+  const url = recordLink(links, typeId, id);
+  return url ? { objectType, recordId: id, url } : { objectType, recordId: id };
 }
 
 function associate(record: RecordRef | undefined, toContact: number, toCompany: number): SimplePublicObjectInputForCreate['associations'] {
@@ -90,75 +76,52 @@ function callProgress(facts: CallFacts): Record<string, string> {
   };
 }
 
-/** CallFlow: a call engagement on the contact (or company); later requests update the same call. */
-@WorkflowHandlerProvider()
-@Injectable()
-export class HubSpotCallFlow implements WorkflowHandler<HubSpotSettings> {
-  readonly sourceId = HUBSPOT_SOURCE_ID;
-  readonly workflow = CALL_FLOW;
-  readonly previousTypes = { call: LOGGED_CALL };
-  readonly updates = ['call'];
-
-  constructor(private readonly writer: HubSpotWriter) {}
-
-  async run({ settings, facts, contact, previous, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
-    const tenant = this.writer.tenant(settings);
-    if (previous && this.updates.includes(previous.objectType)) return this.writer.update(tenant, 'calls', previous.recordId, callProgress(facts));
-    const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
-    const properties: Record<string, string> = {
-      ...callProgress(facts),
-      hs_timestamp: facts.startedAt.toISOString(),
-      hs_call_direction: facts.direction === 'incoming' ? 'INBOUND' : 'OUTBOUND',
-      ...(from.number ? { hs_call_from_number: from.number } : {}),
-      ...(to.number ? { hs_call_to_number: to.number } : {}),
-      ...(userId ? { [OWNER]: userId } : {}),
-    };
-    return this.writer.create(tenant, 'calls', { properties, associations: associate(contact, ASSOCIATION.callToContact, ASSOCIATION.callToCompany) });
-  }
+/** CallFlow: a call engagement on the contact (or company). */
+async function logCall(tenant: HubSpotTenant, { facts, contact, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+  const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
+  const properties: Record<string, string> = {
+    ...callProgress(facts),
+    hs_timestamp: facts.startedAt.toISOString(),
+    hs_call_direction: facts.direction === 'incoming' ? 'INBOUND' : 'OUTBOUND',
+    ...(from.number ? { hs_call_from_number: from.number } : {}),
+    ...(to.number ? { hs_call_to_number: to.number } : {}),
+    ...(userId ? { [OWNER]: userId } : {}),
+  };
+  return create(tenant, 'calls', { properties, associations: associate(contact, ASSOCIATION.callToContact, ASSOCIATION.callToCompany) });
 }
 
 /** CreateTicket: a ticket in the tenant's pipeline, associated with the contact (or company). */
-@WorkflowHandlerProvider()
-@Injectable()
-export class HubSpotCreateTicket implements WorkflowHandler<HubSpotSettings> {
-  readonly sourceId = HUBSPOT_SOURCE_ID;
-  readonly workflow = CREATE_TICKET;
-  readonly previousTypes = { call: LOGGED_CALL, ticket: OPENED_TICKET };
-
-  constructor(private readonly writer: HubSpotWriter) {}
-
-  async run({ facts, contact, settings, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
-    const properties: Record<string, string> = {
-      subject: facts.subject,
-      content: facts.description,
-      hs_pipeline: settings.HUBSPOT_TICKET_PIPELINE,
-      hs_pipeline_stage: settings.HUBSPOT_TICKET_STAGE,
-      ...(userId ? { [OWNER]: userId } : {}),
-    };
-    return this.writer.create(this.writer.tenant(settings), 'tickets', {
-      properties,
-      associations: associate(contact, ASSOCIATION.ticketToContact, ASSOCIATION.ticketToCompany),
-    });
-  }
+async function openTicket(tenant: HubSpotTenant, { facts, contact, settings, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+  const properties: Record<string, string> = {
+    subject: facts.subject,
+    content: facts.description,
+    hs_pipeline: settings.HUBSPOT_TICKET_PIPELINE,
+    hs_pipeline_stage: settings.HUBSPOT_TICKET_STAGE,
+    ...(userId ? { [OWNER]: userId } : {}),
+  };
+  return create(tenant, 'tickets', { properties, associations: associate(contact, ASSOCIATION.ticketToContact, ASSOCIATION.ticketToCompany) });
 }
 
 /** CreateContact: a contact with the caller's number (E.164) and name (the core has checked none exists). */
-@WorkflowHandlerProvider()
-@Injectable()
-export class HubSpotCreateContact implements WorkflowHandler<HubSpotSettings> {
-  readonly sourceId = HUBSPOT_SOURCE_ID;
-  readonly workflow = CREATE_CONTACT;
-
-  constructor(private readonly writer: HubSpotWriter) {}
-
-  async run({ settings, facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
-    const { first, last } = splitName(facts.external.name);
-    const properties: Record<string, string> = {
-      ...(facts.external.number ? { phone: facts.external.number } : {}),
-      ...(first ? { firstname: first } : {}),
-      ...(last ? { lastname: last } : {}),
-      ...(userId ? { [OWNER]: userId } : {}),
-    };
-    return this.writer.create(this.writer.tenant(settings), 'contacts', { properties, associations: [] });
-  }
+async function createContact(tenant: HubSpotTenant, { facts, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+  const { first, last } = splitName(facts.external.name);
+  const properties: Record<string, string> = {
+    ...(facts.external.number ? { phone: facts.external.number } : {}),
+    ...(first ? { firstname: first } : {}),
+    ...(last ? { lastname: last } : {}),
+    ...(userId ? { [OWNER]: userId } : {}),
+  };
+  return create(tenant, 'contacts', { properties, associations: [] });
 }
+
+/** HubSpot's workflows; a later CallFlow request of the same call updates the call it logged. */
+export const HUBSPOT_WORKFLOWS = sourceWorkflows(HubSpotSource, [
+  {
+    workflow: CALL_FLOW,
+    previousTypes: { call: LOGGED_CALL },
+    update: { types: ['call'], write: (tenant, call, { facts }) => update(tenant, 'calls', call.recordId, callProgress(facts)) },
+    create: logCall,
+  },
+  { workflow: CREATE_TICKET, previousTypes: { call: LOGGED_CALL, ticket: OPENED_TICKET }, create: openTicket },
+  { workflow: CREATE_CONTACT, create: createContact },
+]);

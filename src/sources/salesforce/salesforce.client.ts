@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 // Chatter and Analytics APIs, about 9 MB of resident memory that a lookup never uses.
 import { Connection, OAuth2 } from 'jsforce/lib/core';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
-import { withTimeout } from '../../resilience/with-timeout';
+import { withTimeout } from '../../resilience/deadline';
 import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SalesforceAuth } from './salesforce.settings';
 import { guardTransport } from './salesforce-transport';

@@ -67,6 +67,41 @@ describe('toCandidate', () => {
     });
   });
 
+  it('maps the records of a SOSL answer (crm-apis.md §1.4.1): nested relations with attributes, nulls, numbers and yes/no fields', () => {
+    const answer = {
+      searchRecords: [
+        {
+          attributes: { type: 'Contact', url: '/services/data/v62.0/sobjects/Contact/003XX0000000001AAA' },
+          Id: '003XX0000000001AAA',
+          Name: 'Ana Diaz',
+          AccountId: '001XX0000000001AAA',
+          Phone: '(415) 555-1212',
+          MobilePhone: null,
+          HomePhone: null,
+          OtherPhone: '415.555.1313',
+          AssistantPhone: null,
+          HasOptedOutOfEmail: false,
+          Owner: null,
+          Account: { attributes: { type: 'Account', url: '/services/data/v62.0/sobjects/Account/001XX0000000001AAA' }, Name: 'Acme' },
+          LastModifiedDate: '2026-09-11T13:27:39.000+0000',
+        },
+        { attributes: { type: 'Contact', url: '/services/data/v62.0/sobjects/Contact/003XX0000000002AAA' }, Id: '003XX0000000002AAA', Name: 'Bo Li', AccountId: null, Account: null, Phone: '+1 415 555 1212' },
+        { attributes: { type: 'Lead', url: '/services/data/v62.0/sobjects/Lead/00QXX0000000001AAA' }, Id: '00QXX0000000001AAA', Name: null, Company: 'Initech', Phone: '+1 415 555 1414', MobilePhone: '' },
+        { attributes: { type: 'Account', url: '/services/data/v62.0/sobjects/Account/001XX0000000001AAA' }, Id: '001XX0000000001AAA', Name: 'Acme', Phone: '(415) 555-1000', NumberOfEmployees: 120 },
+      ],
+    };
+    const custom = [
+      { label: 'Opted out', field: 'HasOptedOutOfEmail' },
+      { label: 'Owner', field: 'Owner.Name' },
+      { label: 'Employees', field: 'NumberOfEmployees' },
+    ];
+    const [ana, bo, lead, account] = answer.searchRecords.map((record) => toCandidate(record, instance, custom));
+    expect(ana).toMatchObject({ name: 'Ana Diaz', company: 'Acme', phones: ['(415) 555-1212', '415.555.1313'], customData: { 'Opted out': 'false' } });
+    expect(bo).toMatchObject({ company: undefined, companyUri: undefined, phones: ['+1 415 555 1212'], customData: {}, modifiedAt: undefined });
+    expect(lead).toMatchObject({ objectType: 'Lead', name: 'Initech', company: 'Initech', phones: ['+1 415 555 1414'] });
+    expect(account).toMatchObject({ kind: 'company', name: 'Acme', phones: ['(415) 555-1000'], customData: { Employees: '120' } });
+  });
+
   it('ignores object types it does not know', () => {
     expect(toCandidate({ attributes: { type: 'Opportunity' }, Id: '006A' }, instance, [])).toBeUndefined();
   });

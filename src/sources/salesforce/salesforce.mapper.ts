@@ -1,7 +1,7 @@
 import type { RecordIdPattern, RecordIdPatterns } from '../../core/record-id';
 import type { Candidate } from '../../core/source';
 import { PHONE_FIELDS } from './salesforce-fields';
-import type { CustomDataField } from '../custom-data';
+import { fieldText, fieldTexts, readCustomData, type CustomDataField } from '../custom-data';
 import type { SalesforceObject } from './salesforce.settings';
 
 export const SALESFORCE_SOURCE_ID = 'salesforce';
@@ -72,34 +72,23 @@ function read(record: SalesforceRecord, path: string): unknown {
   return value;
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
 export function toCandidate(record: SalesforceRecord, instanceUrl: string, custom: readonly CustomDataField[]): Candidate | undefined {
   const object = record.attributes.type as SalesforceObject;
   if (!(object in PHONE_FIELDS)) return undefined;
-  const accountId = object === 'Account' ? record.Id : text(record.AccountId);
-  const company = object === 'Contact' ? text(read(record, 'Account.Name')) : object === 'Lead' ? text(record.Company) : undefined;
-  const customData: Record<string, string> = {};
-  for (const { label, field } of custom) {
-    const value = text(read(record, field));
-    if (value !== undefined) customData[label] = value;
-  }
-  const modified = text(record.LastModifiedDate);
+  const accountId = object === 'Account' ? record.Id : fieldText(record.AccountId);
+  const company = object === 'Contact' ? fieldText(read(record, 'Account.Name')) : object === 'Lead' ? fieldText(record.Company) : undefined;
+  const modified = fieldText(record.LastModifiedDate);
   return {
     sourceId: SALESFORCE_SOURCE_ID,
     objectType: object,
     recordId: record.Id,
     kind: object === 'Account' ? 'company' : 'person',
-    name: text(record.Name) ?? text(record.Company) ?? record.Id,
+    name: fieldText(record.Name) ?? fieldText(record.Company) ?? record.Id,
     company,
     contactUri: recordUrl(instanceUrl, object, record.Id),
     companyUri: accountId ? recordUrl(instanceUrl, 'Account', accountId) : undefined,
-    phones: PHONE_FIELDS[object].map((field) => text(record[field])).filter((p): p is string => p !== undefined),
-    customData,
+    phones: fieldTexts(PHONE_FIELDS[object], (field) => record[field]),
+    customData: readCustomData(custom, (field) => read(record, field)),
     modifiedAt: modified ? new Date(modified) : undefined,
   };
 }

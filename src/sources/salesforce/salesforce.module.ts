@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SalesforceSource } from './salesforce.source';
-import { SalesforceCallFlow, SalesforceCreateContact, SalesforceCreateTicket, SalesforceWriter } from './salesforce.workflows';
+import { SALESFORCE_WORKFLOWS } from './salesforce.workflows';
 
 @Module({
-  providers: [SalesforceSource, SalesforceWriter, SalesforceCallFlow, SalesforceCreateTicket, SalesforceCreateContact],
+  providers: [SalesforceSource, ...SALESFORCE_WORKFLOWS],
   exports: [SalesforceSource],
 })
 export class SalesforceModule {}

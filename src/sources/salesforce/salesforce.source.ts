@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AttachedTenants } from '../attached-tenants';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
+import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
+import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
 import { SalesforceClient } from './salesforce.client';
 import { requestedFields, type VisibleFields } from './salesforce-fields';
 import { SALESFORCE_RECORD_IDS, SALESFORCE_SOURCE_ID, SALESFORCE_USER_IDS, toCandidate, type SalesforceRecord } from './salesforce.mapper';
@@ -33,7 +33,7 @@ interface DescribeResult {
 
 /** Finds callers among Contacts, Leads (not converted) and Accounts with one SOSL search. */
 @Injectable()
-export class SalesforceSource implements LookupSource<SalesforceSettings> {
+export class SalesforceSource implements SourceWithTenants<SalesforceSettings, SalesforceTenant> {
   readonly id = SALESFORCE_SOURCE_ID;
   readonly keyPrefix = 'SALESFORCE';
   readonly defaultDisplayName = 'Salesforce';
@@ -42,7 +42,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
   readonly userIds = SALESFORCE_USER_IDS;
   readonly settingsSchema = SalesforceSettings;
 
-  private readonly tenants = new AttachedTenants<SalesforceSettings, SalesforceTenant>('Salesforce');
+  readonly tenants = new AttachedTenants<SalesforceSettings, SalesforceTenant>('Salesforce');
 
   isEnabled(settings: SalesforceSettings): boolean {
     return salesforceAuth(settings) !== undefined;
@@ -65,7 +65,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
 
   /** The token and the field lists. */
   async warmUp(settings: SalesforceSettings): Promise<void> {
-    const tenant = this.tenantOf(settings);
+    const tenant = this.tenants.of(settings);
     const deadlineAt = Date.now() + WARM_UP_TIMEOUT_MS;
     await tenant.client.connect(WARM_UP_TIMEOUT_MS);
     await Promise.all(tenant.objects.map((object) => this.visibleFields(tenant, object, deadlineAt)));
@@ -73,7 +73,7 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
 
   async search({ settings, number, deadlineAt }: SourceSearch<SalesforceSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(settings);
+    const tenant = this.tenants.of(settings);
     const returning = await Promise.all(tenant.objects.map((object) => this.returning(tenant, object, deadlineAt)));
     const sosl = buildPhoneSosl(phoneSearchTerms(number), returning);
     const body = await tenant.client.request<{ searchRecords?: SalesforceRecord[] } | SalesforceRecord[]>(
@@ -83,11 +83,6 @@ export class SalesforceSource implements LookupSource<SalesforceSettings> {
     const records = Array.isArray(body) ? body : (body.searchRecords ?? []);
     const instanceUrl = tenant.client.instanceUrl ?? '';
     return records.map((record) => toCandidate(record, instanceUrl, tenant.custom)).filter((c): c is Candidate => c !== undefined);
-  }
-
-  /** The tenant's Salesforce, for its workflow handlers. */
-  tenantOf(settings: SalesforceSettings): SalesforceTenant {
-    return this.tenants.of(settings);
   }
 
   private async returning(tenant: SalesforceTenant, object: SalesforceObject, deadlineAt: number): Promise<ReturningClause> {

@@ -1,15 +1,18 @@
 import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
-import { AxiosError, type AxiosResponse } from 'axios';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
-import { withTimeout } from '../../resilience/with-timeout';
-import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from '../connection-pool';
+import { withTimeout } from '../../resilience/deadline';
+import { CrmHttpClient, refusalAnswer, type CrmRefusal } from '../crm-http-client';
 import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SugarSettings } from './sugar.settings';
 
 /** After Sugar refused the username or password (reported once a minute), wait this long before logging in again. */
 export const LOGIN_BACKOFF_MS = 60_000;
 const LOG_INTERVAL_MS = 60_000;
+/** Token requests are not cut at a lookup's deadline (a lost rotated refresh token would cost a login): at most this long. */
+const TOKEN_REQUEST_MS = 30_000;
+/** Labels of refusals that only an admin can mend (a version, a module or a field Sugar does not offer). */
+const CONFIG_LABELS: ReadonlySet<string> = new Set(['incorrect_version', 'module_disabled', 'field_disabled']);
 
 export interface SugarRequest {
   readonly method: 'GET' | 'POST' | 'PUT';
@@ -43,7 +46,7 @@ interface SugarErrorBody {
  * refused (e.g. a person logged in with the same user on platform `base`), all shared by concurrent
  * requests. Every request is cancelled at its deadline.
  */
-export class SugarClient {
+export class SugarClient extends CrmHttpClient {
   private readonly logger = new Logger(SugarClient.name);
   private tokens: Tokens | undefined;
   private pending: Promise<Tokens> | undefined;
@@ -54,10 +57,12 @@ export class SugarClient {
   );
 
   constructor(
-    private readonly http: HttpService,
+    http: HttpService,
     private readonly tenantId: string,
     private readonly settings: SugarSettings,
-  ) {}
+  ) {
+    super(http, 'Sugar', `${settings.SUGAR_URL}/rest/${settings.SUGAR_API_VERSION}`);
+  }
 
   get siteUrl(): string {
     return this.settings.SUGAR_URL!;
@@ -70,14 +75,14 @@ export class SugarClient {
   async request<T>(request: SugarRequest, deadlineAt: number): Promise<T> {
     const tokens = await this.currentTokens(deadlineAt);
     try {
-      return await this.send<T>(request, tokens, deadlineAt);
+      return await this.sendWith<T>(request, tokens, deadlineAt);
     } catch (error) {
-      if (statusOf(error) !== 401) throw translate(error);
+      if (refusalAnswer(error)?.status !== 401) throw this.translate(error);
       const fresh = await this.renew(tokens, deadlineAt);
       try {
-        return await this.send<T>(request, fresh, deadlineAt);
+        return await this.sendWith<T>(request, fresh, deadlineAt);
       } catch (retryError) {
-        throw translate(retryError);
+        throw this.translate(retryError);
       }
     }
   }
@@ -119,17 +124,13 @@ export class SugarClient {
 
   private async grant(fields: Record<string, string>): Promise<Tokens> {
     const { SUGAR_CLIENT_ID, SUGAR_CLIENT_SECRET, SUGAR_PLATFORM } = this.settings;
+    const body = { ...fields, client_id: SUGAR_CLIENT_ID, client_secret: SUGAR_CLIENT_SECRET, platform: SUGAR_PLATFORM };
     try {
-      const answer = await this.post<TokenAnswer>('/oauth2/token', {
-        ...fields,
-        client_id: SUGAR_CLIENT_ID,
-        client_secret: SUGAR_CLIENT_SECRET,
-        platform: SUGAR_PLATFORM,
-      });
+      const answer = await this.send<TokenAnswer>({ method: 'POST', path: '/oauth2/token', body, read: false }, Date.now() + TOKEN_REQUEST_MS);
       this.tokens = { accessToken: answer.access_token, refreshToken: answer.refresh_token };
       return this.tokens;
     } catch (error) {
-      const failure = translate(error);
+      const failure = this.translate(error);
       if (failure.vendorCode === 'need_login') {
         throw new SourceError('CONFIG', `Sugar refused the login of SUGAR_USERNAME (${failure.message})`, { cause: error, vendorCode: 'need_login' });
       }
@@ -137,66 +138,17 @@ export class SugarClient {
     }
   }
 
-  /** Token requests are not cut at a lookup's deadline: a lost rotated refresh token would cost a login. */
-  private async post<T>(path: string, body: unknown): Promise<T> {
-    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({ method: 'POST', url: this.url(path), data: body, timeout: 30_000, headers: { 'Content-Type': 'application/json' } });
-    return response.data;
+  /** Sugar's error body (crm-apis.md §3.3): its label is the vendor code; a version, module or field Sugar lacks is CONFIG. */
+  protected readRefusal(status: number, answer: unknown): CrmRefusal {
+    const body = (answer ?? {}) as SugarErrorBody;
+    const label = body.error;
+    const code: SourceErrorCode | undefined = status !== 401 && status !== 403 && label !== undefined && CONFIG_LABELS.has(label) ? 'CONFIG' : undefined;
+    return { code, message: `Sugar answered ${status}${label ? ` ${label}` : ''}: ${body.error_message ?? 'no message'}`, vendorCode: label };
   }
 
-  /** A read whose kept-alive connection Sugar had just closed never reached it: sent again, once. */
-  private send<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
-    const isRead = request.method === 'GET' || request.read === true;
-    return sendReadingAgainIfStale(isRead, (connection) => this.sendOn<T>(request, tokens, deadlineAt, connection));
+  private sendWith<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number): Promise<T> {
+    const { method, path, params, body } = request;
+    const read = method === 'GET' || request.read === true;
+    return this.send<T>({ method, path, params, body, headers: { 'OAuth-Token': tokens.accessToken }, read }, deadlineAt);
   }
-
-  private async sendOn<T>(request: SugarRequest, tokens: Tokens, deadlineAt: number, connection?: AgentPair): Promise<T> {
-    const timeout = deadlineAt - Date.now();
-    if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
-    const response: AxiosResponse<T> = await this.http.axiosRef.request<T>({
-      method: request.method,
-      url: this.url(request.path),
-      params: request.params,
-      data: request.body,
-      headers: { 'OAuth-Token': tokens.accessToken, 'Content-Type': 'application/json' },
-      timeout,
-      signal: AbortSignal.timeout(timeout),
-      ...connection,
-    });
-    return response.data;
-  }
-
-  private url(path: string): string {
-    return `${this.settings.SUGAR_URL}/rest/${this.settings.SUGAR_API_VERSION}${path}`;
-  }
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof AxiosError ? error.response?.status : undefined;
-}
-
-export function translate(error: unknown): SourceError {
-  if (error instanceof SourceError) return error;
-  if (!(error instanceof AxiosError)) return new SourceError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
-  if (!error.response) {
-    if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `Sugar's answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error });
-    const timedOut = error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED' || error.code === 'ETIMEDOUT';
-    return timedOut
-      ? new SourceError('TIMEOUT', 'Sugar did not answer in time', { cause: error })
-      : new SourceError('UNAVAILABLE', `cannot reach Sugar (${error.code ?? error.message})`, { cause: error });
-  }
-  const status = error.response.status;
-  const body = (error.response.data ?? {}) as SugarErrorBody;
-  const label = body.error;
-  if (status >= 300 && status < 400 && label !== 'incorrect_version') {
-    return new SourceError('UNAVAILABLE', `Sugar answered ${status}, a redirect: not followed`, { cause: error, vendorCode: 'REDIRECT' });
-  }
-  const code: SourceErrorCode =
-    status === 401 || status === 403
-      ? 'AUTH'
-      : label === 'incorrect_version' || label === 'module_disabled' || label === 'field_disabled'
-        ? 'CONFIG'
-        : status >= 500
-          ? 'UNAVAILABLE'
-          : 'BAD_REQUEST';
-  return new SourceError(code, `Sugar answered ${status}${label ? ` ${label}` : ''}: ${body.error_message ?? 'no message'}`, { cause: error, vendorCode: label });
 }

@@ -1,4 +1,4 @@
-import type { CustomDataField } from '../custom-data';
+import { fieldText, fieldTexts, readCustomData, type CustomDataField } from '../custom-data';
 import type { RecordIdPatterns } from '../../core/record-id';
 import type { Candidate } from '../../core/source';
 import { PHONE_FIELDS } from './sugar-phone-filters';
@@ -24,33 +24,23 @@ export function recordUrl(siteUrl: string, module: string, id: string): string {
   return `${siteUrl}/#${module}/${id}`;
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value;
-  return typeof value === 'number' ? String(value) : undefined;
-}
-
 export function toCandidate(record: SugarRecord, siteUrl: string, custom: readonly CustomDataField[]): Candidate | undefined {
   const module = record._module as SugarModule;
   if (!(module in PHONE_FIELDS)) return undefined;
-  const personName = [text(record.first_name), text(record.last_name)].filter(Boolean).join(' ');
-  const accountId = module === 'Accounts' ? record.id : text(record.account_id);
-  const customData: Record<string, string> = {};
-  for (const { label, field } of custom) {
-    const value = text(record[field]);
-    if (value !== undefined) customData[label] = value;
-  }
-  const modified = text(record.date_modified);
+  const personName = [fieldText(record.first_name), fieldText(record.last_name)].filter(Boolean).join(' ');
+  const accountId = module === 'Accounts' ? record.id : fieldText(record.account_id);
+  const modified = fieldText(record.date_modified);
   return {
     sourceId: SUGAR_SOURCE_ID,
     objectType: module,
     recordId: record.id,
     kind: module === 'Accounts' ? 'company' : 'person',
-    name: text(record.name) ?? (personName || record.id),
-    company: module === 'Accounts' ? undefined : text(record.account_name),
+    name: fieldText(record.name) ?? (personName || record.id),
+    company: module === 'Accounts' ? undefined : fieldText(record.account_name),
     contactUri: recordUrl(siteUrl, module, record.id),
     companyUri: accountId ? recordUrl(siteUrl, 'Accounts', accountId) : undefined,
-    phones: PHONE_FIELDS[module].map((field) => text(record[field])).filter((p): p is string => p !== undefined),
-    customData,
+    phones: fieldTexts(PHONE_FIELDS[module], (field) => record[field]),
+    customData: readCustomData(custom, (field) => record[field]),
     modifiedAt: modified ? new Date(modified) : undefined,
   };
 }

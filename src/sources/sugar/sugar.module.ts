@@ -2,7 +2,7 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { crmHttpOptions } from '../connection-pool';
 import { SugarSource } from './sugar.source';
-import { SugarCallFlow, SugarCreateContact, SugarCreateTicket, SugarWriter } from './sugar.workflows';
+import { SUGAR_WORKFLOWS } from './sugar.workflows';
 
 /** Keep-alive connections to Sugar, at most this many per host. */
 export const SUGAR_MAX_SOCKETS = 128;
@@ -10,7 +10,7 @@ export const SUGAR_MAX_SOCKETS = 128;
 @Module({
   // No redirects followed: Sugar answers an unknown API version with 301 incorrect_version, an error.
   imports: [HttpModule.register(crmHttpOptions(SUGAR_MAX_SOCKETS))],
-  providers: [SugarSource, SugarWriter, SugarCallFlow, SugarCreateTicket, SugarCreateContact],
+  providers: [SugarSource, ...SUGAR_WORKFLOWS],
   exports: [SugarSource],
 })
 export class SugarModule {}

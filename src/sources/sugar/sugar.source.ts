@@ -1,9 +1,9 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
-import { AttachedTenants } from '../attached-tenants';
+import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import type { PhoneIncomingNumber } from '../../phone';
 import { customDataFields, type CustomDataField } from '../custom-data';
-import type { Candidate, LookupSource, SourceSearch, TenantAttachment } from '../../core/source';
+import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
 import { SourceError } from '../../core/source-error';
 import { SugarClient } from './sugar.client';
 import { PHONE_FIELDS, phoneFilter } from './sugar-phone-filters';
@@ -29,7 +29,7 @@ export interface SugarTenant {
 
 /** Finds callers among Sugar Contacts, Leads and Accounts: global search, or the filter API without it. */
 @Injectable()
-export class SugarSource implements LookupSource<SugarSettings> {
+export class SugarSource implements SourceWithTenants<SugarSettings, SugarTenant> {
   readonly id = SUGAR_SOURCE_ID;
   readonly keyPrefix = 'SUGAR';
   readonly defaultDisplayName = 'SugarCRM';
@@ -39,7 +39,7 @@ export class SugarSource implements LookupSource<SugarSettings> {
   readonly settingsSchema = SugarSettings;
 
   private readonly logger = new Logger(SugarSource.name);
-  private readonly tenants = new AttachedTenants<SugarSettings, SugarTenant>('Sugar');
+  readonly tenants = new AttachedTenants<SugarSettings, SugarTenant>('Sugar');
 
   constructor(private readonly http: HttpService) {}
 
@@ -58,18 +58,14 @@ export class SugarSource implements LookupSource<SugarSettings> {
 
   /** The sign-in. */
   async warmUp(settings: SugarSettings): Promise<void> {
-    await this.tenantOf(settings).client.connect(Date.now() + WARM_UP_TIMEOUT_MS);
+    await this.tenants.of(settings).client.connect(Date.now() + WARM_UP_TIMEOUT_MS);
   }
 
   async search({ tenantId, settings, number, deadlineAt }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
-    const tenant = this.tenantOf(settings);
+    const tenant = this.tenants.of(settings);
     const records = tenant.searchBy === 'globalsearch' ? await this.globalSearch(tenant, tenantId, number, deadlineAt) : await this.filter(tenant, number, deadlineAt);
     return records.map((r) => toCandidate(r, tenant.client.siteUrl, tenant.custom)).filter((c): c is Candidate => c !== undefined);
-  }
-
-  tenantOf(settings: SugarSettings): SugarTenant {
-    return this.tenants.of(settings);
   }
 
   private fields(tenant: SugarTenant, modules: readonly SugarModule[]): string {
