@@ -1,3 +1,4 @@
+import { deadlineIn } from '../resilience/deadline';
 import { Inject, Injectable, type InjectionToken } from '@nestjs/common';
 import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
@@ -79,11 +80,11 @@ export class SourceAccess {
     if (plan.kind === 'skipped') throw refusal(plan.reason, tenantSource);
     const controller = new AbortController();
     const timeoutMs = Math.max(0, deadlineAt - Date.now());
-    const timer = setTimeout(() => controller.abort(new SourceError('TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = deadlineIn(timeoutMs, () => controller.abort(new SourceError('TIMEOUT', `no answer within ${timeoutMs} ms`)));
     try {
       return await plan.run(controller.signal, deadlineAt);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
