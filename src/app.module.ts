@@ -10,13 +10,14 @@ import { LoggingModule } from './logging/logging.module';
 import { LogosController } from './logos/logos.controller';
 import { LookupModule } from './lookup/lookup.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { SharedStateModule } from './shared-state/shared-state.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { VALIDATION_OPTIONS } from './validation/validation-options';
 import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
   // LookupModule before WorkflowsModule: `POST /lookup/Lookup` must win over `POST /lookup/:workflow`.
-  imports: [GlobalSettingsModule, TenantsModule, LoggingModule, ObservabilityModule, AuthModule, HealthModule, LookupModule, WorkflowsModule],
+  imports: [GlobalSettingsModule, SharedStateModule, TenantsModule, LoggingModule, ObservabilityModule, AuthModule, HealthModule, LookupModule, WorkflowsModule],
   controllers: [LogosController],
   providers: [
     GracefulStop,

@@ -10,6 +10,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['calls', 'http', 'observability'], // pure call facts and texts; the HTTP edge's helpers; metrics
   ['core'], // contracts: LookupSource, Candidate, SourceError, record ids, WorkflowHandler
   ['resilience'], // generic: budgets, back-off, single-flight, deadlines
+  ['shared-state'], // the Redis the replicas share, and what is kept there with a fallback in memory
   ['sources'], // one folder per outside system, and the registry of their workflow handlers
   ['tenants'], // tenant files → tenants attached to their sources, reloaded
   ['source-access', 'auth'], // the one door to a source; who is calling

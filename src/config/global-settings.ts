@@ -21,6 +21,9 @@ const CONNECTIONS_RULE = { message: 'must be a whole number of connections from 
 const LOOKUP_BODY_RULE = { message: 'must be a whole number of bytes from 256 to 1048576' };
 const WORKFLOW_BODY_RULE = { message: 'must be a whole number of bytes from 1024 to 1048576' };
 const AUTH_FAILURES_RULE = { message: 'must be a whole number of failed attempts from 0 (no limit) to 100000' };
+const REDIS_URL_RULE = { message: 'must be a redis:// or rediss:// URL, e.g. rediss://gateway:secret@redis.example.ch:6380/0' };
+const REDIS_KEY_PREFIX_RULE = { message: 'must be 1 to 64 letters, digits or . _ : - (e.g. connector-gateway:)' };
+const REDIS_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1 to 1000' };
 const TRUST_PROXY_RULE = {
   message: 'must be the number of proxies in front (e.g. 1), or their addresses/CIDRs, comma-separated (e.g. loopback or 10.0.0.0/8)',
 };
@@ -145,6 +148,25 @@ export class GlobalSettings {
   @IsOptional()
   @Matches(/^\S{16,}$/, { message: 'must be a secret of at least 16 characters without spaces' })
   METRICS_TOKEN?: string;
+
+  /**
+   * The Redis every replica shares (lookup cache, request budgets, first workflow requests, Sugar
+   * sessions). Unset: one process keeps all of it in memory, as a single instance needs.
+   */
+  @Secret()
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, REDIS_URL_RULE)
+  REDIS_URL?: string;
+
+  /** Put before every key, so several gateways (or other programs) can share one Redis. */
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/, REDIS_KEY_PREFIX_RULE)
+  REDIS_KEY_PREFIX: string = 'connector-gateway:';
+
+  /** How long a lookup waits for Redis before it answers from the replica's memory instead. */
+  @IsInt(REDIS_TIMEOUT_RULE)
+  @Min(1, REDIS_TIMEOUT_RULE)
+  @Max(1000, REDIS_TIMEOUT_RULE)
+  REDIS_TIMEOUT_MS: number = 20;
 
   @IsOptional()
   @IsUrl(

@@ -64,6 +64,9 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Made on first use: absent from `/metrics` without `REDIS_URL`. */
+  private redisUpGauge: Gauge | undefined;
+
   /** Label-bound children, so the lookup path does not hash label sets on every increment. */
   private readonly bound = new Map<string, { inc(): void } | { observe(value: number): void }>();
 
@@ -106,6 +109,15 @@ export class GatewayMetrics {
 
   authFailure(outcome: 'refused' | 'throttled'): void {
     this.child(`auth|${outcome}`, () => this.authFailures.labels(outcome)).inc();
+  }
+
+  redisUp(up: boolean): void {
+    this.redisUpGauge ??= new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether the shared Redis (REDIS_URL) answers: 1 up, 0 down (each replica then answers from its own memory)',
+      registers: [this.registry],
+    });
+    this.redisUpGauge.set(up ? 1 : 0);
   }
 
   /** `workflow` must come from a closed set (the handlers' names, or `unknown`): a label set is kept for good. */
