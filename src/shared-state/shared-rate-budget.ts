@@ -70,7 +70,9 @@ export class SharedRateBudget {
       RESERVE.run(client, [this.redis.key(this.key)], [this.perWindow, this.windowMs, maxWait, member]),
     );
     if (shared !== REDIS_UNAVAILABLE) return Number(shared) < 0 ? undefined : Number(shared);
-    const slot = this.local.reserve(latestAt);
-    return slot === undefined ? undefined : Math.max(0, slot - this.now());
+    // The same wait as asked, from now: time has passed while Redis was tried.
+    const now = this.now();
+    const slot = this.local.reserve(now + maxWait);
+    return slot === undefined ? undefined : Math.max(0, slot - now);
   }
 }
