@@ -60,7 +60,10 @@ export class LookupService {
       return { cards: [], summary: { results: 0, sources: {} } };
     }
 
-    const plans = tenant.sources.map((tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: this.door.plan(tenant, tenantSource, number) }));
+    // Planned together: with Redis, the sources' cache reads go out in one pipeline.
+    const plans = await Promise.all(
+      tenant.sources.map(async (tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: await this.door.plan(tenant, tenantSource, number) })),
+    );
     const live = plans.filter((p): p is (typeof plans)[number] & { plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
     const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));

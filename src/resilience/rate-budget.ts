@@ -1,6 +1,16 @@
 import { SourceError } from '../core/source-error';
 
 /**
+ * The vendor code of a request our own budget kept back: nothing was sent, so it says nothing of the
+ * source's health (a circuit breaker must not count it).
+ */
+export const NOT_SENT_OVER_BUDGET = 'NOT_SENT_OVER_BUDGET';
+
+export function overBudget(perWindow: number, windowMs: number): SourceError {
+  return new SourceError('RATE_LIMITED', `the request budget (${perWindow} per ${windowMs} ms) has no slot before the deadline`, { vendorCode: NOT_SENT_OVER_BUDGET });
+}
+
+/**
  * At most `perWindow` requests in any window. A request either takes a slot now (`tryTake`), or waits
  * for one when that still fits its deadline (`acquire`); otherwise it is refused at once, never sent.
  */
@@ -35,9 +45,7 @@ export class RateBudget {
 
   async acquire(latestAt: number): Promise<void> {
     const slot = this.reserve(latestAt);
-    if (slot === undefined) {
-      throw new SourceError('RATE_LIMITED', `the request budget (${this.perWindow} per ${this.windowMs} ms) has no slot before the deadline`);
-    }
+    if (slot === undefined) throw overBudget(this.perWindow, this.windowMs);
     const wait = slot - this.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }

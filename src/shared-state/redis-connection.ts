@@ -10,8 +10,17 @@ import { settleWithin } from '../resilience/deadline';
 export const REDIS_UNAVAILABLE = Symbol('Redis unavailable');
 export type RedisAttempt<T> = T | typeof REDIS_UNAVAILABLE;
 
-/** Failures in a row (errors or time-outs) after which Redis is left alone for `REDIS_PAUSE_MS`: a slow Redis costs one time-out, not one per lookup. */
+/**
+ * Commands failed in a row after which Redis is left alone for `REDIS_PAUSE_MS`: a stalled Redis costs
+ * each caller its short wait for about `COMMAND_GIVE_UP_MS`, then nothing.
+ */
 const FAILURES_BEFORE_PAUSE = 3;
+/**
+ * A command without a reply by then has failed (and counts towards the pause). A caller stops waiting
+ * much earlier (`REDIS_TIMEOUT_MS`), but a reply that comes after that is no failure of Redis: in a burst
+ * it is this process's own event loop that is late, and pausing Redis then would split the shared budgets.
+ */
+const COMMAND_GIVE_UP_MS = 1000;
 const REDIS_PAUSE_MS = 1000;
 /** How long the start waits for Redis before it serves without it (it keeps connecting in the background). */
 const CONNECT_AT_START_MS = 2000;
@@ -46,6 +55,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       // A command while disconnected fails at once instead of waiting in a queue past the lookup's deadline.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_GIVE_UP_MS,
       enableAutoPipelining: true,
       connectTimeout: CONNECT_AT_START_MS,
       retryStrategy: (attempts) => (this.stopping ? null : Math.min(attempts * 100, RECONNECT_MAX_MS)),
@@ -74,23 +84,18 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Runs `work` on Redis, giving up after `timeoutMs` (default `REDIS_TIMEOUT_MS`, for the lookup path).
-   * Answers `REDIS_UNAVAILABLE` without sending anything when Redis is not configured, not connected or
-   * paused, and when `work` fails or is late (its command still completes or fails on its own).
+   * Runs `work` on Redis, giving up waiting after `timeoutMs` (default `REDIS_TIMEOUT_MS`, for the lookup
+   * path). Answers `REDIS_UNAVAILABLE` without sending anything when Redis is not configured, not
+   * connected or paused, and when `work` fails or is late (its command still completes or fails on its own).
    */
   async attempt<T>(work: (redis: Redis) => Promise<T>, timeoutMs: number = this.settings.REDIS_TIMEOUT_MS): Promise<RedisAttempt<T>> {
     const client = this.client;
     if (client?.status !== 'ready') return REDIS_UNAVAILABLE;
-    try {
-      return await this.breaker.execute(() =>
-        settleWithin(work(client), timeoutMs, () => {
-          throw new Error(`no answer within ${timeoutMs} ms`);
-        }),
-      );
-    } catch (error) {
+    const command = this.breaker.execute(() => work(client)).catch((error: unknown): typeof REDIS_UNAVAILABLE => {
       if (!(error instanceof BrokenCircuitError)) this.lastFailure = error instanceof Error ? error.message : String(error);
       return REDIS_UNAVAILABLE;
-    }
+    });
+    return settleWithin(command, timeoutMs, (): typeof REDIS_UNAVAILABLE => REDIS_UNAVAILABLE);
   }
 
   async onModuleInit(): Promise<void> {

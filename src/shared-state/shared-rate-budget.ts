@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SourceError } from '../core/source-error';
-import { RateBudget } from '../resilience/rate-budget';
+import { overBudget, RateBudget } from '../resilience/rate-budget';
 import { REDIS_UNAVAILABLE, RedisScript, type RedisConnection } from './redis-connection';
 
 /**
@@ -26,6 +25,12 @@ redis.call('ZADD', key, slot, member)
 redis.call('PEXPIRE', key, slot - now + window + 1000)
 return slot - now
 `);
+
+/**
+ * A budget's answer may be waited for longer than a cache read: the request it guards may wait for its
+ * slot anyway, and a replica that gave up on Redis here would spend a budget of its own beside the shared one.
+ */
+const BUDGET_REDIS_MS = 250;
 
 const replica = randomUUID().slice(0, 8);
 let reservations = 0;
@@ -56,9 +61,7 @@ export class SharedRateBudget {
   /** Waits for the earliest slot no later than `latestAt` (a `Date.now()` time); refuses at once when there is none. */
   async acquire(latestAt: number): Promise<void> {
     const wait = await this.reserveWait(latestAt);
-    if (wait === undefined) {
-      throw new SourceError('RATE_LIMITED', `the request budget (${this.perWindow} per ${this.windowMs} ms) has no slot before the deadline`);
-    }
+    if (wait === undefined) throw overBudget(this.perWindow, this.windowMs);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
@@ -68,6 +71,7 @@ export class SharedRateBudget {
     const member = `${replica}:${++reservations}`;
     const shared = await this.redis.attempt((client) =>
       RESERVE.run(client, [this.redis.key(this.key)], [this.perWindow, this.windowMs, maxWait, member]),
+      BUDGET_REDIS_MS,
     );
     if (shared !== REDIS_UNAVAILABLE) return Number(shared) < 0 ? undefined : Number(shared);
     // The same wait as asked, from now: time has passed while Redis was tried.

@@ -1,9 +1,11 @@
 import { factory } from '../../test/support/factory';
 import { openDoor, samples, type Door } from '../../test/support/door';
 import { eventually } from '../../test/support/eventually';
+import { RedisServer } from '../../test/support/redis-server';
 import { ScriptedSource } from '../../test/support/scripted-source';
 import type { Candidate, SourceSearch } from '../core/source';
 import { SourceError } from '../core/source-error';
+import { overBudget } from '../resilience/rate-budget';
 import { MatchStrength, normalizeIncoming, type IncomingNumber } from '../phone';
 import type { Tenant, TenantSource } from '../tenants/tenant';
 import { CIRCUIT_OPEN, verify, type SourcePlan } from './source-access';
@@ -29,29 +31,49 @@ class PartialSource extends ScriptedSource {
   }
 }
 
-describe('SourceAccess (the door to the sources)', () => {
+let redisServer: RedisServer;
+beforeAll(async () => {
+  redisServer = await RedisServer.start();
+});
+afterAll(async () => {
+  await redisServer.stop();
+});
+
+/** Every behaviour of the door holds for one replica alone and for replicas sharing a Redis. */
+describe.each([
+  ['in its own memory', false],
+  ['sharing a Redis', true],
+])('SourceAccess (the door to the sources), %s', (_, shared) => {
   let now: number;
   let alpha: ScriptedSource;
   let ctx: Door;
   let source: TenantSource;
   let tenant: Tenant;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     now = 0;
     alpha = new ScriptedSource('alpha', { kind: 'answer', candidates: [ANNA] });
-    ctx = openDoor({ env: { BREAKER_FAILURES: '2' }, now: () => now });
+    ctx = openDoor({ env: { BREAKER_FAILURES: '2', ...(shared && { REDIS_URL: redisServer.url }) }, now: () => now });
+    if (shared) {
+      await redisServer.command('FLUSHALL');
+      await ctx.redis.onModuleInit();
+      expect(ctx.redis.up).toBe(true);
+    }
     source = factory.tenantSource({ source: alpha, settings: { ALPHA_ENABLED: 'on' } });
     tenant = factory.tenant({ sources: [source], sourceOrder: ['alpha'], cache: POLICY });
     ctx.tenants.change(undefined, tenant);
   });
+  afterEach(async () => {
+    await ctx.redis.onApplicationShutdown();
+  });
 
-  const planOf = (number = CALLER, t = tenant, s = source): SourcePlan => ctx.door.plan(t, s, number);
+  const planOf = (number = CALLER, t = tenant, s = source): Promise<SourcePlan> => ctx.door.plan(t, s, number);
   /** Runs a plan that must be live, as the fan-out does. */
   const run = (plan: SourcePlan): Promise<readonly unknown[]> => {
     if (plan.kind !== 'live') throw new Error(`expected a live plan, got ${plan.kind}`);
     return plan.run(new AbortController().signal, Date.now() + 1000);
   };
-  const ask = (number = CALLER, t = tenant, s = source): Promise<readonly unknown[]> => run(planOf(number, t, s));
+  const ask = async (number = CALLER, t = tenant, s = source): Promise<readonly unknown[]> => run(await planOf(number, t, s));
   const verifiedAs = (...candidates: Candidate[]) => candidates.map((candidate) => ({ candidate, strength: MatchStrength.Exact }));
   /** Caches the caller's answer, lets it go stale, then fails BREAKER_FAILURES (2) times through `asker`; the searches made. */
   async function openCircuitOverStaleAnswer(asker: (number: IncomingNumber) => Promise<unknown>): Promise<number> {
@@ -73,26 +95,26 @@ describe('SourceAccess (the door to the sources)', () => {
       alpha.script = { kind: 'answer', candidates };
       await ask();
       now = age;
-      expect(planOf()).toMatchObject(expected);
+      expect(await planOf()).toMatchObject(expected);
       expect(alpha.searches).toHaveLength(1);
     });
 
     it('counts hits and misses per source', async () => {
       await ask();
-      planOf();
-      planOf();
+      await planOf();
+      await planOf();
       expect(await samples(ctx.metrics, 'gateway_cache_events_total')).toEqual({ 'alpha|miss': 1, 'alpha|hit': 2 });
     });
 
     it('neither reads nor writes for a tenant with the cache off, nor for a source that answers from memory', async () => {
       const off = factory.tenant({ id: 'off', sources: [source], cache: { ...POLICY, ttlMs: 0 } });
       await ask(CALLER, off);
-      expect(planOf(CALLER, off)).toMatchObject({ kind: 'live', stale: undefined });
+      expect(await planOf(CALLER, off)).toMatchObject({ kind: 'live', stale: undefined });
       const memory = new ScriptedSource('memory', { kind: 'answer', candidates: [{ ...ANNA, sourceId: 'memory' }] });
       Object.assign(memory, { cacheable: false });
       const book = factory.tenantSource({ source: memory });
       await ask(CALLER, tenant, book);
-      expect(planOf(CALLER, tenant, book)).toMatchObject({ kind: 'live', stale: undefined });
+      expect(await planOf(CALLER, tenant, book)).toMatchObject({ kind: 'live', stale: undefined });
       expect(await samples(ctx.metrics, 'gateway_cache_events_total')).toEqual({});
     });
 
@@ -100,7 +122,7 @@ describe('SourceAccess (the door to the sources)', () => {
       const partly = new PartialSource('alpha', { kind: 'answer', candidates: [ANNA] });
       const partial = factory.tenantSource({ source: partly, settings: { ALPHA_ENABLED: 'on' } });
       expect(await ask(CALLER, tenant, partial)).toEqual(verifiedAs(ANNA));
-      expect(planOf(CALLER, tenant, partial)).toMatchObject({ kind: 'live', stale: undefined });
+      expect(await planOf(CALLER, tenant, partial)).toMatchObject({ kind: 'live', stale: undefined });
     });
 
     it('forgets the number for every source of the tenant when told a record was added', async () => {
@@ -109,8 +131,9 @@ describe('SourceAccess (the door to the sources)', () => {
       await ask(CALLER, both, source);
       await ask(CALLER, both, beta);
       await ask(SOMEONE_ELSE, both, source);
-      ctx.door.invalidate(both, CALLER);
-      expect([planOf(CALLER, both, source).kind, planOf(CALLER, both, beta).kind, planOf(SOMEONE_ELSE, both, source).kind]).toEqual(['live', 'live', 'cached']);
+      await ctx.door.invalidate(both, CALLER);
+      const plans = await Promise.all([planOf(CALLER, both, source), planOf(CALLER, both, beta), planOf(SOMEONE_ELSE, both, source)]);
+      expect(plans.map((plan) => plan.kind)).toEqual(['live', 'live', 'cached']);
     });
   });
 
@@ -136,9 +159,20 @@ describe('SourceAccess (the door to the sources)', () => {
   describe('circuit breaker', () => {
     it('skips a source whose circuit opened, with the last good answer as the stand-in, and does not ask it', async () => {
       const searches = await openCircuitOverStaleAnswer(ask);
-      expect(planOf()).toEqual({ kind: 'skipped', reason: 'circuit open', stale: verifiedAs(ANNA) });
+      expect(await planOf()).toEqual({ kind: 'skipped', reason: 'circuit open', stale: verifiedAs(ANNA) });
       expect(alpha.searches).toHaveLength(searches);
-      expect(ctx.logged).toEqual(['warn: Circuit of source alpha for tenant acme is now open after 2 failures in a row; skipped for 30 s']);
+      expect(ctx.logged.filter((line) => line.startsWith('warn'))).toEqual(['warn: Circuit of source alpha for tenant acme is now open after 2 failures in a row; skipped for 30 s']);
+    });
+  });
+
+  describe('circuit breaker and our own budgets', () => {
+    it("does not count a request the source's own budget kept back (nothing was sent) as a failure", async () => {
+      alpha.script = { kind: 'throw', error: overBudget(5, 1000) };
+      for (const number of [phone('41790000001'), phone('41790000002'), phone('41790000003')]) await expect(ask(number)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(ctx.breakers.isOpen(tenant.id, 'alpha')).toBe(false);
+      alpha.script = DOWN;
+      for (const number of [phone('41790000004'), phone('41790000005')]) await expect(ask(number)).rejects.toThrow('503');
+      expect(ctx.breakers.isOpen(tenant.id, 'alpha')).toBe(true);
     });
   });
 
@@ -149,17 +183,20 @@ describe('SourceAccess (the door to the sources)', () => {
 
     it('skips a source over its requests per second, and asks it again the next second', async () => {
       await ask();
-      expect(planOf(SOMEONE_ELSE)).toEqual({ kind: 'skipped', reason: 'over budget', stale: undefined });
+      expect(await planOf(SOMEONE_ELSE)).toEqual({ kind: 'skipped', reason: 'over budget', stale: undefined });
       now = 1000;
-      expect(planOf(SOMEONE_ELSE).kind).toBe('live');
+      // A shared budget counts on Redis's clock: its next second comes in real time.
+      if (shared) await eventually(async () => (await planOf(SOMEONE_ELSE)).kind === 'live', 3000);
+      else expect((await planOf(SOMEONE_ELSE)).kind).toBe('live');
     });
 
     it('lets a lookup join a query already running for the number without spending budget', async () => {
-      alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 20 };
+      alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 300 };
       const first = ask();
-      const joined = planOf();
+      await eventually(() => alpha.searches.length === 1);
+      const joined = await planOf();
       expect(joined.kind).toBe('live');
-      expect(planOf(SOMEONE_ELSE).kind).toBe('skipped');
+      expect((await planOf(SOMEONE_ELSE)).kind).toBe('skipped');
       expect(await Promise.all([first, run(joined)])).toEqual([verifiedAs(ANNA), verifiedAs(ANNA)]);
     });
   });
@@ -167,7 +204,7 @@ describe('SourceAccess (the door to the sources)', () => {
   describe('single-flight', () => {
     it('lets concurrent askers of one number share one query', async () => {
       alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 20 };
-      const plans = [planOf(), planOf(), planOf()];
+      const plans = await Promise.all([planOf(), planOf(), planOf()]);
       const answers = await Promise.all(plans.map(run));
       expect(answers).toEqual([verifiedAs(ANNA), verifiedAs(ANNA), verifiedAs(ANNA)]);
       expect(alpha.searches).toHaveLength(1);
@@ -177,14 +214,14 @@ describe('SourceAccess (the door to the sources)', () => {
       alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 20 };
       const old = ask();
       await eventually(() => alpha.searches.length === 1);
-      const replaced = { ...source, settings: { ALPHA_ENABLED: 'on' } };
+      const replaced = { ...source, settings: { ALPHA_ENABLED: 'on', ALPHA_NAME: 'Alpha, reloaded' } };
       const reloaded = { ...tenant, sources: [replaced] };
       ctx.tenants.change(tenant, reloaded);
       alpha.script = { kind: 'answer', candidates: [] };
       const fresh = ask(CALLER, reloaded, replaced);
       expect(await Promise.all([old, fresh])).toEqual([verifiedAs(ANNA), []]);
       expect(alpha.searches).toHaveLength(2);
-      expect(planOf(CALLER, reloaded, replaced)).toMatchObject({ kind: 'cached', verified: [] });
+      expect(await planOf(CALLER, reloaded, replaced)).toMatchObject({ kind: 'cached', verified: [] });
     });
   });
 
@@ -197,11 +234,14 @@ describe('SourceAccess (the door to the sources)', () => {
     }
 
     it.each([
-      ['other settings for the source', (t: Tenant, s: TenantSource) => ({ ...t, sources: [{ ...s, settings: { ALPHA_ENABLED: 'on' } }] })],
+      ['other settings for the source', (t: Tenant, s: TenantSource) => ({ ...t, sources: [{ ...s, settings: { ALPHA_ENABLED: 'on', ALPHA_NAME: 'Other' } }] })],
       ['another budget', (t: Tenant, s: TenantSource) => ({ ...t, sources: [{ ...s, maxRps: 5 }] })],
       ['the source removed', (t: Tenant) => ({ ...t, sources: [] })],
       ['the tenant removed', () => undefined],
-    ])("forgets the replaced source's answers, circuit and budget: %s", async (_, reload) => {
+    ])("forgets the replaced source's answers, circuit and budget: %s", async (change, reload) => {
+      // In Redis, answers are kept per settings: other replicas may still serve the same settings. Only
+      // other settings make them unreachable; the others expire with their windows.
+      const forgetsAnswers = !shared || change === 'other settings for the source';
       source = { ...source, maxRps: 1 };
       tenant = { ...tenant, sources: [source] };
       await useUp();
@@ -209,7 +249,11 @@ describe('SourceAccess (the door to the sources)', () => {
       ctx.tenants.change(tenant, after);
       const kept = after?.sources[0] ?? source;
       expect(ctx.breakers.isOpen(tenant.id, 'alpha')).toBe(false);
-      expect(planOf(CALLER, after ?? tenant, kept)).toMatchObject({ kind: 'live', stale: undefined });
+      const plan = await planOf(CALLER, after ?? tenant, kept);
+      if (!shared) expect(plan).toMatchObject({ kind: 'live', stale: undefined });
+      // The shared budget is the CRM's, for every replica: a reload on one does not reset it.
+      else if (forgetsAnswers) expect(plan).toMatchObject({ kind: 'skipped', reason: 'over budget', stale: undefined });
+      else expect(plan).toMatchObject({ kind: 'cached' });
     });
 
     it('keeps them for a source whose settings the reload left as they were', async () => {
@@ -217,8 +261,8 @@ describe('SourceAccess (the door to the sources)', () => {
       tenant = { ...tenant, sources: [source] };
       await useUp();
       ctx.tenants.change(tenant, { ...tenant, language: 'de' });
-      expect(planOf()).toMatchObject({ kind: 'cached' });
-      expect(planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'circuit open' });
+      expect(await planOf()).toMatchObject({ kind: 'cached' });
+      expect(await planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'circuit open' });
     });
   });
 
@@ -238,7 +282,7 @@ describe('SourceAccess (the door to the sources)', () => {
       alpha.script = { kind: 'answer', candidates: [OTHER, ANNA] };
       expect(await find()).toEqual(verifiedAs(ANNA));
       expect(alpha.searches).toHaveLength(2);
-      expect(planOf()).toMatchObject({ kind: 'cached', verified: verifiedAs(ANNA) });
+      expect(await planOf()).toMatchObject({ kind: 'cached', verified: verifiedAs(ANNA) });
     });
 
     it('refuses with UNAVAILABLE (circuit open) without asking a source whose circuit is open, stale answer or not', async () => {
@@ -250,7 +294,7 @@ describe('SourceAccess (the door to the sources)', () => {
     it('spends the budget lookups spend, and refuses with RATE_LIMITED naming <PREFIX>_MAX_RPS when it is spent', async () => {
       source = { ...source, maxRps: 1 };
       await find();
-      expect(planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'over budget' });
+      expect(await planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'over budget' });
       await expect(find(SOMEONE_ELSE)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('ALPHA_MAX_RPS') });
       expect(alpha.searches).toHaveLength(1);
     });

@@ -2,13 +2,16 @@ import { deadlineIn } from '../resilience/deadline';
 import { Inject, Injectable, type InjectionToken } from '@nestjs/common';
 import { BrokenCircuitError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
-import type { Tenant, TenantSource } from '../tenants/tenant';
+import type { CachePolicy, Tenant, TenantSource } from '../tenants/tenant';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone';
 import { RateBudget } from '../resilience/rate-budget';
+import { REDIS_UNAVAILABLE, RedisConnection } from '../shared-state/redis-connection';
+import { SharedRateBudget } from '../shared-state/shared-rate-budget';
+import { SharedAnswers, type SharedAnswerKey } from './shared-answers';
 import { SingleFlight } from '../resilience/single-flight';
 import { SourceBreakers } from './source-breakers';
-import { CACHE_MAX_BYTES, SourceCache } from './source-cache';
+import { CACHE_MAX_BYTES, SourceCache, type CacheRead } from './source-cache';
 import { sourceKey } from './source-key';
 import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
 import type { Candidate } from '../core/source';
@@ -51,20 +54,24 @@ export class SourceAccess {
   private readonly inFlight = new WeakMap<object, SingleFlight<readonly VerifiedCandidate[]>>();
   /** Settings a reload replaced: their queries still running answer their lookups but write no cache. */
   private readonly retired = new WeakSet<object>();
-  private readonly budgets = new Map<string, RateBudget>();
+  private readonly budgets = new Map<string, Budget>();
+  /** The cache the replicas share when `REDIS_URL` is set; `cache` is then this replica's stand-in for when Redis is away. */
+  private readonly shared: SharedAnswers;
 
   constructor(
     private readonly breakers: SourceBreakers,
     private readonly metrics: GatewayMetrics,
     @Inject(TenantRegistry) private readonly tenants: Pick<TenantRegistry, 'all' | 'onChange'>,
     @Inject(SOURCE_ACCESS_CLOCK) private readonly now: () => number,
+    private readonly redis: RedisConnection,
   ) {
     this.cache = new SourceCache(() => Math.floor(CACHE_MAX_BYTES / Math.max(1, this.tenants.all().length)), now);
+    this.shared = new SharedAnswers(redis, now);
     tenants.onChange((change) => this.forgetReplaced(change));
   }
 
   /** For a lookup: a fresh answer, a reason not to ask (with the stale stand-in), or the query to run. */
-  plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): SourcePlan {
+  plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): Promise<SourcePlan> {
     return this.planWith(tenant, tenantSource, number, () => true);
   }
 
@@ -75,7 +82,7 @@ export class SourceAccess {
    * source is not asked (circuit open: UNAVAILABLE; over budget: RATE_LIMITED) or fails; no stale stand-in.
    */
   async findByNumber(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, deadlineAt: number): Promise<readonly VerifiedCandidate[]> {
-    const plan = this.planWith(tenant, tenantSource, number, (verified) => verified.length > 0);
+    const plan = await this.planWith(tenant, tenantSource, number, (verified) => verified.length > 0);
     if (plan.kind === 'cached') return plan.verified;
     if (plan.kind === 'skipped') throw refusal(plan.reason, tenantSource);
     const controller = new AbortController();
@@ -92,12 +99,18 @@ export class SourceAccess {
    * Cache (fresh when `usable` accepts the cached answer), then circuit, then budget: what stands between
    * this number and the source. A query another asker already runs is joined without spending budget.
    */
-  private planWith(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, usable: (verified: readonly VerifiedCandidate[]) => boolean): SourcePlan {
+  private async planWith(
+    tenant: Tenant,
+    tenantSource: TenantSource,
+    number: IncomingNumber,
+    usable: (verified: readonly VerifiedCandidate[]) => boolean,
+  ): Promise<SourcePlan> {
     const sourceId = tenantSource.source.id;
     const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
+    const sharedKey: SharedAnswerKey = { tenantId: tenant.id, sourceId, settings: tenantSource.settings, number: numberKey(number) };
     const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0;
     const policy = cacheable ? tenant.cache : NO_CACHE;
-    const cached = this.cache.read(key, policy);
+    const cached = cacheable ? await this.read(key, sharedKey, policy) : undefined;
     if (cached?.state === 'fresh' && usable(cached.verified)) {
       this.metrics.cache(sourceId, 'hit');
       return { kind: 'cached', verified: cached.verified };
@@ -106,7 +119,7 @@ export class SourceAccess {
     const stale = cached?.verified;
     if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
     const flights = this.flightsOf(tenantSource.settings);
-    if (!flights.has(key.text) && !this.budgetFor(tenant.id, tenantSource).tryTake()) return { kind: 'skipped', reason: 'over budget', stale };
+    if (!flights.has(key.text) && !(await this.budgetFor(tenant.id, tenantSource).tryTake())) return { kind: 'skipped', reason: 'over budget', stale };
     return {
       kind: 'live',
       stale,
@@ -125,7 +138,10 @@ export class SourceAccess {
               });
             const verified = verify(candidates, number, tenant);
             // A partial answer serves this asker; the next one asks again (and an earlier complete answer stays the stand-in).
-            if (complete && !this.retired.has(tenantSource.settings)) this.cache.write(key, verified, policy);
+            if (complete && !this.retired.has(tenantSource.settings) && cacheable) {
+              this.cache.write(key, verified, policy);
+              if (this.shared.active) void this.shared.write(sharedKey, verified, policy);
+            }
             return verified;
           } finally {
             this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);
@@ -139,9 +155,31 @@ export class SourceAccess {
     this.metrics.cache(sourceId, 'stale');
   }
 
-  /** A new record for this number: every source's cached answer for it is out of date. */
-  invalidate(tenant: Tenant, number: IncomingNumber): void {
+  /**
+   * Redis's answer when Redis answers (another replica's CreateContact may have removed it there); this
+   * replica's own when Redis is away. An answer only this replica still holds stands in when the source
+   * fails, never as fresh.
+   */
+  private async read(key: ReturnType<typeof SourceCache.key>, sharedKey: SharedAnswerKey, policy: CachePolicy): Promise<CacheRead> {
+    const local = this.cache.read(key, policy);
+    if (!this.shared.active) return local;
+    const shared = await this.shared.read(sharedKey, policy);
+    if (shared === REDIS_UNAVAILABLE) return local;
+    if (shared === undefined) return local && { state: 'stale', verified: local.verified };
+    // Ours when as fresh: it still has the records' phones, which Redis does not keep.
+    if (local?.state === shared.state) return local;
+    if (shared.state === 'fresh') this.cache.write(key, shared.verified, policy);
+    return shared;
+  }
+
+  /**
+   * A new record for this number: every source's cached answer for it is out of date, on every replica
+   * sharing the Redis. Resolves when Redis was told (or could not be).
+   */
+  async invalidate(tenant: Tenant, number: IncomingNumber): Promise<void> {
     for (const { source } of tenant.sources) this.cache.delete(SourceCache.key(tenant.id, source.id, numberKey(number)));
+    if (!this.shared.active) return;
+    await this.shared.delete(tenant.sources.map(({ source, settings }) => ({ tenantId: tenant.id, sourceId: source.id, settings, number: numberKey(number) })));
   }
 
   /**
@@ -168,19 +206,26 @@ export class SourceAccess {
     return flights;
   }
 
-  private budgetFor(tenantId: string, tenantSource: TenantSource): { tryTake(): boolean } {
+  /** `<PREFIX>_MAX_RPS`: one budget for every replica sharing the Redis, this replica's own while Redis is away. */
+  private budgetFor(tenantId: string, tenantSource: TenantSource): Budget {
     if (!tenantSource.maxRps) return UNLIMITED;
     const key = sourceKey(tenantId, tenantSource.source.id);
     let budget = this.budgets.get(key);
     if (!budget) {
-      budget = new RateBudget(tenantSource.maxRps, 1000, this.now);
+      budget = this.redis.configured
+        ? new SharedRateBudget(this.redis, `budget:max-rps:${tenantId}:${tenantSource.source.id}`, tenantSource.maxRps, 1000, this.now)
+        : new RateBudget(tenantSource.maxRps, 1000, this.now);
       this.budgets.set(key, budget);
     }
     return budget;
   }
 }
 
-const UNLIMITED = { tryTake: (): boolean => true };
+interface Budget {
+  tryTake(): boolean | Promise<boolean>;
+}
+
+const UNLIMITED: Budget = { tryTake: () => true };
 
 /** Not asked: said as a failure of the source, so a workflow answers as it does when the CRM is down. */
 function refusal(reason: SkipReason, tenantSource: TenantSource): SourceError {

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { SourceError } from '../core/source-error';
+import { NOT_SENT_OVER_BUDGET } from '../resilience/rate-budget';
 import { GatewayMetrics, type BreakerStateLabel } from '../observability/gateway-metrics';
 import { sourceKey } from './source-key';
 
@@ -29,7 +31,7 @@ export class SourceBreakers {
     let policy = this.policies.get(key);
     if (!policy) {
       const { BREAKER_FAILURES, BREAKER_OPEN_S } = this.settings;
-      policy = circuitBreaker(handleAll, { halfOpenAfter: BREAKER_OPEN_S * 1000, breaker: new ConsecutiveBreaker(BREAKER_FAILURES) });
+      policy = circuitBreaker(COUNTED_FAILURES, { halfOpenAfter: BREAKER_OPEN_S * 1000, breaker: new ConsecutiveBreaker(BREAKER_FAILURES) });
       const own = policy;
       policy.onStateChange((state) => {
         if (this.policies.get(key) !== own) return; // forgotten: lookups still in flight on the old settings
@@ -61,3 +63,6 @@ export class SourceBreakers {
     return openedAt !== undefined && Date.now() - openedAt < this.settings.BREAKER_OPEN_S * 1000;
   }
 }
+
+/** Every failure but a request our own budget kept back: that one never reached the source. */
+const COUNTED_FAILURES = handleWhen((error) => !(error instanceof SourceError && error.vendorCode === NOT_SENT_OVER_BUDGET));

@@ -20,6 +20,8 @@ import { computeCallFacts, type CallFacts, type CallInputs } from '../calls/call
 import { parseCallTime, timesOutOfOrder } from '../calls/call-time';
 import { settleWithin } from '../resilience/deadline';
 import { RepeatGuard } from './idempotency';
+import { FirstRequests } from './first-requests';
+import { RedisConnection } from '../shared-state/redis-connection';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
 import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
@@ -39,7 +41,7 @@ const DEADLINE_PASSED = Symbol('deadline passed');
 /** Runs a business workflow on the source that owns the record, each call written once. */
 @Injectable()
 export class WorkflowsService {
-  private readonly firstRequests = new RepeatGuard<WorkflowAnswer>();
+  private readonly firstRequests: FirstRequests<WorkflowAnswer>;
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
@@ -48,8 +50,10 @@ export class WorkflowsService {
     private readonly door: SourceAccess,
     private readonly metrics: GatewayMetrics,
     private readonly logger: PinoLogger,
+    redis: RedisConnection,
   ) {
     logger.setContext(WorkflowsService.name);
+    this.firstRequests = new FirstRequests(redis, { waitMs: settings.WORKFLOW_TIMEOUT_MS });
   }
 
   /**
@@ -120,8 +124,9 @@ export class WorkflowsService {
       facts.startedAt.toISOString(),
       inputs.id ?? undefined,
     ]);
-    const { result, isRepeat } = this.firstRequests.run(tenant.id, key, write);
-    if (isRepeat) this.logger.info(logged, 'Repeated request of a call: answered with the first one, nothing written');
+    const result = this.firstRequests.run(tenant.id, key, write, () =>
+      this.logger.info(logged, 'Repeated request of a call: answered with the first one, nothing written'),
+    );
     return this.answerInTime(handler, logged, result);
   }
 
@@ -148,7 +153,7 @@ export class WorkflowsService {
       return run(undefined);
     });
     // The new contact's number may be cached as "no match" by any source: the next call must find it.
-    if (caller) this.door.invalidate(tenant, caller);
+    if (caller) await this.door.invalidate(tenant, caller);
     const id = encodeRecordId({ sourceId: handler.sourceId, objectType: result.objectType, recordId: result.recordId }, tenant.recordIdKey);
     this.logger.info(logged, `Workflow ${handler.workflow} written`);
     return result.url === undefined ? { id } : { id, url: result.url };

@@ -3,6 +3,7 @@ import { loadGlobalSettings, type ResolvedGlobalSettings } from '../../src/confi
 import { GatewayMetrics } from '../../src/observability/gateway-metrics';
 import { SourceAccess } from '../../src/source-access/source-access';
 import { SourceBreakers } from '../../src/source-access/source-breakers';
+import { RedisConnection } from '../../src/shared-state/redis-connection';
 import type { Tenant } from '../../src/tenants/tenant';
 import type { TenantChange, TenantRegistry } from '../../src/tenants/tenant-registry';
 
@@ -36,6 +37,8 @@ export interface Door {
   readonly breakers: SourceBreakers;
   readonly tenants: TenantsStub;
   readonly door: SourceAccess;
+  /** Configured when `env` has `REDIS_URL`; `connect` it before use and `close` it after. */
+  readonly redis: RedisConnection;
 }
 
 /** The source-access door with its real collaborators, on global settings from `env` and the clock `now`. */
@@ -47,7 +50,8 @@ export function openDoor(options: { env?: Readonly<Record<string, string>>; now?
   const metrics = new GatewayMetrics();
   const breakers = new SourceBreakers(settings, metrics);
   const tenants = new TenantsStub();
-  return { logged, settings, metrics, breakers, tenants, door: new SourceAccess(breakers, metrics, tenants, options.now ?? Date.now) };
+  const redis = new RedisConnection(settings, metrics);
+  return { logged, settings, metrics, breakers, tenants, redis, door: new SourceAccess(breakers, metrics, tenants, options.now ?? Date.now, redis) };
 }
 
 /** A counter's or histogram's samples as `{ 'label|label': value }` (histograms: their `_count`). */

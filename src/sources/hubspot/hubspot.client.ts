@@ -1,5 +1,8 @@
 import type { HttpService } from '@nestjs/axios';
+import { createHash } from 'node:crypto';
 import { RateBudget } from '../../resilience/rate-budget';
+import type { RedisConnection } from '../../shared-state/redis-connection';
+import { SharedRateBudget } from '../../shared-state/shared-rate-budget';
 import { CrmHttpClient, refusalAnswer, type CrmRefusal } from '../crm-http-client';
 
 /** A little over a second, so network jitter never lets six arrive within one of HubSpot's seconds. */
@@ -46,10 +49,13 @@ export interface PortalLinks {
  * abort, and it ignores `httpAgent` on generated APIs, so a hanging HubSpot would pile up sockets; its
  * 5xx retries repeat POSTs; its retry and limiter settings are process-global. So this class sends the
  * few requests itself, each with a timeout and an AbortSignal, through the module's bounded agent,
- * keeps the tenant's search budget, and never retries a write.
+ * keeps the token's search budget, and never retries a write.
+ *
+ * HubSpot counts searches per token, not per replica: with Redis, every replica (and every tenant with
+ * the same token) spends one budget; while Redis is unavailable, each replica its own.
  */
 export class HubSpotClient extends CrmHttpClient {
-  private readonly budget: RateBudget;
+  private readonly budget: RateBudget | SharedRateBudget;
   private links: Promise<PortalLinks> | undefined;
 
   constructor(
@@ -58,9 +64,12 @@ export class HubSpotClient extends CrmHttpClient {
     private readonly accessToken: string,
     private readonly configuredLinks: Partial<PortalLinks>,
     searchesPerSecond: number,
+    redis?: RedisConnection,
   ) {
     super(http, 'HubSpot', baseUrl);
-    this.budget = new RateBudget(searchesPerSecond, SEARCH_WINDOW_MS);
+    this.budget = redis?.configured
+      ? new SharedRateBudget(redis, searchBudgetKey(accessToken), searchesPerSecond, SEARCH_WINDOW_MS)
+      : new RateBudget(searchesPerSecond, SEARCH_WINDOW_MS);
   }
 
   async request<T>(request: HubSpotRequest, deadlineAt: number): Promise<T> {
@@ -130,6 +139,11 @@ function propertiesNamed(body: HubSpotErrorBody): string[] {
   }
   for (const match of (body.message ?? '').matchAll(/"name":"([^"]+)"/g)) names.add(match[1]!);
   return [...names];
+}
+
+/** Names the token by a digest: a key must never hold it. */
+function searchBudgetKey(accessToken: string): string {
+  return `budget:hubspot-search:${createHash('sha256').update(accessToken).digest('hex').slice(0, 16)}`;
 }
 
 function isRead(request: HubSpotRequest): boolean {

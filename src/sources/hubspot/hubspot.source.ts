@@ -6,6 +6,7 @@ import type { CustomDataField } from '../custom-data';
 import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
 import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import { SourceError } from '../../core/source-error';
+import { RedisConnection } from '../../shared-state/redis-connection';
 import { HubSpotClient, type PortalLinks } from './hubspot.client';
 import { PhonePropertyCheck, phoneFilterGroups, SEARCHABLE_PHONE_PROPERTIES } from './hubspot-phone-search';
 import {
@@ -72,17 +73,25 @@ export class HubSpotSource implements SourceWithTenants<HubSpotSettings, HubSpot
   private readonly logger = new Logger(HubSpotSource.name);
   readonly tenants = new AttachedTenants<HubSpotSettings, HubSpotTenant>('HubSpot');
 
-  constructor(private readonly http: HttpService) {}
+  constructor(
+    private readonly http: HttpService,
+    /** Where the replicas share each HubSpot token's search budget. */
+    private readonly redis: RedisConnection,
+  ) {}
 
   isEnabled(settings: HubSpotSettings): boolean {
     return settings.HUBSPOT_ACCESS_TOKEN !== undefined;
   }
 
   async attachTenant({ tenantId, settings }: TenantAttachment<HubSpotSettings>): Promise<void> {
-    const client = new HubSpotClient(this.http, settings.HUBSPOT_BASE_URL, settings.HUBSPOT_ACCESS_TOKEN!, {
-      portalId: settings.HUBSPOT_PORTAL_ID,
-      appUrl: settings.HUBSPOT_APP_URL,
-    }, settings.HUBSPOT_SEARCH_RPS);
+    const client = new HubSpotClient(
+      this.http,
+      settings.HUBSPOT_BASE_URL,
+      settings.HUBSPOT_ACCESS_TOKEN!,
+      { portalId: settings.HUBSPOT_PORTAL_ID, appUrl: settings.HUBSPOT_APP_URL },
+      settings.HUBSPOT_SEARCH_RPS,
+      this.redis,
+    );
     const companyPhones = new PhonePropertyCheck(client, 'companies', (error) =>
       this.warn(tenantId, 'companies', error, `which phone properties companies have is not known yet; their phone's written forms are searched meanwhile`),
     );

@@ -4,10 +4,16 @@ import { FakeHubSpot } from '../../../test/fakes/hubspot/fake-hubspot';
 import { handlersOf } from '../../../test/support/source-handlers';
 import { workflowCall } from '../../../test/support/workflow-calls';
 import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET, OwnerRefusedError, type WorkflowCall } from '../../core/workflow-handler';
+import { loadGlobalSettings } from '../../config/global-settings';
+import { GatewayMetrics } from '../../observability/gateway-metrics';
+import { RedisConnection } from '../../shared-state/redis-connection';
 import { crmHttpOptions } from '../connection-pool';
 import { HubSpotSettings } from './hubspot.settings';
 import { HubSpotSource } from './hubspot.source';
 import { CALL_DISPOSITIONS, HUBSPOT_WORKFLOWS } from './hubspot.workflows';
+
+/** No REDIS_URL: each client keeps its own state, as a single replica does. */
+const NO_REDIS = new RedisConnection(loadGlobalSettings({}), new GatewayMetrics());
 
 const ANNA = { sourceId: 'hubspot', objectType: 'contact', recordId: '101' } as const;
 const MUSTER_AG = { sourceId: 'hubspot', objectType: 'company', recordId: '201' } as const;
@@ -16,7 +22,7 @@ const LINKS = 'https://app-eu1.hubspot.com/contacts/4711/record';
 /** What HubSpot's workflows send (crm-apis.md §2.6), against the fake portal on a loopback port. */
 describe('HubSpot workflows', () => {
   const hubspot = new FakeHubSpot();
-  const source = new HubSpotSource(new HttpService(axios.create(crmHttpOptions(4))));
+  const source = new HubSpotSource(new HttpService(axios.create(crmHttpOptions(4))), NO_REDIS);
   const handlers = handlersOf(HUBSPOT_WORKFLOWS, source);
   let settings: HubSpotSettings;
 

@@ -5,6 +5,7 @@ import type { PhoneIncomingNumber } from '../../phone';
 import { customDataFields, type CustomDataField } from '../custom-data';
 import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
 import { SourceError } from '../../core/source-error';
+import { RedisConnection } from '../../shared-state/redis-connection';
 import { SugarClient } from './sugar.client';
 import { PHONE_FIELDS, phoneFilter } from './sugar-phone-filters';
 import { SUGAR_RECORD_IDS, SUGAR_SOURCE_ID, SUGAR_USER_IDS, toCandidate, type SugarRecord } from './sugar.mapper';
@@ -41,7 +42,11 @@ export class SugarSource implements SourceWithTenants<SugarSettings, SugarTenant
   private readonly logger = new Logger(SugarSource.name);
   readonly tenants = new AttachedTenants<SugarSettings, SugarTenant>('Sugar');
 
-  constructor(private readonly http: HttpService) {}
+  constructor(
+    private readonly http: HttpService,
+    /** Where the replicas share each tenant's Sugar tokens (Sugar keeps one session per user and platform). */
+    private readonly redis: RedisConnection,
+  ) {}
 
   isEnabled(settings: SugarSettings): boolean {
     return sugarEnabled(settings);
@@ -52,7 +57,7 @@ export class SugarSource implements SourceWithTenants<SugarSettings, SugarTenant
   }
 
   async attachTenant({ tenantId, settings }: TenantAttachment<SugarSettings>): Promise<void> {
-    const client = new SugarClient(this.http, tenantId, settings);
+    const client = new SugarClient(this.http, tenantId, settings, this.redis);
     this.tenants.set(settings, { client, settings, modules: sugarModules(settings), custom: customDataFields(settings.SUGAR_CUSTOM_DATA), searchBy: 'globalsearch' });
   }
 

@@ -4,10 +4,16 @@ import { FakeSugar } from '../../../test/fakes/sugar/fake-sugar';
 import { handlersOf } from '../../../test/support/source-handlers';
 import { workflowCall } from '../../../test/support/workflow-calls';
 import { CALL_FLOW, CREATE_CONTACT, CREATE_TICKET, type WorkflowCall } from '../../core/workflow-handler';
+import { loadGlobalSettings } from '../../config/global-settings';
+import { GatewayMetrics } from '../../observability/gateway-metrics';
+import { RedisConnection } from '../../shared-state/redis-connection';
 import { crmHttpOptions } from '../connection-pool';
 import { SugarSettings } from './sugar.settings';
 import { SugarSource } from './sugar.source';
 import { SUGAR_WORKFLOWS } from './sugar.workflows';
+
+/** No REDIS_URL: each client keeps its own state, as a single replica does. */
+const NO_REDIS = new RedisConnection(loadGlobalSettings({}), new GatewayMetrics());
 
 const ANNA = { sourceId: 'sugar', objectType: 'Contacts', recordId: 'c-anna' } as const;
 const BEAT = { sourceId: 'sugar', objectType: 'Contacts', recordId: 'c-beat' } as const;
@@ -17,7 +23,7 @@ const SARAH = 'seed-user-sales';
 /** What Sugar's workflows send (crm-apis.md §3.7, §3.8), against the fake Sugar on a loopback port. */
 describe('Sugar workflows', () => {
   const sugar = new FakeSugar();
-  const source = new SugarSource(new HttpService(axios.create(crmHttpOptions(4))));
+  const source = new SugarSource(new HttpService(axios.create(crmHttpOptions(4))), NO_REDIS);
   const handlers = handlersOf(SUGAR_WORKFLOWS, source);
   let settings: SugarSettings;
 

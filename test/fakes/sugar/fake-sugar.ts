@@ -4,8 +4,8 @@ import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 
 /**
  * A SugarCRM instance on a loopback port that speaks REST v10/v11 the way crm-apis.md §3 describes it:
- * `/oauth2/token` (password grant, rotating refresh tokens, one session per user and platform on
- * `base`), the version check (301 incorrect_version), `OAuth-Token` with the real 401 bodies, the filter
+ * `/oauth2/token` (password grant, rotating refresh tokens, one session per user and platform, two on
+ * `mobile`), the version check (301 incorrect_version), `OAuth-Token` with the real 401 bodies, the filter
  * API on raw strings, global search comparing digits with the query as a substring (and a switch to
  * answer 503 search_unavailable), Calls (422 without date_start), Cases, Leads, links, and switches
  * to expire tokens, delay or hang.
@@ -29,7 +29,9 @@ const PHONE_FIELDS: Readonly<Partial<Record<Module, readonly string[]>>> = {
 };
 const MODULES: readonly Module[] = ['Contacts', 'Leads', 'Accounts', 'Calls', 'Cases', 'Users'];
 const BUILT_IN_PLATFORMS = ['base', 'mobile', 'portal', 'opi', 'lpi'];
-const SESSIONS_PER_PLATFORM: Readonly<Record<string, number>> = { base: 1, mobile: 2 };
+/** Live sessions per user and platform (crm-apis.md §3.2.5): `numSessions` is 1, `mobile` overrides it with 2; registered platforms keep 1. */
+const SESSIONS_PER_USER = 1;
+const SESSIONS_PER_PLATFORM: Readonly<Record<string, number>> = { mobile: 2 };
 const MANDATORY_FIELDS = ['id', 'date_modified', 'assigned_user_id', 'created_by', 'locked_fields'];
 const LINKS: Readonly<Record<string, Module>> = { contacts: 'Contacts', leads: 'Leads', users: 'Users' };
 
@@ -88,7 +90,7 @@ export class FakeSugar extends LoopbackFake {
     for (const session of this.sessions) session.expired = true;
   }
 
-  /** A person logs in with the gateway's user, as from a browser: on `base` that ends older sessions. */
+  /** A person logs in with the gateway's user, as from a browser: it ends the older session on that platform (`mobile` keeps two). */
   personLogsIn(platform = 'base'): void {
     this.openSession(this.username, platform);
   }
@@ -136,12 +138,10 @@ export class FakeSugar extends LoopbackFake {
   private openSession(user: string, platform: string): Session {
     const session: Session = { user, platform, accessToken: randomUUID(), refreshToken: randomUUID(), expired: false };
     this.sessions.push(session);
-    const limit = SESSIONS_PER_PLATFORM[platform];
-    if (limit !== undefined) {
-      const same = this.sessions.filter((s) => s.user === user && s.platform === platform);
-      const ended = same.slice(0, Math.max(0, same.length - limit));
-      this.sessions = this.sessions.filter((s) => !ended.includes(s));
-    }
+    const limit = SESSIONS_PER_PLATFORM[platform] ?? SESSIONS_PER_USER;
+    const same = this.sessions.filter((s) => s.user === user && s.platform === platform);
+    const ended = same.slice(0, Math.max(0, same.length - limit));
+    this.sessions = this.sessions.filter((s) => !ended.includes(s));
     return session;
   }
 

@@ -1,0 +1,216 @@
+import { Redis } from 'ioredis';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
+import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
+import { FakeSugar } from '../fakes/sugar/fake-sugar';
+import { eventually } from '../support/eventually';
+import { freePort, GatewayProcess } from '../support/gateway-process';
+import { RedisServer } from '../support/redis-server';
+
+const MAIN = resolve(__dirname, '../../dist/main.js');
+const HEADER = 'X-Execution-Token';
+const TOKEN = 'replica-tenant-token';
+const ANNA_IN_SALESFORCE = '003000000000001AAA';
+const ANNA_IN_HUBSPOT = '101';
+const ANNA_NUMBER = '41789072228';
+
+jest.setTimeout(120_000);
+
+interface SourceOutcome {
+  readonly outcome: string;
+}
+
+/**
+ * Two gateway processes (`node dist/main.js`) behind no balancer, sharing one real Redis and the fake
+ * Salesforce, HubSpot and Sugar, as two replicas of one deployment do.
+ */
+describe('two replicas sharing a Redis (e2e, two processes)', () => {
+  const salesforce = new FakeSalesforce();
+  const hubspot = new FakeHubSpot();
+  const sugar = new FakeSugar();
+  let redis: RedisServer;
+  /** The test's own look into Redis. */
+  let inspect: Redis;
+  let tenants: string;
+  let workdir: string;
+  const replicas: { a?: GatewayProcess; b?: GatewayProcess } = {};
+
+  const a = (): GatewayProcess => replicas.a!;
+  const b = (): GatewayProcess => replicas.b!;
+
+  async function startReplica(): Promise<GatewayProcess> {
+    // PUBLIC_URL: the balancer's address, the same on every replica (logos in cards point to it).
+    const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch' };
+    const gateway = new GatewayProcess(process.execPath, [MAIN], { cwd: workdir, env, port: await freePort() });
+    await gateway.waitForLine(/^Gateway listening on /);
+    await gateway.waitForLine(/^Connected to Redis/);
+    return gateway;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
+    await Promise.all([salesforce.start(), hubspot.start(), sugar.start()]);
+    redis = await RedisServer.start();
+    inspect = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    tenants = mkdtempSync(join(tmpdir(), 'replicas-tenants-'));
+    workdir = mkdtempSync(join(tmpdir(), 'replicas-cwd-'));
+    writeFileSync(
+      join(tenants, 'acme.env'),
+      [
+        `TOKEN=${TOKEN}`,
+        `SALESFORCE_LOGIN_URL=${salesforce.url}`,
+        'SALESFORCE_CLIENT_ID=fake-client-id',
+        'SALESFORCE_CLIENT_SECRET=fake-client-secret',
+        `HUBSPOT_ACCESS_TOKEN=${hubspot.token}`,
+        `HUBSPOT_BASE_URL=${hubspot.url}`,
+        'HUBSPOT_PORTAL_ID=1',
+        'HUBSPOT_APP_URL=https://app.hubspot.com',
+        `SUGAR_URL=${sugar.url}`,
+        `SUGAR_USERNAME=${sugar.username}`,
+        `SUGAR_PASSWORD=${sugar.password}`,
+        '',
+      ].join('\n'),
+    );
+    [replicas.a, replicas.b] = await Promise.all([startReplica(), startReplica()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([replicas.a?.stop('SIGKILL'), replicas.b?.stop('SIGKILL')]);
+    inspect.disconnect();
+    await redis.stop();
+    await Promise.all([salesforce.stop(), hubspot.stop(), sugar.stop()]);
+    rmSync(tenants, { recursive: true, force: true });
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  let lookups = 0;
+  /** A lookup on `on`; `outcomes` tells per source how it went, from its request log line. */
+  async function lookup(on: GatewayProcess, number: string): Promise<{ status: number; cards: unknown; outcomes: () => Promise<Record<string, string>> }> {
+    const reqId = `replicas-lookup-${++lookups}`;
+    const response = await fetch(`${on.url}/lookup?PhoneNumber=${number}`, { headers: { [HEADER]: TOKEN, 'X-Request-Id': reqId } });
+    const outcomes = async (): Promise<Record<string, string>> => {
+      await eventually(() => on.lines.some((l) => l.reqId === reqId && l.lookup !== undefined));
+      const sources = (on.lines.find((l) => l.reqId === reqId && l.lookup !== undefined)!.lookup as { sources: Record<string, SourceOutcome> }).sources;
+      return Object.fromEntries(Object.entries(sources).map(([id, s]) => [id, s.outcome]));
+    };
+    return { status: response.status, cards: await response.json(), outcomes };
+  }
+
+  async function callFlow(on: GatewayProcess, inputs: Record<string, unknown>): Promise<{ status: number; body: { id?: string } }> {
+    const response = await fetch(`${on.url}/lookup/CallFlow`, {
+      method: 'POST',
+      headers: { [HEADER]: TOKEN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs }),
+    });
+    return { status: response.status, body: (await response.json()) as { id?: string } };
+  }
+
+  const call = (startedTime: string, contactCrmId: string) => ({
+    direction: 'incoming',
+    originatorNumber: ANNA_NUMBER,
+    originatorName: 'Anna Muster',
+    destinationNumber: '41446681800',
+    destinationName: 'Reception',
+    startedTime,
+    contactCrmId,
+  });
+  const searchesIn = () => ({
+    salesforce: salesforce.requests.filter((r) => r.path.endsWith('/search')).length,
+    hubspot: hubspot.searchArrivals.length,
+    sugar: sugar.requests.filter((r) => r.path.includes('/globalsearch') || r.path.endsWith('/filter')).length,
+  });
+  const answersInRedis = async (): Promise<number> => (await inspect.keys('replicas-e2e:answer:*')).length;
+  /** Looks `number` up on `on` and waits until its three answers are in Redis (written after the lookup answered). */
+  async function lookupAndShare(on: GatewayProcess, number: string): Promise<Awaited<ReturnType<typeof lookup>>> {
+    const before = await answersInRedis();
+    const answer = await lookup(on, number);
+    await eventually(async () => (await answersInRedis()) >= before + 3);
+    return answer;
+  }
+  const sugarLogins = () => sugar.requests.filter((r) => r.path.endsWith('/oauth2/token') && (r.body as { grant_type?: string }).grant_type === 'password').length;
+
+  it('writes the same first CallFlow sent to both at once once per CRM, both answers carrying its id', async () => {
+    const [tasks, calls] = [salesforce.org.Task.length, hubspot.all('calls').length];
+    const toSalesforce = call('2026-12-01 09:00:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`);
+    const toHubSpot = call('2026-12-01 09:05:00', `hubspot:contact:${ANNA_IN_HUBSPOT}`);
+    const answers = await Promise.all([callFlow(a(), toSalesforce), callFlow(b(), toSalesforce), callFlow(a(), toHubSpot), callFlow(b(), toHubSpot)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(answers[0].body.id).toMatch(/^salesforce:Task:/);
+    expect(answers[1].body).toEqual(answers[0].body);
+    expect(answers[2].body.id).toMatch(/^hubspot:call:/);
+    expect(answers[3].body).toEqual(answers[2].body);
+    expect([salesforce.org.Task.length - tasks, hubspot.all('calls').length - calls]).toEqual([1, 1]);
+  });
+
+  it('answers a number asked on one replica from the shared cache on the other: no second search, same cards', async () => {
+    const first = await lookupAndShare(a(), ANNA_NUMBER);
+    expect(first.status).toBe(200);
+    expect(first.cards).not.toEqual([]);
+    const before = searchesIn();
+    const second = await lookup(b(), ANNA_NUMBER);
+    expect(second.cards).toEqual(first.cards);
+    expect(searchesIn()).toEqual(before);
+    expect(await second.outcomes()).toEqual({ salesforce: 'cached', hubspot: 'cached', sugar: 'cached' });
+  });
+
+  it('spends one HubSpot search budget: 16 lookups over both replicas within a second get no 429', async () => {
+    const arrived = hubspot.searchArrivals.length;
+    const let_through = hubspot.searchTimes.length;
+    const numbers = Array.from({ length: 16 }, (_, i) => `4179555${String(i).padStart(4, '0')}`);
+    const answers = await Promise.all(numbers.map((number, i) => lookup(i % 2 === 0 ? a() : b(), number)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(200));
+    expect(hubspot.searchArrivals.length - arrived).toBeGreaterThan(0);
+    expect(hubspot.searchArrivals.length - arrived).toBe(hubspot.searchTimes.length - let_through);
+  });
+
+  it('signs in to Sugar once for both replicas, with lookups alternating between them', async () => {
+    const numbers = Array.from({ length: 6 }, (_, i) => `4179666${String(i).padStart(4, '0')}`);
+    for (const [i, number] of numbers.entries()) {
+      const answer = await lookup(i % 2 === 0 ? a() : b(), number);
+      expect(answer.status).toBe(200);
+      expect((await answer.outcomes()).sugar).toBe('ok');
+    }
+    expect(sugarLogins()).toBe(1);
+  });
+
+  it('answers a repeat sent to the other replica with the first id, after the replica that wrote it was killed', async () => {
+    const tasks = salesforce.org.Task.length;
+    const inputs = call('2026-12-01 10:00:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`);
+    const first = await callFlow(a(), inputs);
+    expect(first.status).toBe(200);
+    await a().stop('SIGKILL');
+    const repeat = await callFlow(b(), inputs);
+    expect(repeat).toEqual(first);
+    expect(salesforce.org.Task.length - tasks).toBe(1);
+    replicas.a = await startReplica();
+  });
+
+  it('keeps answering on both with every CRM when Redis is killed, writes a CallFlow once, and shares again once Redis is back', async () => {
+    await redis.stop();
+    await Promise.all([a().waitForLine(/^Redis is down/), b().waitForLine(/^Redis is down/)]);
+    const numbers = ['41797770001', '41797770002'];
+    for (const [i, on] of [a(), b()].entries()) {
+      const answer = await lookup(on, numbers[i]!);
+      expect(answer.status).toBe(200);
+      expect(await answer.outcomes()).toEqual({ salesforce: 'ok', hubspot: 'ok', sugar: 'ok' });
+    }
+    const tasks = salesforce.org.Task.length;
+    const inputs = call('2026-12-01 11:00:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`);
+    const written = await callFlow(a(), inputs);
+    expect(written.status).toBe(200);
+    expect(await callFlow(a(), inputs)).toEqual(written);
+    expect(salesforce.org.Task.length - tasks).toBe(1);
+
+    await redis.start();
+    await Promise.all([a().waitForLine(/^Redis is back/), b().waitForLine(/^Redis is back/)]);
+    const newcomer = '41797770003';
+    await lookupAndShare(a(), newcomer);
+    const before = searchesIn();
+    const shared = await lookup(b(), newcomer);
+    expect(shared.status).toBe(200);
+    expect(await shared.outcomes()).toEqual({ salesforce: 'cached', hubspot: 'cached', sugar: 'cached' });
+    expect(searchesIn()).toEqual(before);
+  });
+});
