@@ -6,10 +6,12 @@ import { GlobalSettingsModule } from './config/global-settings.module';
 import { formatCheck, TenantCheck } from './tenants/tenant-check';
 import { readEnvFile } from './config/unknown-settings';
 import { SourcesModule } from './sources/sources.module';
+import { ObservabilityModule } from './observability/observability.module';
+import { SharedStateModule } from './shared-state/shared-state.module';
 
 /** The global settings and the sources, without the server, the tenants registry or the workflows. */
 @Module({
-  imports: [GlobalSettingsModule, SourcesModule],
+  imports: [GlobalSettingsModule, ObservabilityModule, SharedStateModule, SourcesModule],
   providers: [TenantCheck],
 })
 class CheckModule {}
