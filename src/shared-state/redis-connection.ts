@@ -153,3 +153,9 @@ export class RedisScript {
     }
   }
 }
+
+/** Deletes a lock or claim only while it still holds the owner's value (it may have expired and gone to another). */
+export const RELEASE_IF_OWNED = new RedisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SourceError } from '../core/source-error';
-import { REDIS_UNAVAILABLE, RedisScript, type RedisAttempt, type RedisConnection } from './redis-connection';
+import { REDIS_UNAVAILABLE, RedisScript, RELEASE_IF_OWNED, type RedisAttempt, type RedisConnection } from './redis-connection';
 
 /**
  * How long one replica may hold a sign-in: its login or refresh must be stored by then. A replica that
@@ -20,11 +20,6 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('DEL', KEYS[2])
 return 1
-`);
-/** Releases the lock only while it is still this replica's (it may have expired and gone to another). */
-const RELEASE = new RedisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 `);
 
 /** What a sign-in got, and how long it can serve (e.g. the refresh token's lifetime). */
@@ -128,7 +123,7 @@ export class SharedSignIn<T> {
 
   /** Left to expire by itself when Redis cannot be told. */
   private async release(owner: string): Promise<void> {
-    await this.redis.attempt((client) => RELEASE.run(client, [this.lockKey], [owner]), SIGN_IN_REDIS_MS);
+    await this.redis.attempt((client) => RELEASE_IF_OWNED.run(client, [this.lockKey], [owner]), SIGN_IN_REDIS_MS);
   }
 
   private replaces(stored: T | undefined, stale: T | undefined): stored is T {

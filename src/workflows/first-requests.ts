@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SourceError } from '../core/source-error';
-import { REDIS_UNAVAILABLE, RedisScript, type RedisConnection } from '../shared-state/redis-connection';
+import { REDIS_UNAVAILABLE, RedisScript, RELEASE_IF_OWNED, type RedisConnection } from '../shared-state/redis-connection';
 import { REPEAT_WINDOW_MS, RepeatGuard } from './idempotency';
 
 /** How long a claim holds without its replica renewing it: a replica that died blocks its call this long at most. */
@@ -13,11 +13,6 @@ const POLL_MS = 25;
 /** Extends the claim only while it is still this writer's. */
 const RENEW = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`);
-/** Gives the claim up only while it is still this writer's (a late release must not free another's claim). */
-const RELEASE = new RedisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
 
@@ -89,7 +84,7 @@ export class FirstRequests<T> {
       await this.redis.attempt((client) => client.set(claimKey, JSON.stringify({ answer } satisfies Claim<T>), 'PX', this.windowMs), WORKFLOW_REDIS_MS);
       return answer;
     } catch (error) {
-      await this.redis.attempt((client) => RELEASE.run(client, [claimKey], [writing]), WORKFLOW_REDIS_MS);
+      await this.redis.attempt((client) => RELEASE_IF_OWNED.run(client, [claimKey], [writing]), WORKFLOW_REDIS_MS);
       throw error;
     } finally {
       clearInterval(renewal);
