@@ -5,6 +5,7 @@ import { globalSettings, type ResolvedGlobalSettings } from '../config/global-se
 import { TenantRegistry, type TenantFileStatus } from '../tenants/tenant-registry';
 import { metricsAccess } from './metrics-token';
 import { SourceHealth } from '../observability/source-health';
+import { RedisConnection } from '../shared-state/redis-connection';
 
 interface SourceDetails {
   /** The sign-in and first reads made when these settings were applied; later lookups are in `lastLookup`. */
@@ -22,12 +23,18 @@ interface TenantDetails {
 
 export interface Readiness {
   readonly status: 'ready' | 'not ready';
+  /**
+   * With `REDIS_URL` only: whether this replica shares its state through Redis right now. Redis down
+   * leaves the replica ready (it answers from its own memory), so a balancer must not take it out.
+   */
+  readonly redis?: 'up' | 'down';
   readonly tenants?: Record<string, TenantDetails>;
 }
 
 /**
- * Ready once tenants are loaded. Open to load balancers, it says only that; with `METRICS_TOKEN` as a
- * bearer token it also shows per tenant its file's state and per source its sign-in and last lookup.
+ * Ready once tenants are loaded. Open to load balancers, it says only that (and whether Redis is up, when
+ * one is configured); with `METRICS_TOKEN` as a bearer token it also shows per tenant its file's state and
+ * per source its sign-in and last lookup.
  */
 @Controller('health/ready')
 export class ReadinessController {
@@ -35,6 +42,7 @@ export class ReadinessController {
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     private readonly tenants: TenantRegistry,
     private readonly health: SourceHealth,
+    private readonly redis: RedisConnection,
   ) {}
 
   @Public()
@@ -46,7 +54,8 @@ export class ReadinessController {
     const ready = this.tenants.all().length > 0;
     if (!ready) response.status(503);
     const status = ready ? 'ready' : 'not ready';
-    return access === 'granted' ? { status, tenants: this.details() } : { status };
+    const redis = this.redis.configured ? { redis: this.redis.up ? ('up' as const) : ('down' as const) } : {};
+    return access === 'granted' ? { status, ...redis, tenants: this.details() } : { status, ...redis };
   }
 
   private details(): Record<string, TenantDetails> {

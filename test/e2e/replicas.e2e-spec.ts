@@ -12,6 +12,7 @@ import { RedisServer } from '../support/redis-server';
 const MAIN = resolve(__dirname, '../../dist/main.js');
 const HEADER = 'X-Execution-Token';
 const TOKEN = 'replica-tenant-token';
+const METRICS_TOKEN = 'replicas-metrics-token-0123456789';
 const ANNA_IN_SALESFORCE = '003000000000001AAA';
 const ANNA_IN_HUBSPOT = '101';
 const ANNA_NUMBER = '41789072228';
@@ -42,7 +43,7 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
 
   async function startReplica(): Promise<GatewayProcess> {
     // PUBLIC_URL: the balancer's address, the same on every replica (logos in cards point to it).
-    const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch' };
+    const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch', METRICS_TOKEN };
     const gateway = new GatewayProcess(process.execPath, [MAIN], { cwd: workdir, env, port: await freePort() });
     await gateway.waitForLine(/^Gateway listening on /);
     await gateway.waitForLine(/^Connected to Redis/);
@@ -129,6 +130,14 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     await eventually(async () => (await answersInRedis()) >= before + 3);
     return answer;
   }
+  async function readiness(on: GatewayProcess): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${on.url}/health/ready`);
+    return { status: response.status, body: await response.json() };
+  }
+  async function redisUpGauge(on: GatewayProcess): Promise<number> {
+    const text = await (await fetch(`${on.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    return Number(/^gateway_redis_up (\d)$/m.exec(text)?.[1]);
+  }
   const sugarLogins = () => sugar.requests.filter((r) => r.path.endsWith('/oauth2/token') && (r.body as { grant_type?: string }).grant_type === 'password').length;
 
   it('writes the same first CallFlow sent to both at once once per CRM, both answers carrying its id', async () => {
@@ -190,6 +199,8 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
   it('keeps answering on both with every CRM when Redis is killed, writes a CallFlow once, and shares again once Redis is back', async () => {
     await redis.stop();
     await Promise.all([a().waitForLine(/^Redis is down/), b().waitForLine(/^Redis is down/)]);
+    expect(await readiness(a())).toEqual({ status: 200, body: { status: 'ready', redis: 'down' } });
+    expect(await redisUpGauge(b())).toBe(0);
     const numbers = ['41797770001', '41797770002'];
     for (const [i, on] of [a(), b()].entries()) {
       const answer = await lookup(on, numbers[i]!);
@@ -205,6 +216,10 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
 
     await redis.start();
     await Promise.all([a().waitForLine(/^Redis is back/), b().waitForLine(/^Redis is back/)]);
+    expect(await readiness(a())).toEqual({ status: 200, body: { status: 'ready', redis: 'up' } });
+    const detailed = await fetch(`${b().url}/health/ready`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(await detailed.json()).toMatchObject({ status: 'ready', redis: 'up', tenants: { acme: expect.any(Object) } });
+    expect(await redisUpGauge(b())).toBe(1);
     const newcomer = '41797770003';
     await lookupAndShare(a(), newcomer);
     const before = searchesIn();
