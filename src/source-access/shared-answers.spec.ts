@@ -42,8 +42,12 @@ describe('Replicas sharing a Redis through the door', () => {
     await server.stop();
   });
 
+  /** Both replicas' clock: real time plus what a test skips ahead. */
+  let skipped = 0;
+  const now = (): number => Date.now() + skipped;
+
   async function replica(maxRps?: number): Promise<Replica> {
-    const ctx = openDoor({ env: { REDIS_URL: server.url, REDIS_TIMEOUT_MS: '50' } });
+    const ctx = openDoor({ env: { REDIS_URL: server.url, REDIS_TIMEOUT_MS: '50' }, now });
     await ctx.redis.onModuleInit();
     const alpha = new ScriptedSource('alpha', { kind: 'answer', candidates: [ANNA] });
     const source = factory.tenantSource({ source: alpha, settings: { ALPHA_ENABLED: 'on' }, maxRps });
@@ -53,6 +57,7 @@ describe('Replicas sharing a Redis through the door', () => {
   }
 
   beforeEach(async () => {
+    skipped = 0;
     await server.start();
     await server.command('FLUSHALL');
     [a, b] = await Promise.all([replica(), replica()]);
@@ -122,6 +127,16 @@ describe('Replicas sharing a Redis through the door', () => {
     await askOn(b, NEWCOMER);
     expect(await planOn(a, NEWCOMER)).toMatchObject({ kind: 'cached' });
     expect(a.alpha.searches).toHaveLength(1);
+  });
+
+  it("ages its own copy of another replica's answer from when that replica got it, not from when it was copied", async () => {
+    await askOn(a);
+    skipped = POLICY.ttlMs - 10_000;
+    expect(await planOn(b)).toMatchObject({ kind: 'cached' }); // copied into b's memory, 50 s old
+    await server.stop();
+    await eventually(() => !b.ctx.redis.up);
+    skipped = POLICY.ttlMs + 10_000;
+    expect(await planOn(b)).toMatchObject({ kind: 'live', stale: [{ candidate: { recordId: 'anna' } }] });
   });
 
   it('does not wait for a Redis that accepts but never answers: its own memory answers', async () => {

@@ -18,6 +18,9 @@ type StoredCandidate = Omit<Candidate, 'modifiedAt' | 'phones'> & { readonly mod
  * What Redis holds per answer: what a card and the ranking need, and when it was asked. Not the
  * record's phone numbers: they were verified before the answer was kept, and a card does not show them.
  */
+/** An answer read from Redis, with when the replica that got it stored it. */
+export type SharedRead = NonNullable<CacheRead> & { readonly storedAt: number };
+
 interface StoredAnswer {
   readonly storedAt: number;
   readonly verified: ReadonlyArray<{ readonly candidate: StoredCandidate; readonly strength: number }>;
@@ -43,7 +46,7 @@ export class SharedAnswers {
   }
 
   /** The answer in Redis (undefined: none, or too old), or `REDIS_UNAVAILABLE`: the caller reads its own memory. */
-  async read(key: SharedAnswerKey, policy: CachePolicy): Promise<RedisAttempt<CacheRead>> {
+  async read(key: SharedAnswerKey, policy: CachePolicy): Promise<RedisAttempt<SharedRead | undefined>> {
     const text = await this.redis.attempt((client) => client.get(this.redisKey(key)));
     if (text === REDIS_UNAVAILABLE) return REDIS_UNAVAILABLE;
     if (text === null) return undefined;
@@ -51,8 +54,8 @@ export class SharedAnswers {
     const verified = stored.verified.map(({ candidate, strength }) => ({ candidate: revive(candidate), strength }));
     const age = this.now() - stored.storedAt;
     const freshFor = verified.length > 0 ? policy.ttlMs : policy.missTtlMs;
-    if (age < freshFor) return { state: 'fresh', verified };
-    if (age < Math.max(freshFor, policy.staleMs)) return { state: 'stale', verified };
+    if (age < freshFor) return { state: 'fresh', verified, storedAt: stored.storedAt };
+    if (age < Math.max(freshFor, policy.staleMs)) return { state: 'stale', verified, storedAt: stored.storedAt };
     return undefined;
   }
 

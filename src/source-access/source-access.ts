@@ -168,8 +168,8 @@ export class SourceAccess {
     if (shared === undefined) return local && { state: 'stale', verified: local.verified };
     // Ours when as fresh: it still has the records' phones, which Redis does not keep.
     if (local?.state === shared.state) return local;
-    if (shared.state === 'fresh') this.cache.write(key, shared.verified, policy);
-    return shared;
+    if (shared.state === 'fresh') this.cache.write(key, shared.verified, policy, shared.storedAt);
+    return { state: shared.state, verified: shared.verified };
   }
 
   /**

@@ -56,7 +56,8 @@ export class SourceCache {
     return undefined;
   }
 
-  write(key: CacheKey, verified: readonly VerifiedCandidate[], policy: CachePolicy): void {
+  /** `storedAt`: when the answer was got, if earlier than now (a copy of another replica's answer ages from then). */
+  write(key: CacheKey, verified: readonly VerifiedCandidate[], policy: CachePolicy, storedAt: number = this.now()): void {
     if (policy.ttlMs === 0) return;
     let entries = this.tenants.get(key.tenantId);
     if (!entries) {
@@ -64,7 +65,7 @@ export class SourceCache {
       entries = new LRUCache<string, Entry>({ maxSize: Math.max(ENTRY_BYTES, this.shareBytes()), sizeCalculation: entryBytes });
       this.tenants.set(key.tenantId, entries);
     }
-    entries.set(key.text, { verified, storedAt: this.now() });
+    entries.set(key.text, { verified, storedAt });
   }
 
   delete(key: CacheKey): void {
