@@ -5,6 +5,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -74,11 +75,11 @@ function writeTenants(fakes) {
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 /** Starts the gateway (or an app started like it) on the tenants; resolves once it is ready. */
-async function startGateway(tenants, script = path.join(ROOT, 'dist/main.js'), args = []) {
+async function startGateway(tenants, script = path.join(ROOT, 'dist/main.js'), args = [], env = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [...V8_LIMITS, script, ...args], {
     cwd: tenants,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS), METRICS_TOKEN },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENANTS_DIR: tenants, LOG_LEVEL: 'warn', LOOKUP_TIMEOUT_MS: String(DEADLINE_MS), METRICS_TOKEN, PUBLIC_URL: 'https://gateway.example.ch', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -109,6 +110,8 @@ function lookupLoad(url, token, numbers, options) {
   });
 }
 
+/** autocannon's result, or (from `together`) one already summarised. */
+const asSummary = (result) => (typeof result.requests === 'number' ? result : summary(result));
 const summary = (result) => ({
   requests: result.requests.total,
   rps: Math.round(result.requests.average),
@@ -130,11 +133,18 @@ function cpuUs(pid) {
 }
 const CLOCK_TICKS = 100; // USER_HZ: /proc counts CPU time in hundredths of a second on Linux
 
-/** Runs a load and reports, beside its summary, the CPU the serving process spent per request. */
-async function measured(pid, run) {
-  const before = cpuUs(pid);
-  const result = summary(await run());
-  return { ...result, cpuUsPerRequest: Math.round((cpuUs(pid) - before) / result.requests) };
+/**
+ * Runs a load and reports, beside its summary, the CPU the serving process (or processes, summed) spent
+ * per request; `alsoPids` are counted apart (Redis) as `alsoCpuUsPerRequest`.
+ */
+async function measured(pids, run, alsoPids = []) {
+  const cpu = (list) => [].concat(list).reduce((sum, pid) => sum + cpuUs(pid), 0);
+  const before = cpu(pids);
+  const alsoBefore = cpu(alsoPids);
+  const result = asSummary(await run());
+  const requests = result.requests;
+  const also = alsoPids.length > 0 ? { alsoCpuUsPerRequest: Math.round((cpu(alsoPids) - alsoBefore) / requests) } : {};
+  return { ...result, cpuUsPerRequest: Math.round((cpu(pids) - before) / requests), ...also };
 }
 
 /**
@@ -160,7 +170,8 @@ function middleRound(rounds) {
     non2xx: total('non2xx'),
     errors: total('errors'),
     cpuUsPerRequest: middle('cpuUsPerRequest'),
-    rounds: rounds.map(({ rps, p50, p99, cpuUsPerRequest }) => ({ rps, p50, p99, cpuUsPerRequest })),
+    ...(rounds[0].alsoCpuUsPerRequest === undefined ? {} : { alsoCpuUsPerRequest: middle('alsoCpuUsPerRequest') }),
+    rounds: rounds.map(({ rps, p50, p99, cpuUsPerRequest, alsoCpuUsPerRequest }) => ({ rps, p50, p99, cpuUsPerRequest, alsoCpuUsPerRequest })),
   };
 }
 
@@ -272,6 +283,9 @@ async function main() {
     constantAnswerRatioToBareNest: middleRatio(constantApp, nest, 'rps'),
   };
 
+  // 2b. Two replicas sharing one Redis, beside the single in-process gateway (on the same tenant).
+  results.replicas = await replicasLoad(gateway, tenants);
+
   // 3. Hostile load: normal lookups beside crafted requests sent by a tenant and by strangers (before
   // the hanging source, which leaves HubSpot's circuit open for a while).
   results.hostile = await hostileLoad(gateway);
@@ -297,6 +311,145 @@ async function main() {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   report(results, file);
+}
+
+/** A redis-server of its own on a free port, keeping nothing on disk, as the tests start theirs. */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  const missing = new Promise((_, reject) => child.once('error', () => reject(new Error('redis-server is missing: apt-get install redis-server (Debian/Ubuntu) or brew install redis'))));
+  const pong = () =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('error', () => resolve(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(String(data).startsWith('+PONG'));
+      });
+    });
+  const ready = (async () => {
+    for (let i = 0; i < 100; i++) {
+      if (await pong()) return { url: `redis://127.0.0.1:${port}`, pid: child.pid };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('redis-server did not answer');
+  })();
+  return Promise.race([ready, missing]);
+}
+
+/** Redis's `used_memory`, its keys, and how many of them are cached answers. */
+async function redisMemory(url) {
+  const { Redis } = require('ioredis');
+  const client = new Redis(url);
+  try {
+    const usedBytes = Number(/used_memory:(\d+)/.exec(await client.info('memory'))[1]);
+    return { usedBytes, keys: await client.dbsize(), answers: (await client.keys('bench:answer:*')).length };
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * One caller per side, the sides' lookups interleaved one by one (A, B, A, B, …): the drift of a shared
+ * machine falls on both alike. Each side's CPU is its process's over the whole run, per lookup.
+ */
+async function interleaved(sides, numbers, count) {
+  const agents = sides.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const times = sides.map(() => []);
+  const cpuBefore = sides.map((side) => cpuUs(side.pid));
+  for (let i = 0; i < count; i++) {
+    for (const [k, side] of sides.entries()) times[k].push(await timedLookup(side.url, side.token, numbers(), agents[k]));
+  }
+  agents.forEach((agent) => agent.destroy());
+  return sides.map((side, k) => {
+    const sorted = times[k].sort((x, y) => x - y);
+    const at = (q) => +sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))].toFixed(2);
+    return { requests: count, p50: at(0.5), p99: at(0.99), cpuUsPerRequest: Math.round((cpuUs(side.pid) - cpuBefore[k]) / count) };
+  });
+}
+
+/** One lookup's time in ms, to the microsecond (autocannon rounds latencies to whole ms). */
+function timedLookup(url, token, number, agent) {
+  const sent = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${url}/lookup?PhoneNumber=${number}`, { agent, headers: { 'X-Execution-Token': token } }, (response) => {
+      response.resume();
+      response.once('end', () => (response.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - sent) / 1e6) : reject(new Error(`lookup answered ${response.statusCode}`))));
+    });
+    request.once('error', reject);
+  });
+}
+
+/** Loads run at the same time, as one: requests and rates summed, latencies the worse side's (autocannon's histograms do not merge). */
+async function together(loads) {
+  const results = (await Promise.all(loads)).map(summary);
+  const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
+  const worst = (key) => Math.max(...results.map((r) => r[key]));
+  return { requests: total('requests'), rps: total('rps'), p50: worst('p50'), p99: worst('p99'), non2xx: total('non2xx'), errors: total('errors') };
+}
+
+/**
+ * Two gateways sharing one Redis (REDIS_URL), beside the single in-process gateway, on the tenant with
+ * the cache on: cached lookups (read from Redis, which stays the authority) and lookups of new numbers (a
+ * miss in Redis, the CRMs, then a write), at 1 caller (interleaved with the single gateway's) and at 50
+ * (cached: all on one replica; new numbers: 25 per replica, in turns with the single gateway at 50 and
+ * with two replicas without Redis at 25 each, which tells what is Redis's cost and what is two processes').
+ * CPU per lookup sums both replicas; Redis's own is counted apart.
+ */
+async function replicasLoad(single, tenants) {
+  const redis = await startRedis();
+  const empty = await redisMemory(redis.url);
+  const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'bench:' };
+  const [a, b, alone1, alone2] = await Promise.all([startGateway(tenants, undefined, [], env), startGateway(tenants, undefined, [], env), startGateway(tenants), startGateway(tenants)]);
+  for (const replica of [a, b, alone1, alone2]) await lookupLoad(replica.url, CACHED, distinctNumber, { connections: 4, amount: 40 }); // tokens, JIT
+  const cardsOn = (server) => fetch(`${server.url}/lookup?PhoneNumber=${CACHED_NUMBER}`, { headers: { 'X-Execution-Token': CACHED } }).then((r) => r.text());
+  const [fromA, fromB, fromSingle] = [await cardsOn(a), await cardsOn(b), await cardsOn(single)];
+  if (fromA !== fromSingle || fromB !== fromSingle) throw new Error(`the replicas' cards for ${CACHED_NUMBER} differ from the single gateway's:\n${fromA}\n${fromB}\n${fromSingle}`);
+
+  const withRedisCpu = async (run) => {
+    const before = cpuUs(redis.pid);
+    const [ofSingle, ofReplica] = await run();
+    return [ofSingle, { ...ofReplica, alsoCpuUsPerRequest: Math.round((cpuUs(redis.pid) - before) / ofReplica.requests) }];
+  };
+  const sides = [{ ...single, token: CACHED }, { ...a, token: CACHED }];
+  const [cached1Single, cached1Replica] = await withRedisCpu(() => interleaved(sides, () => CACHED_NUMBER, 2000));
+  const [new1Single, new1Replica] = await withRedisCpu(() => interleaved(sides, distinctNumber, 200));
+
+  const cachedMany = (server, also) => () => measured(server.pid, () => lookupLoad(server.url, CACHED, () => CACHED_NUMBER, { connections: 50, duration: 3 }), also);
+  const [cached50Single, cached50Replica] = await inTurns([cachedMany(single), cachedMany(a, [redis.pid])]);
+
+  // As in the 50-caller section: each round follows a second of the same load (five before the first).
+  const warmed = new Set();
+  const afterWarmUp = (label, load, pids, also) => async () => {
+    await load(warmed.has(label) ? 1 : 5);
+    warmed.add(label);
+    return measured(pids, () => load(4), also);
+  };
+  const split = (pair) => (duration) => together(pair.map((replica) => lookupLoad(replica.url, CACHED, distinctNumber, { connections: 25, duration })));
+  const [new50Single, new50Replicas, new50Alone] = await inTurns([
+    afterWarmUp('single', (duration) => lookupLoad(single.url, CACHED, distinctNumber, { connections: 50, duration }), single.pid),
+    afterWarmUp('replicas', split([a, b]), [a.pid, b.pid], [redis.pid]),
+    afterWarmUp('alone', split([alone1, alone2]), [alone1.pid, alone2.pid]),
+  ]);
+  const after = await redisMemory(redis.url);
+  for (const pid of [a.pid, b.pid, alone1.pid, alone2.pid, redis.pid]) process.kill(pid, 'SIGKILL');
+  return {
+    redis: { keys: after.keys, answers: after.answers, usedMb: +(after.usedBytes / 1048576).toFixed(1), bytesPerAnswer: Math.round((after.usedBytes - empty.usedBytes) / Math.max(1, after.answers)) },
+    cached1: { single: cached1Single, replica: cached1Replica, p50DifferenceMs: +(cached1Replica.p50 - cached1Single.p50).toFixed(2) },
+    new1: { single: new1Single, replica: new1Replica, p50DifferenceMs: +(new1Replica.p50 - new1Single.p50).toFixed(2) },
+    cached50: { single: cached50Single, replica: cached50Replica, ratio: middleRatio(cached50Replica, cached50Single, 'rps'), ratioByRound: ratiosByRound(cached50Replica, cached50Single, 'rps') },
+    new50: {
+      single: new50Single,
+      replicas: new50Replicas,
+      replicasWithoutRedis: new50Alone,
+      ratioP50: middleRatio(new50Replicas, new50Single, 'p50'),
+      ratioP99: middleRatio(new50Replicas, new50Single, 'p99'),
+      ratioToWithoutRedisP50: middleRatio(new50Replicas, new50Alone, 'p50'),
+      ratioToWithoutRedisP99: middleRatio(new50Replicas, new50Alone, 'p99'),
+    },
+  };
 }
 
 /**
@@ -402,12 +555,25 @@ function report(r, file) {
       `${r.hostile.attacked.p50} / ${r.hostile.attacked.p99}`,
       `alone ${r.hostile.alone.p50} / ${r.hostile.alone.p99} (×${r.hostile.ratioP50} / ×${r.hostile.ratioP99}); again ${r.hostile.attackedAgain.p50} / ${r.hostile.attackedAgain.p99}; deadline ${r.hostile.deadlineMs} ms; RSS ${r.hostile.rssMb.alone} → ${r.hostile.rssMb.attacked} → ${r.hostile.rssMb.attackedAgain} MB`,
     ],
+    ...replicaRows(r.replicas),
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   process.stdout.write(`\nBenchmark (${r.machine.cpus} cores, Node ${r.machine.node}; fakes at ${JSON.stringify(r.latenciesMs)} ms; ${r.durationS} s)\n\n`);
   for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${String(value).padEnd(18)}  ${note}\n`);
   process.stdout.write(`\n50 callers and cached: ${ROUNDS} rounds taken in turns with the reference; figures are the middle round,\nratios the middle of the rounds' ratios.\nWritten to ${path.relative(ROOT, file)}\n`);
+}
+
+function replicaRows(r) {
+  const cpu = (side) => `${side.cpuUsPerRequest} µs${side.alsoCpuUsPerRequest === undefined ? '' : ` + Redis ${side.alsoCpuUsPerRequest} µs`}`;
+  const n = r.new50;
+  return [
+    ['2 replicas + Redis, cached, 1 caller: p50 / p99 (ms)', `${r.cached1.replica.p50} / ${r.cached1.replica.p99}, ${cpu(r.cached1.replica)}`, `single in-process ${r.cached1.single.p50} / ${r.cached1.single.p99}, ${cpu(r.cached1.single)}; p50 +${r.cached1.p50DifferenceMs} ms (target ≤ +1)`],
+    ['2 replicas + Redis, cached, 50 callers on one', `${r.cached50.replica.rps} req/s, ${cpu(r.cached50.replica)}`, `single ${r.cached50.single.rps} req/s, ${cpu(r.cached50.single)}; ×${r.cached50.ratio} (by round ${r.cached50.ratioByRound.join(', ')})`],
+    ['2 replicas + Redis, new numbers, 1 caller: p50 / p99', `${r.new1.replica.p50} / ${r.new1.replica.p99}, ${cpu(r.new1.replica)}`, `single ${r.new1.single.p50} / ${r.new1.single.p99}, ${cpu(r.new1.single)}; p50 +${r.new1.p50DifferenceMs} ms`],
+    ['2 replicas + Redis, new numbers, 50 callers split', `${n.replicas.p50} / ${n.replicas.p99}, ${cpu(n.replicas)}`, `single at 50 ${n.single.p50} / ${n.single.p99}, ${cpu(n.single)} (×${n.ratioP50} / ×${n.ratioP99}); 2 replicas without Redis ${n.replicasWithoutRedis.p50} / ${n.replicasWithoutRedis.p99}, ${cpu(n.replicasWithoutRedis)} (×${n.ratioToWithoutRedisP50} / ×${n.ratioToWithoutRedisP99})`],
+    ['2 replicas + Redis: what Redis holds after', `${r.redis.usedMb} MB, ${r.redis.keys} keys`, `${r.redis.answers} cached answers, about ${r.redis.bytesPerAnswer} bytes each (sizing)`],
+  ];
 }
 
 function stopAll() {
