@@ -38,6 +38,21 @@ export async function settleWithin<T, D>(work: Promise<T>, ms: number, atDeadlin
 }
 
 /**
+ * As `settleWithin`, for a peer next door whose answer may be waiting in a socket: when the timer fires,
+ * what has already arrived is read first. After this process's event loop was blocked (a burst), timers
+ * run before sockets are read, so an answer that came in time would otherwise count as late.
+ */
+export async function settleWithinOrArrived<T, D>(work: Promise<T>, ms: number, atDeadline: () => D): Promise<T | D> {
+  const readArrivedFirst = (): Promise<D> => new Promise<void>((resolve) => setImmediate(resolve)).then(atDeadline);
+  const deadline = deadlineIn(ms, readArrivedFirst);
+  try {
+    return await Promise.race([work, deadline.passed]);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/**
  * Waits for `work` at most `ms`, then rejects with a TIMEOUT SourceError; the work itself goes on
  * (for clients that take no AbortSignal, such as token requests shared by several callers).
  */

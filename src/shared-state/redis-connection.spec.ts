@@ -104,6 +104,23 @@ describe('RedisConnection', () => {
     expect(redis.up).toBe(true);
   });
 
+  it('takes a reply that arrived while this process was blocked past the wait: its late timer is no slow Redis', async () => {
+    const { redis } = await connect(server.url);
+    await redis.attempt((client) => client.set(redis.key('blocked'), 'v'));
+    const answer = await new Promise((resolve) => {
+      setImmediate(() => {
+        const attempt = redis.attempt((client) => client.get(redis.key('blocked')), 20);
+        // Queued after the command's own write (auto-pipelining writes in the next check phase).
+        setImmediate(() => {
+          const until = Date.now() + 100;
+          while (Date.now() < until); // blocked, as by a burst: the reply waits in the socket, the timer expires
+          resolve(attempt);
+        });
+      });
+    });
+    expect(answer).toBe('v');
+  });
+
   it('starts without Redis (it is an accelerator) and connects when Redis comes', async () => {
     await server.stop();
     const { redis, metrics } = await connect(server.url);

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { GatewayMetrics } from '../observability/gateway-metrics';
-import { settleWithin } from '../resilience/deadline';
+import { settleWithinOrArrived } from '../resilience/deadline';
 
 /** What an attempt answers when Redis could not be used: the caller goes on with the replica's own memory. */
 export const REDIS_UNAVAILABLE = Symbol('Redis unavailable');
@@ -95,7 +95,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       if (!(error instanceof BrokenCircuitError)) this.lastFailure = error instanceof Error ? error.message : String(error);
       return REDIS_UNAVAILABLE;
     });
-    return settleWithin(command, timeoutMs, (): typeof REDIS_UNAVAILABLE => REDIS_UNAVAILABLE);
+    return settleWithinOrArrived(command, timeoutMs, (): typeof REDIS_UNAVAILABLE => REDIS_UNAVAILABLE);
   }
 
   async onModuleInit(): Promise<void> {
