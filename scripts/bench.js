@@ -286,6 +286,9 @@ async function main() {
   // 2b. Two replicas sharing one Redis, beside the single in-process gateway (on the same tenant).
   results.replicas = await replicasLoad(gateway, tenants);
 
+  // 2c. The outbox: CallFlows answered while Salesforce refuses writes, and their delivery once it is back.
+  results.outbox = await outboxLoad(gateway, fakes);
+
   // 3. Hostile load: normal lookups beside crafted requests sent by a tenant and by strangers (before
   // the hanging source, which leaves HubSpot's circuit open for a while).
   results.hostile = await hostileLoad(gateway);
@@ -453,6 +456,55 @@ async function replicasLoad(single, tenants) {
 }
 
 /**
+ * CallFlows one after the other, first while Salesforce writes (the reference), then while it answers
+ * every write with 503: each is answered from the outbox (a queued id). Salesforce then takes writes
+ * again, and the delay until the last queued call is written is measured (the default retry settings:
+ * first wait 5 s, doubling, with jitter). The outage lasts as long as the queued calls take to send.
+ */
+async function outboxLoad(gateway, fakes) {
+  const COUNT = 50;
+  let minute = 0;
+  const callFlow = async () => {
+    const started = new Date(Date.UTC(2026, 10, 1, 8, 0, 0) + minute++ * 60_000).toISOString();
+    const sent = process.hrtime.bigint();
+    const response = await fetch(`${gateway.url}/lookup/CallFlow`, {
+      method: 'POST',
+      headers: { 'X-Execution-Token': CACHED, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: { direction: 'incoming', originatorNumber: CACHED_NUMBER, destinationNumber: '41446681800', contactCrmId: 'salesforce:Contact:003000000000001AAA', startedTime: started } }),
+    });
+    const body = await response.json();
+    return { ms: Number(process.hrtime.bigint() - sent) / 1e6, status: response.status, id: body.id };
+  };
+  const figures = (answers) => {
+    const times = answers.map((a) => a.ms).sort((x, y) => x - y);
+    const at = (q) => +times[Math.min(times.length - 1, Math.floor(times.length * q))].toFixed(1);
+    return { calls: answers.length, p50: at(0.5), p99: at(0.99), non200: answers.filter((a) => a.status !== 200).length };
+  };
+  const tasks = async () => (await fetch(`${fakes.salesforce.control}/stats`).then((r) => r.json())).tasks;
+  const written = [];
+  for (let i = 0; i < COUNT; i++) written.push(await callFlow());
+  await fetch(`${fakes.salesforce.control}/fail-writes?status=503`, { method: 'POST' });
+  const queued = [];
+  for (let i = 0; i < COUNT; i++) queued.push(await callFlow());
+  const before = await tasks();
+  await fetch(`${fakes.salesforce.control}/fail-writes`, { method: 'POST' });
+  const recovered = Date.now();
+  let firstAt;
+  while ((await tasks()) < before + COUNT) {
+    if (firstAt === undefined && (await tasks()) > before) firstAt = Date.now();
+    if (Date.now() - recovered > 120_000) throw new Error('the queued calls were not delivered within 120 s of recovery');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const lastAt = Date.now();
+  return {
+    written: figures(written),
+    queued: { ...figures(queued), queuedIds: queued.filter((a) => /^salesforce:queued:/.test(a.id ?? '')).length },
+    deliveryAfterRecoveryS: { first: +(((firstAt ?? lastAt) - recovered) / 1000).toFixed(1), last: +((lastAt - recovered) / 1000).toFixed(1) },
+    tasksWrittenAfterRecovery: (await tasks()) - before,
+  };
+}
+
+/**
  * Uncached lookups at 10 callers, alone and then twice while four attacks run beside them (each from
  * its own connections): distinct workflow names, deeply nested bodies, bodies sent one byte a second
  * (with and without a token), and distinct "numbers" of 10,000 digits. RSS after each: flat means the
@@ -556,6 +608,12 @@ function report(r, file) {
       `alone ${r.hostile.alone.p50} / ${r.hostile.alone.p99} (×${r.hostile.ratioP50} / ×${r.hostile.ratioP99}); again ${r.hostile.attackedAgain.p50} / ${r.hostile.attackedAgain.p99}; deadline ${r.hostile.deadlineMs} ms; RSS ${r.hostile.rssMb.alone} → ${r.hostile.rssMb.attacked} → ${r.hostile.rssMb.attackedAgain} MB`,
     ],
     ...replicaRows(r.replicas),
+    [
+      'outbox: CallFlow answered while writes fail',
+      `p50 ${r.outbox.queued.p50} / p99 ${r.outbox.queued.p99} ms`,
+      `${r.outbox.queued.queuedIds} of ${r.outbox.queued.calls} queued ids; written directly (Salesforce at 80 ms) p50 ${r.outbox.written.p50} / p99 ${r.outbox.written.p99} ms`,
+    ],
+    ['outbox: delivery after recovery (s)', `first ${r.outbox.deliveryAfterRecoveryS.first}, last ${r.outbox.deliveryAfterRecoveryS.last}`, `${r.outbox.tasksWrittenAfterRecovery} Tasks written for ${r.outbox.queued.calls} queued calls (retries from 5 s, doubling, jitter)`],
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));

@@ -11,13 +11,15 @@ import { LogosController } from './logos/logos.controller';
 import { LookupModule } from './lookup/lookup.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { AdminModule } from './admin/admin.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { VALIDATION_OPTIONS } from './validation/validation-options';
 import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({
   // LookupModule before WorkflowsModule: `POST /lookup/Lookup` must win over `POST /lookup/:workflow`.
-  imports: [GlobalSettingsModule, SharedStateModule, TenantsModule, LoggingModule, ObservabilityModule, AuthModule, HealthModule, LookupModule, WorkflowsModule],
+  imports: [GlobalSettingsModule, SharedStateModule, OutboxModule, TenantsModule, LoggingModule, ObservabilityModule, AuthModule, HealthModule, LookupModule, WorkflowsModule, AdminModule],
   controllers: [LogosController],
   providers: [
     GracefulStop,

@@ -11,12 +11,13 @@ const FLOORS: readonly (readonly string[])[] = [
   ['core'], // contracts: LookupSource, Candidate, SourceError, record ids, WorkflowHandler
   ['resilience'], // generic: budgets, back-off, single-flight, deadlines
   ['shared-state'], // the Redis the replicas share, and what is kept there with a fallback in memory
+  ['outbox'], // workflow writes kept until their CRM takes them (SQLite, or Redis when shared)
   ['sources'], // one folder per outside system, and the registry of their workflow handlers
   ['tenants'], // tenant files → tenants attached to their sources, reloaded
   ['source-access', 'auth'], // the one door to a source; who is calling
   ['logging'], // the request line
   ['lookup', 'workflows'], // the use cases, over HTTP
-  ['health', 'logos'], // the routes for monitors and the cards' badges
+  ['health', 'logos', 'admin'], // the routes for monitors, the cards' badges and the admin
   ['.'], // bootstrap: app.module, main, check, lifecycle
 ];
 

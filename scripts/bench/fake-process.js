@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One fake CRM in a process of its own, with a set latency, plus a control port for the benchmark:
-//   GET /stats → {requests}   POST /hang?on=1|0   POST /delay?ms=N
+//   GET /stats → {requests, tasks}   POST /hang?on=1|0   POST /delay?ms=N   POST /fail-writes?status=503 (none: writes work)
 // Usage: node fake-process.js salesforce|hubspot|sugar <latencyMs>
 'use strict';
 const http = require('node:http');
@@ -24,8 +24,9 @@ async function main() {
     const url = new URL(req.url, 'http://control');
     if (url.pathname === '/hang') fake.hang = url.searchParams.get('on') === '1';
     if (url.pathname === '/delay') fake.delayMs = Number(url.searchParams.get('ms'));
+    if (url.pathname === '/fail-writes') fake.failWrites = url.searchParams.get('status') ? { status: Number(url.searchParams.get('status')) } : undefined;
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ requests: fake.requests.length }));
+    res.end(JSON.stringify({ requests: fake.requests.length, tasks: kind === 'salesforce' ? fake.org.Task.length : undefined }));
   });
   await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
   const extra = kind === 'hubspot' ? { token: fake.token } : kind === 'sugar' ? { username: fake.username, password: fake.password } : {};

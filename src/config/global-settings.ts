@@ -24,6 +24,10 @@ const AUTH_FAILURES_RULE = { message: 'must be a whole number of failed attempts
 const REDIS_URL_RULE = { message: 'must be a redis:// or rediss:// URL, e.g. rediss://gateway:secret@redis.example.ch:6380/0' };
 const REDIS_KEY_PREFIX_RULE = { message: 'must be 1 to 64 letters, digits or . _ : - (e.g. connector-gateway:)' };
 const REDIS_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds from 1 to 1000' };
+const RETRY_FIRST_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
+const RETRY_MAX_RULE = { message: 'must be a whole number of seconds from 1 to 86400' };
+const RETRY_FOR_RULE = { message: 'must be a whole number of hours from 1 to 720' };
+const ADMIN_TOKEN_RULE = { message: 'must be a secret of at least 24 characters without spaces (openssl rand -base64 24)' };
 const TRUST_PROXY_RULE = {
   message: 'must be the number of proxies in front (e.g. 1), or their addresses/CIDRs, comma-separated (e.g. loopback or 10.0.0.0/8)',
 };
@@ -171,6 +175,37 @@ export class GlobalSettings {
   @Max(1000, REDIS_TIMEOUT_RULE)
   REDIS_TIMEOUT_MS: number = 50;
 
+  /**
+   * Where the gateway keeps what must outlive a restart: the outbox of workflow writes waiting for their
+   * CRM (`outbox.sqlite`). Put it on a persistent volume.
+   */
+  @IsString()
+  @IsNotEmpty({ message: 'must be a folder, e.g. ./data or /var/lib/connector-gateway' })
+  DATA_DIR: string = './data';
+
+  /** The first wait before a queued workflow write is tried again; it doubles (with jitter) up to `WORKFLOW_RETRY_MAX_S`. */
+  @IsInt(RETRY_FIRST_RULE)
+  @Min(1, RETRY_FIRST_RULE)
+  @Max(3600, RETRY_FIRST_RULE)
+  WORKFLOW_RETRY_FIRST_S: number = 5;
+
+  @IsInt(RETRY_MAX_RULE)
+  @Min(1, RETRY_MAX_RULE)
+  @Max(86400, RETRY_MAX_RULE)
+  WORKFLOW_RETRY_MAX_S: number = 300;
+
+  /** How long a queued write is tried before it becomes a dead letter. */
+  @IsInt(RETRY_FOR_RULE)
+  @Min(1, RETRY_FOR_RULE)
+  @Max(720, RETRY_FOR_RULE)
+  WORKFLOW_RETRY_FOR_H: number = 72;
+
+  /** Opens the admin API (`/admin/…`) to `Authorization: Bearer <ADMIN_TOKEN>`; unset, it is off (404). */
+  @Secret()
+  @IsOptional()
+  @Matches(/^\S{24,}$/, ADMIN_TOKEN_RULE)
+  ADMIN_TOKEN?: string;
+
   @IsOptional()
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
@@ -192,15 +227,23 @@ export function loadGlobalSettings(env: Readonly<Record<string, string | undefin
   return Object.assign(settings, { publicUrl });
 }
 
-/** Node refuses a request timeout shorter than the headers' one. */
+/** Node refuses a request timeout shorter than the headers' one; retries cannot wait less at most than at first. */
 function crossKeyProblems(settings: GlobalSettings, found: readonly SettingProblem[]): SettingProblem[] {
-  if (found.length > 0 || settings.REQUEST_TIMEOUT_S >= settings.HEADERS_TIMEOUT_S) return [];
-  return [
-    {
+  if (found.length > 0) return [];
+  const problems: SettingProblem[] = [];
+  if (settings.REQUEST_TIMEOUT_S < settings.HEADERS_TIMEOUT_S) {
+    problems.push({
       key: describeValue(GlobalSettings, 'REQUEST_TIMEOUT_S', settings.REQUEST_TIMEOUT_S),
       problem: `must be at least HEADERS_TIMEOUT_S (${settings.HEADERS_TIMEOUT_S}): the whole request includes its headers`,
-    },
-  ];
+    });
+  }
+  if (settings.WORKFLOW_RETRY_MAX_S < settings.WORKFLOW_RETRY_FIRST_S) {
+    problems.push({
+      key: describeValue(GlobalSettings, 'WORKFLOW_RETRY_MAX_S', settings.WORKFLOW_RETRY_MAX_S),
+      problem: `must be at least WORKFLOW_RETRY_FIRST_S (${settings.WORKFLOW_RETRY_FIRST_S}): the longest wait between tries cannot be shorter than the first`,
+    });
+  }
+  return problems;
 }
 
 /**

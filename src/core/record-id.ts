@@ -61,3 +61,14 @@ export type RecordIdPatterns = Readonly<Record<string, RecordIdPattern>>;
 export function matchesRecordIdPattern(patterns: RecordIdPatterns, objectType: string, recordId: string): boolean {
   return Object.hasOwn(patterns, objectType) && patterns[objectType]!.test(recordId);
 }
+
+/**
+ * The object type of our ids for a write still waiting in the outbox: `<source>:queued:<delivery id>`.
+ * The CONNECTOR sends it back with the call's next request, which is then merged into that write.
+ */
+export const QUEUED_OBJECT_TYPE = 'queued';
+const DELIVERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isQueuedRef(ref: RecordRef): boolean {
+  return ref.objectType === QUEUED_OBJECT_TYPE && DELIVERY_ID.test(ref.recordId);
+}

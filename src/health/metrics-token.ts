@@ -1,6 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+import { bearerMatches } from '../http/bearer-token';
 
 /**
  * What an `Authorization` header grants on the admin's read-only routes (`/metrics`, the details of
@@ -9,6 +7,5 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 export function metricsAccess(expected: string | undefined, authorization: string | undefined): 'granted' | 'refused' | 'anonymous' {
   if (authorization === undefined || authorization === '') return 'anonymous';
   if (expected === undefined) return 'refused';
-  const given = /^Bearer (.+)$/.exec(authorization)?.[1] ?? '';
-  return timingSafeEqual(digest(given), digest(expected)) ? 'granted' : 'refused';
+  return bearerMatches(expected, authorization) ? 'granted' : 'refused';
 }

@@ -6,6 +6,7 @@ import { TenantRegistry, type TenantFileStatus } from '../tenants/tenant-registr
 import { metricsAccess } from './metrics-token';
 import { SourceHealth } from '../observability/source-health';
 import { RedisConnection } from '../shared-state/redis-connection';
+import { OutboxStore } from '../outbox/outbox-store';
 
 interface SourceDetails {
   /** The sign-in and first reads made when these settings were applied; later lookups are in `lastLookup`. */
@@ -28,7 +29,16 @@ export interface Readiness {
    * leaves the replica ready (it answers from its own memory), so a balancer must not take it out.
    */
   readonly redis?: 'up' | 'down';
+  /** With the token: workflow writes waiting in the outbox, given up, and the oldest waiting one's age. */
+  readonly outbox?: OutboxBacklog | 'unavailable';
   readonly tenants?: Record<string, TenantDetails>;
+}
+
+interface OutboxBacklog {
+  readonly queued: number;
+  readonly sending: number;
+  readonly dead: number;
+  readonly oldestWaitingSeconds?: number;
 }
 
 /**
@@ -43,19 +53,29 @@ export class ReadinessController {
     private readonly tenants: TenantRegistry,
     private readonly health: SourceHealth,
     private readonly redis: RedisConnection,
+    private readonly outboxStore: OutboxStore,
   ) {}
 
   @Public()
   @Get()
   @HttpCode(200)
-  ready(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): Readiness {
+  async ready(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const access = metricsAccess(this.settings.METRICS_TOKEN, authorization);
     if (access === 'refused') throw new UnauthorizedException('Invalid token: the details need Authorization: Bearer <METRICS_TOKEN>.');
     const ready = this.tenants.all().length > 0;
     if (!ready) response.status(503);
     const status = ready ? 'ready' : 'not ready';
     const redis = this.redis.configured ? { redis: this.redis.up ? ('up' as const) : ('down' as const) } : {};
-    return access === 'granted' ? { status, ...redis, tenants: this.details() } : { status, ...redis };
+    return access === 'granted' ? { status, ...redis, outbox: await this.backlog(), tenants: this.details() } : { status, ...redis };
+  }
+
+  private async backlog(): Promise<OutboxBacklog | 'unavailable'> {
+    const outbox = this.outboxStore.outbox;
+    if (!outbox) return 'unavailable';
+    const counts = await outbox.counts();
+    const sum = (key: 'queued' | 'sending' | 'dead'): number => counts.reduce((total, c) => total + c[key], 0);
+    const oldest = Math.min(...counts.map((c) => c.oldestWaitingSince ?? Number.POSITIVE_INFINITY));
+    return { queued: sum('queued'), sending: sum('sending'), dead: sum('dead'), oldestWaitingSeconds: Number.isFinite(oldest) ? Math.round((Date.now() - oldest) / 1000) : undefined };
   }
 
   private details(): Record<string, TenantDetails> {

@@ -64,6 +64,16 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly deliveryAttempts = new Counter({
+    name: 'gateway_outbox_attempts_total',
+    help: 'Tries of queued workflow writes, per tenant and source: queued (kept when first asked), delivered, retried (will be tried again) or dead (given up)',
+    labelNames: ['tenant', 'source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Made when the outbox is opened: its figures are read from the store when `/metrics` is scraped. */
+  private outboxGauges: Gauge | undefined;
+
   /** Made on first use: absent from `/metrics` without `REDIS_URL`. */
   private redisUpGauge: Gauge | undefined;
 
@@ -109,6 +119,29 @@ export class GatewayMetrics {
 
   authFailure(outcome: 'refused' | 'throttled'): void {
     this.child(`auth|${outcome}`, () => this.authFailures.labels(outcome)).inc();
+  }
+
+  delivery(tenant: string, source: string, outcome: 'queued' | 'delivered' | 'retried' | 'dead'): void {
+    this.deliveryAttempts.labels(tenant, source, outcome).inc();
+  }
+
+  /**
+   * `gateway_outbox{tenant, source, figure}`: `queued`, `sending`, `dead` counts and `oldest_waiting_seconds`,
+   * read through `read` at each scrape.
+   */
+  outbox(read: () => Promise<ReadonlyArray<{ tenant: string; source: string; figures: Readonly<Record<string, number>> }>>): void {
+    this.outboxGauges ??= new Gauge({
+      name: 'gateway_outbox',
+      help: 'Queued workflow writes per tenant and source: queued, sending, dead, and oldest_waiting_seconds (age of the oldest one not yet delivered)',
+      labelNames: ['tenant', 'source', 'figure'] as const,
+      registers: [this.registry],
+      async collect(this: Gauge) {
+        this.reset();
+        for (const { tenant, source, figures } of await read()) {
+          for (const [figure, value] of Object.entries(figures)) this.labels(tenant, source, figure).set(value);
+        }
+      },
+    });
   }
 
   redisUp(up: boolean): void {

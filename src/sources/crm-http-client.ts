@@ -1,6 +1,8 @@
 import type { HttpService } from '@nestjs/axios';
 import { AxiosError, type AxiosResponse } from 'axios';
-import { SourceError, type SourceErrorCode } from '../core/source-error';
+import { ClientRequest } from 'node:http';
+import { parseRetryAfter } from '../core/retry-after';
+import { mayHaveReachedCrm, SourceError, type SourceErrorCode } from '../core/source-error';
 import { isTooLargeAnswer, MAX_RESPONSE_BYTES, sendReadingAgainIfStale, type AgentPair } from './connection-pool';
 
 export interface CrmHttpRequest {
@@ -42,6 +44,17 @@ export function refusalAnswer(error: unknown): { readonly status: number; readon
   return { status: error.response.status, body: error.response.data as unknown };
 }
 
+/**
+ * Whether a request that got no answer may have gone out: axios made it, and Node gave it a connection
+ * (one still waiting for a connection of the pool when it timed out never left). A time-out while that
+ * connection was still being opened is not told apart: it counts as sent.
+ */
+function wasSent(error: AxiosError): boolean {
+  const request: unknown = error.request;
+  if (request === undefined || request === null) return false;
+  return !(request instanceof ClientRequest) || request.socket !== null;
+}
+
 function isRedirect(status: number): boolean {
   return status >= 300 && status < 400;
 }
@@ -52,7 +65,9 @@ function isRedirect(status: number): boolean {
  * deadline by a timeout and an AbortSignal, a read sent again after a stale kept-alive connection, and
  * every failure turned into a `SourceError`: no answer in time → TIMEOUT, none at all or too large →
  * UNAVAILABLE, a 3xx → a redirect not followed, any other status as the CRM words it (`readRefusal`)
- * or, where its words do not decide, as `codeOfStatus` says.
+ * or, where its words do not decide, as `codeOfStatus` says. Each error also says how long the CRM
+ * asked to wait (`Retry-After`) and whether the request may have been carried out without an answer
+ * (`mayHaveWritten`: sent, then timed out or cut; a 504; an answer too large to read).
  */
 export abstract class CrmHttpClient {
   protected constructor(
@@ -76,18 +91,21 @@ export abstract class CrmHttpClient {
     if (!(error instanceof AxiosError)) return new SourceError('UNAVAILABLE', error instanceof Error ? error.message : String(error), { cause: error });
     const name = this.crmName;
     if (!error.response) {
-      if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `${name}'s answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error });
+      // The CRM answered (a write was carried out), but more than we read.
+      if (isTooLargeAnswer(error)) return new SourceError('UNAVAILABLE', `${name}'s answer is larger than ${MAX_RESPONSE_BYTES} bytes: refused`, { cause: error, mayHaveWritten: true });
+      const mayHaveWritten = wasSent(error) && mayHaveReachedCrm(error.code);
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED' || error.code === 'ETIMEDOUT';
       return timedOut
-        ? new SourceError('TIMEOUT', `${name} did not answer in time`, { cause: error })
-        : new SourceError('UNAVAILABLE', `cannot reach ${name} (${error.code ?? error.message})`, { cause: error });
+        ? new SourceError('TIMEOUT', `${name} did not answer in time`, { cause: error, mayHaveWritten })
+        : new SourceError('UNAVAILABLE', `cannot reach ${name} (${error.code ?? error.message})`, { cause: error, mayHaveWritten });
     }
     const status = error.response.status;
+    const answered = { cause: error, retryAfterMs: parseRetryAfter(error.response.headers['retry-after']), mayHaveWritten: status === 504 };
     const refusal = this.readRefusal(status, error.response.data as unknown);
     if (refusal.code === undefined && isRedirect(status)) {
-      return new SourceError('UNAVAILABLE', `${name} answered ${status}, a redirect: not followed`, { cause: error, vendorCode: 'REDIRECT' });
+      return new SourceError('UNAVAILABLE', `${name} answered ${status}, a redirect: not followed`, { ...answered, vendorCode: 'REDIRECT' });
     }
-    return new SourceError(refusal.code ?? codeOfStatus(status), refusal.message, { cause: error, vendorCode: refusal.vendorCode, fields: refusal.fields });
+    return new SourceError(refusal.code ?? codeOfStatus(status), refusal.message, { ...answered, vendorCode: refusal.vendorCode, fields: refusal.fields });
   }
 
   private async sendOn<T>(request: CrmHttpRequest, deadlineAt: number, connection?: AgentPair): Promise<T> {

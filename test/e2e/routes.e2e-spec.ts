@@ -13,6 +13,9 @@ const PUBLIC_ROUTES = ['GET /health', 'GET /health/ready', 'GET /logos/:file'];
 /** Behind `METRICS_TOKEN`, not a tenant's token. */
 const METRICS_ROUTES = ['GET /metrics'];
 const METRICS_TOKEN = 'metrics-secret-0123456789';
+/** Behind `ADMIN_TOKEN`, not a tenant's token (and off without it). */
+const ADMIN_ROUTES = ['GET /admin/outbox', 'POST /admin/outbox/:id/retry', 'DELETE /admin/outbox/:id'];
+const ADMIN_TOKEN = 'admin-secret-0123456789abcdef';
 
 describe('every route is protected unless deliberately public (e2e)', () => {
   let gateway: TestApp;
@@ -20,7 +23,7 @@ describe('every route is protected unless deliberately public (e2e)', () => {
 
   beforeAll(async () => {
     // Every route without a token, from one address: more failed attempts than the throttle allows by default.
-    gateway = await startTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '1000', METRICS_TOKEN }, files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
+    gateway = await startTestApp({ env: { AUTH_FAILURES_PER_MINUTE: '1000', METRICS_TOKEN, ADMIN_TOKEN }, files: { 'acme.env': ACME_TENANT, 'book.csv': PHONE_BOOK_CSV } });
     const router = (gateway.app.getHttpAdapter().getInstance() as { router: { stack: RouteLayer[] } }).router;
     routes = router.stack.flatMap((layer) =>
       layer.route && layer.route.path !== NOT_FOUND_HANDLER ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`) : [],
@@ -31,12 +34,12 @@ describe('every route is protected unless deliberately public (e2e)', () => {
   const call = (route: string, token?: string) => {
     const [method, path] = route.split(' ') as [string, string];
     const url = path.replace(/:[a-zA-Z]+/g, 'directory.svg');
-    const req = method === 'POST' ? gateway.http.post(url) : gateway.http.get(url);
+    const req = method === 'POST' ? gateway.http.post(url) : method === 'DELETE' && path.startsWith('/admin/') ? gateway.http.delete(url) : gateway.http.get(url);
     return token ? req.set('X-Execution-Token', token) : req;
   };
 
   it('finds the routes', () => {
-    expect(routes).toEqual(expect.arrayContaining(['GET /lookup', 'POST /lookup', 'GET /lookup/Lookup', 'POST /lookup/Lookup', ...PUBLIC_ROUTES, ...METRICS_ROUTES]));
+    expect(routes).toEqual(expect.arrayContaining(['GET /lookup', 'POST /lookup', 'GET /lookup/Lookup', 'POST /lookup/Lookup', ...PUBLIC_ROUTES, ...METRICS_ROUTES, ...ADMIN_ROUTES]));
   });
 
   it('answers 401 without a token on every route but the public ones', async () => {
@@ -48,9 +51,17 @@ describe('every route is protected unless deliberately public (e2e)', () => {
   });
 
   it('lets a valid token through on every protected route', async () => {
-    for (const route of routes.filter((r) => !PUBLIC_ROUTES.includes(r) && !METRICS_ROUTES.includes(r))) {
+    for (const route of routes.filter((r) => !PUBLIC_ROUTES.includes(r) && !METRICS_ROUTES.includes(r) && !ADMIN_ROUTES.includes(r))) {
       const response = await call(route, TOKEN);
       expect({ route, status: response.status }).not.toEqual({ route, status: 401 });
+    }
+  });
+
+  it("opens the admin API to ADMIN_TOKEN only, never to a tenant's token", async () => {
+    for (const route of ADMIN_ROUTES) {
+      expect((await call(route, TOKEN)).status).toBe(401);
+      expect((await call(route).set('Authorization', `Bearer ${TOKEN}`)).status).toBe(401);
+      expect((await call(route).set('Authorization', `Bearer ${ADMIN_TOKEN}`)).status).not.toBe(401);
     }
   });
 

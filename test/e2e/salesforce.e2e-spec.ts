@@ -1,4 +1,5 @@
 import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
+import { eventually } from '../support/eventually';
 import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
@@ -32,7 +33,7 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
   beforeAll(async () => {
     await fake.start();
     gateway = await startTestApp({
-      env: { LOOKUP_TIMEOUT_MS: '700' },
+      env: { LOOKUP_TIMEOUT_MS: '700', WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' },
       files: {
         'acme.env': salesforceTenant(fake),
         'book.csv': 'name,phone\nDirectory Person,+41 78 907 22 28\n',
@@ -330,10 +331,25 @@ describe('Salesforce source (e2e against the fake Salesforce)', () => {
       });
     });
 
-    it('answers 502 with the Salesforce error when the write is refused', async () => {
+    it("keeps the write while Salesforce's API limit is exceeded (200 with a queued id) and delivers it once the limit is lifted", async () => {
+      const tasks = fake.org.Task.length;
       fake.limitExceeded = true;
-      const response = await post('CallFlow', { ...call, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 13:00:00' }).expect(502);
-      expect(response.body).toMatchObject({ source: 'salesforce', code: 'RATE_LIMITED', message: expect.stringContaining('REQUEST_LIMIT_EXCEEDED') });
+      const queued = await post('CallFlow', { ...call, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 13:00:00' }).expect(200);
+      expect(queued.body).toEqual({ id: expect.stringMatching(/^salesforce:queued:[0-9a-f-]{36}$/) });
+      const kept = gateway.logs.lines.find((l) => l.delivery === (queued.body.id as string).split(':')[2]);
+      expect(kept).toMatchObject({ msg: 'Workflow CallFlow kept in the outbox: salesforce refused it for now', reason: expect.stringContaining('REQUEST_LIMIT_EXCEEDED') });
+      fake.limitExceeded = false;
+      await eventually(() => fake.org.Task.length === tasks + 1);
+    });
+
+    it('answers 502 with the Salesforce error when the write is refused for good', async () => {
+      fake.failWrites = { status: 400 };
+      try {
+        const response = await post('CallFlow', { ...call, contactCrmId: `salesforce:Contact:${ANNA}`, startedTime: '2026-11-24 13:30:00' }).expect(502);
+        expect(response.body).toMatchObject({ source: 'salesforce', code: 'BAD_REQUEST', message: expect.stringContaining('FIELD_INTEGRITY_EXCEPTION') });
+      } finally {
+        fake.failWrites = undefined;
+      }
     });
   });
 });

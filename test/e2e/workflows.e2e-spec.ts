@@ -58,7 +58,7 @@ describe('business workflows (e2e)', () => {
 
   beforeAll(async () => {
     gateway = await startTestApp({
-      env: { WORKFLOW_TIMEOUT_MS: '1000', BREAKER_FAILURES: '2', LOOKUP_TIMEOUT_MS: '200' },
+      env: { WORKFLOW_TIMEOUT_MS: '1000', BREAKER_FAILURES: '2', LOOKUP_TIMEOUT_MS: '200', WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' },
       extraSources: [alpha, beta],
       providers: recordingHandlers('alpha', recorder, WORKFLOWS),
       files: {
@@ -155,19 +155,19 @@ describe('business workflows (e2e)', () => {
   });
 
   describe('failures', () => {
-    it('answers 502 naming the source and reason when the CRM rejects the write, and its retry writes once', async () => {
-      recorder.script = rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable');
+    it('answers 502 naming the source and reason when the CRM refuses the write for good, and its retry writes once', async () => {
+      recorder.script = rejectingWith('BAD_REQUEST', 'CRM answered 400: Subject too long');
       const inputs = { ...callStart, startedTime: '2026-11-24 13:00:00' };
       const failed = await post('CallFlow', inputs).expect(502);
       expect(failed.body).toEqual({
         statusCode: 502,
         error: 'Bad Gateway',
         source: 'alpha',
-        code: 'UNAVAILABLE',
-        message: 'alpha: CRM answered 503 Service Unavailable',
+        code: 'BAD_REQUEST',
+        message: 'alpha: CRM answered 400: Subject too long',
       });
       expect(gateway.logs.lines).toContainEqual(
-        expect.objectContaining({ tenant: 'acme', workflow: 'CallFlow', source: 'alpha', code: 'UNAVAILABLE', number: '+41******228', direction: 'incoming' }),
+        expect.objectContaining({ tenant: 'acme', workflow: 'CallFlow', source: 'alpha', code: 'BAD_REQUEST', number: '+41******228', direction: 'incoming' }),
       );
       recorder.script = { kind: 'write' };
       await post('CallFlow', inputs).expect(200);
@@ -176,30 +176,59 @@ describe('business workflows (e2e)', () => {
     });
 
     it("puts the request's id on the workflow's own lines, so they join its request line", async () => {
-      recorder.script = rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable');
+      recorder.script = rejectingWith('BAD_REQUEST', 'CRM answered 400');
       await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:10:00' }).set('X-Request-Id', 'wf-failed-1').expect(502);
+      recorder.script = rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable');
+      const queued = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:12:00' }).set('X-Request-Id', 'wf-queued-1').expect(200);
       recorder.script = { kind: 'write' };
+      // Delivered before the next test counts its own writes.
+      await eventually(() => gateway.logs.lines.some((l) => l.delivery === (queued.body.id as string).split(':')[2] && l.msg === 'Queued CallFlow delivered to alpha'), 10_000);
       await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:15:00' }).set('X-Request-Id', 'wf-written-1').expect(200);
       const linesOf = (reqId: string) => gateway.logs.lines.filter((l) => l.reqId === reqId).map((l) => l.msg);
       expect(linesOf('wf-failed-1')).toEqual(['Workflow CallFlow failed', 'request failed']);
+      expect(linesOf('wf-queued-1')).toEqual(['Workflow CallFlow kept in the outbox: alpha refused it for now', 'request completed']);
       expect(linesOf('wf-written-1')).toEqual(['Workflow CallFlow written', 'request completed']);
     });
 
-    it('answers 504 when the CRM reports a timeout', async () => {
-      recorder.script = rejectingWith('TIMEOUT', 'no answer from the CRM within 8000 ms');
-      const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:30:00' }).expect(504);
-      expect(response.body).toMatchObject({ source: 'alpha', code: 'TIMEOUT' });
+    it.each([
+      ['is unavailable', rejectingWith('UNAVAILABLE', 'CRM answered 503 Service Unavailable'), '13:20'],
+      ['reports a timeout before anything was sent', rejectingWith('TIMEOUT', 'no time left before the deadline'), '13:25'],
+    ])('answers 200 with a queued id when the CRM %s, and delivers the call once it takes writes again', async (_, failing, time) => {
+      recorder.script = failing;
+      const inputs = { ...callStart, startedTime: `2026-11-24 ${time}:00` };
+      const queued = await post('CallFlow', inputs).expect(200);
+      expect(queued.body).toEqual({ id: expect.stringMatching(/^alpha:queued:[0-9a-f-]{36}$/) });
+      const records = recorder.records.size;
+      recorder.script = { kind: 'write' };
+      const delivery = (queued.body.id as string).split(':')[2];
+      await eventually(() => gateway.logs.lines.some((l) => l.delivery === delivery && l.msg === 'Queued CallFlow delivered to alpha'), 10_000);
+      expect(recorder.records.size).toBe(records + 1);
+      expect((await post('CallFlow', inputs).expect(200)).body).toEqual(queued.body); // a repeat: nothing written
+      const followUp = await post('CallFlow', { ...inputs, endedTime: `2026-11-24 ${time}:30`, id: queued.body.id }).expect(200);
+      expect(followUp.body.id).toMatch(/^alpha:Task:/);
+      expect(recorder.records.size).toBe(records + 1);
     });
 
-    it('answers 504 past WORKFLOW_TIMEOUT_MS, and the retry gets the late write instead of a duplicate', async () => {
+    it('answers 502 as before when the write may have been carried out though no answer came: not sent again blindly', async () => {
+      recorder.script = rejectingWith('UNAVAILABLE', 'connection reset after the request was sent', { mayHaveWritten: true });
+      const response = await post('CallFlow', { ...callStart, startedTime: '2026-11-24 13:40:00' }).expect(502);
+      expect(response.body).toMatchObject({ source: 'alpha', code: 'UNAVAILABLE' });
+    });
+
+    it('answers 200 with a queued id past WORKFLOW_TIMEOUT_MS, and the retry gets that id instead of a duplicate', async () => {
       recorder.script = { kind: 'slow', ms: 1500 };
       const inputs = { ...callStart, startedTime: '2026-11-24 14:00:00' };
-      const late = await post('CallFlow', inputs).expect(504);
-      expect(late.body).toMatchObject({ source: 'alpha', message: expect.stringContaining('a retry of this request returns its result') });
-      await eventually(() => recorder.records.size === 1); // the late write is done
+      const late = await post('CallFlow', inputs).expect(200);
+      expect(late.body).toEqual({ id: expect.stringMatching(/^alpha:queued:[0-9a-f-]{36}$/) });
+      const delivery = (late.body.id as string).split(':')[2];
+      await eventually(() => gateway.logs.lines.some((l) => l.delivery === delivery && l.msg === 'Workflow CallFlow written after its answer'));
+      expect(recorder.records.size).toBe(1);
       const retry = await post('CallFlow', inputs).expect(200);
-      expect(retry.body.id).toMatch(/^alpha:Task:/);
+      expect(retry.body).toEqual(late.body);
       expect(recorder.calls).toHaveLength(1);
+      const followUp = await post('CallFlow', { ...inputs, endedTime: '2026-11-24 14:01:00', id: late.body.id }).expect(200);
+      expect(followUp.body.id).toMatch(/^alpha:Task:/);
+      expect(recorder.records.size).toBe(1);
     });
   });
 

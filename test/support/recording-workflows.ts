@@ -49,8 +49,8 @@ export class WorkflowRecorder {
   }
 }
 
-export function rejectingWith(code: 'UNAVAILABLE' | 'TIMEOUT' | 'AUTH', message: string): WorkflowScript {
-  return { kind: 'fail', error: new SourceError(code, message) };
+export function rejectingWith(code: 'UNAVAILABLE' | 'TIMEOUT' | 'AUTH' | 'BAD_REQUEST', message: string, options?: { mayHaveWritten?: boolean }): WorkflowScript {
+  return { kind: 'fail', error: new SourceError(code, message, options) };
 }
 
 /** One discoverable handler class per workflow name, as a CRM source module would provide. */

@@ -43,8 +43,11 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const ownsDir = options.tenantsDir === undefined;
   const dir = options.tenantsDir ?? mkdtempSync(join(tmpdir(), 'gateway-tenants-'));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
+  // The outbox's file: one per app, gone with it (a test that needs it elsewhere sets DATA_DIR).
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-data-'));
   const removeDir = (): void => {
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   };
   const logs = new LogCapture();
   // nestjs-pino keeps the logger for lines outside a request in a module-wide singleton: one per app here.
@@ -53,7 +56,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   try {
     let builder = Test.createTestingModule({ imports: [AppModule], providers: options.providers ?? [] })
       .overrideProvider(globalSettings.KEY)
-      .useValue(loadGlobalSettings({ TENANTS_DIR: dir, LOG_LEVEL: 'debug', ...options.env }))
+      .useValue(loadGlobalSettings({ TENANTS_DIR: dir, LOG_LEVEL: 'debug', DATA_DIR: dataDir, ...options.env }))
       .overrideProvider(LOG_DESTINATION)
       .useValue(logs);
     if (options.doorClock) builder = builder.overrideProvider(SOURCE_ACCESS_CLOCK).useValue(options.doorClock);

@@ -1,5 +1,8 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SourceError } from '../../core/source-error';
 import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
 import { crmHttpOptions } from '../connection-pool';
@@ -101,6 +104,8 @@ describe('HubSpotClient', () => {
   afterAll(() => server.stop());
 
   const client = (): HubSpotClient => new HubSpotClient(http, server.url, 'pat-eu1-token', { portalId: '4711', appUrl: 'https://app-eu1.hubspot.com' }, 5);
+  const createCall = (hubspot: HubSpotClient, deadlineAt = Date.now() + 5000): Promise<unknown> =>
+    hubspot.request({ method: 'POST', path: '/crm/v3/objects/calls', body: { properties: { hs_timestamp: '2026-11-20T08:00:00Z' } } }, deadlineAt);
 
   it.each(ANSWERS)('turns %s into our error', async (_, given, expected) => {
     answer = given;
@@ -146,6 +151,84 @@ describe('HubSpotClient', () => {
     await expect(new HubSpotClient(http, url, 'pat-eu1-token', {}, 5).request({ method: 'GET', path: '/x' }, Date.now() + 2000)).rejects.toMatchObject({
       code: 'UNAVAILABLE',
       message: 'cannot reach HubSpot (ECONNREFUSED)',
+    });
+  });
+  describe('whether a write may be sent again', () => {
+    const refused = (status: number, headers?: Record<string, string>): ScriptedAnswer => ({
+      status,
+      json: { status: 'error', message: 'refused', correlationId: CORRELATION, category: 'RATE_LIMIT' },
+      headers,
+    });
+
+    it.each<[string, ScriptedAnswer, Partial<SourceError>]>([
+      ['429 with Retry-After: 3', refused(429, { 'Retry-After': '3' }), { code: 'RATE_LIMITED', retryAfterMs: 3000, mayHaveWritten: false }],
+      ['503 with an unreadable Retry-After', refused(503, { 'Retry-After': 'in a while' }), { code: 'UNAVAILABLE', retryAfterMs: undefined, mayHaveWritten: false }],
+      ['429 without Retry-After', refused(429), { code: 'RATE_LIMITED', retryAfterMs: undefined, mayHaveWritten: false }],
+      ['400', refused(400), { code: 'BAD_REQUEST', retryAfterMs: undefined, mayHaveWritten: false }],
+      ['500', refused(500), { code: 'UNAVAILABLE', mayHaveWritten: false }],
+      ["504, a gateway's time-out (HubSpot may have written)", { status: 504, text: '<html>504 Gateway Time-out</html>', headers: { 'Content-Type': 'text/html' } }, { code: 'UNAVAILABLE', mayHaveWritten: true }],
+    ])('%s', async (_, given, expected) => {
+      answer = given;
+      await expectSourceError(createCall(client()), expected);
+    });
+
+    it('reads an HTTP date in Retry-After as the time left until it', async () => {
+      answer = refused(503, { 'Retry-After': new Date(Date.now() + 60_000).toUTCString() });
+      const failure = await createCall(client()).catch((error: unknown) => error);
+      expect((failure as SourceError).retryAfterMs).toBeGreaterThan(55_000);
+      expect((failure as SourceError).retryAfterMs).toBeLessThanOrEqual(60_000);
+    });
+
+    it('says nothing was written when the connection is refused', async () => {
+      const closed = await new ScriptedServer(() => ({ status: 200 })).start();
+      const url = closed.url;
+      await closed.stop();
+      await expectSourceError(createCall(new HubSpotClient(http, url, 'pat-eu1-token', {}, 5)), { code: 'UNAVAILABLE', message: 'cannot reach HubSpot (ECONNREFUSED)', mayHaveWritten: false });
+    });
+
+    it('says the write may have been carried out when HubSpot read the request and then cut the connection', async () => {
+      let received = 0;
+      const cutting = createServer((req) => {
+        req.resume();
+        req.on('end', () => {
+          received++;
+          req.socket.destroy();
+        });
+      });
+      await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+        await expectSourceError(createCall(new HubSpotClient(http, url, 'pat-eu1-token', {}, 5)), { code: 'UNAVAILABLE', message: 'cannot reach HubSpot (ECONNRESET)', mayHaveWritten: true });
+        expect(received).toBe(1);
+      } finally {
+        await new Promise((resolve) => cutting.close(resolve));
+      }
+    });
+
+    it('says the write may have been carried out when it timed out after it was sent, and not when no time was left to send it', async () => {
+      const silent = await new ScriptedServer(() => 'silence').start();
+      try {
+        const slow = new HubSpotClient(http, silent.url, 'pat-eu1-token', {}, 5);
+        await expectSourceError(createCall(slow, Date.now() + 100), { code: 'TIMEOUT', message: 'HubSpot did not answer in time', mayHaveWritten: true });
+        expect(silent.received).toHaveLength(1);
+        await expectSourceError(createCall(slow, Date.now() - 1), { code: 'TIMEOUT', message: 'no time left before the deadline', mayHaveWritten: false });
+        expect(silent.received).toHaveLength(1);
+      } finally {
+        await silent.stop();
+      }
+    });
+
+    it('says nothing was written when the write timed out waiting for a connection of the pool', async () => {
+      const silent = await new ScriptedServer(() => 'silence').start();
+      const hubspot = new HubSpotClient(new HttpService(axios.create(crmHttpOptions(1))), silent.url, 'pat-eu1-token', {}, 5);
+      const holding = createCall(hubspot, Date.now() + 2000).catch(() => undefined);
+      try {
+        await expectSourceError(createCall(hubspot, Date.now() + 150), { code: 'TIMEOUT', mayHaveWritten: false });
+        expect(silent.received).toHaveLength(1);
+      } finally {
+        await silent.stop();
+        await holding;
+      }
     });
   });
 });

@@ -5,6 +5,9 @@ jest.mock('jsforce', () => {
 });
 
 import { Logger } from '@nestjs/common';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SourceError } from '../../core/source-error';
 import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
 import { SalesforceClient } from './salesforce.client';
@@ -107,6 +110,77 @@ describe('SalesforceClient', () => {
       url: '/services/data/v62.0/sobjects/Task',
       headers: { authorization: 'Bearer 00DXX!token', 'content-type': 'application/json' },
       body: '{"Subject":"Call"}',
+    });
+  });
+  describe('whether a write may be sent again', () => {
+    const createTask = (client: SalesforceClient, deadlineAt = Date.now() + 5000): Promise<unknown> =>
+      client.request({ method: 'POST', url: '/sobjects/Task', body: '{"Subject":"Call"}' }, deadlineAt);
+
+    it.each<[string, ScriptedAnswer, Partial<SourceError>]>([
+      [
+        '429 with Retry-After: 3 (from something in front of Salesforce)',
+        { status: 429, text: 'Too Many Requests', headers: { 'Content-Type': 'text/plain', 'Retry-After': '3' } },
+        { code: 'RATE_LIMITED', vendorCode: 'ERROR_HTTP_429', retryAfterMs: 3000, mayHaveWritten: false },
+      ],
+      [
+        "503 in Salesforce's words, with Retry-After: 3 (the status and header are not on jsforce's error)",
+        { ...restError(503, 'SERVER_UNAVAILABLE', 'Server Unavailable'), headers: { 'Retry-After': '3' } },
+        { code: 'UNAVAILABLE', vendorCode: 'SERVER_UNAVAILABLE', retryAfterMs: 3000, mayHaveWritten: false },
+      ],
+      ['503 with an unreadable Retry-After', { ...restError(503, 'SERVER_UNAVAILABLE', 'Server Unavailable'), headers: { 'Retry-After': 'later' } }, { retryAfterMs: undefined, mayHaveWritten: false }],
+      ["the org's daily limit, without Retry-After", restError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), { code: 'RATE_LIMITED', retryAfterMs: undefined, mayHaveWritten: false }],
+      ['400', restError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Subject]'), { code: 'BAD_REQUEST', retryAfterMs: undefined, mayHaveWritten: false }],
+      ['500', { status: 500, text: 'Internal Server Error', headers: { 'Content-Type': 'text/plain' } }, { code: 'UNAVAILABLE', mayHaveWritten: false }],
+      [
+        "504, a gateway's time-out page (Salesforce may have written)",
+        { status: 504, text: '<html>504 Gateway Time-out</html>', headers: { 'Content-Type': 'text/html' } },
+        { code: 'UNAVAILABLE', vendorCode: 'ERROR_HTTP_504', mayHaveWritten: true },
+      ],
+      ['504 with a JSON error body (known by its status alone)', restError(504, 'GATEWAY_TIMEOUT', 'upstream timed out'), { vendorCode: 'GATEWAY_TIMEOUT', mayHaveWritten: true }],
+    ])('%s', async (_, given, expected) => {
+      answer = given;
+      await expectSourceError(createTask(fixedToken()), expected);
+    });
+
+    it('says nothing was written when the connection is refused', async () => {
+      const closed = await new ScriptedServer(() => ({ status: 200 })).start();
+      const url = closed.url;
+      await closed.stop();
+      const client = new SalesforceClient('acme', { kind: 'fixed-token', instanceUrl: url, accessToken: '00DXX!token' }, '62.0');
+      await expectSourceError(createTask(client), { code: 'UNAVAILABLE', message: 'cannot reach Salesforce (ECONNREFUSED)', mayHaveWritten: false });
+    });
+
+    it('says the write may have been carried out when Salesforce read the request and then cut the connection', async () => {
+      let received = 0;
+      const cutting = createServer((req) => {
+        req.resume();
+        req.on('end', () => {
+          received++;
+          req.socket.destroy();
+        });
+      });
+      await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+        const client = new SalesforceClient('acme', { kind: 'fixed-token', instanceUrl: url, accessToken: '00DXX!token' }, '62.0');
+        await expectSourceError(createTask(client), { code: 'UNAVAILABLE', message: 'cannot reach Salesforce (ECONNRESET)', mayHaveWritten: true });
+        expect(received).toBe(1);
+      } finally {
+        await new Promise((resolve) => cutting.close(resolve));
+      }
+    });
+
+    it('says the write may have been carried out when it timed out after it was sent, and not when no time was left to send it', async () => {
+      const silent = await new ScriptedServer(() => 'silence').start();
+      try {
+        const client = new SalesforceClient('acme', { kind: 'fixed-token', instanceUrl: silent.url, accessToken: '00DXX!token' }, '62.0');
+        await expectSourceError(createTask(client, Date.now() + 100), { code: 'TIMEOUT', message: 'Salesforce did not answer in time', mayHaveWritten: true });
+        expect(silent.received).toHaveLength(1);
+        await expectSourceError(createTask(client, Date.now() - 1), { code: 'TIMEOUT', message: 'no time left before the deadline', mayHaveWritten: false });
+        expect(silent.received).toHaveLength(1);
+      } finally {
+        await silent.stop();
+      }
     });
   });
 });

@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 // jsforce's core only: its main entry also loads the Bulk, Metadata, SOAP, Streaming, Tooling, Apex,
 // Chatter and Analytics APIs, about 9 MB of resident memory that a lookup never uses.
 import { Connection, OAuth2 } from 'jsforce/lib/core';
+import type { Transport } from 'jsforce/lib/transport';
+import type { HttpRequestOptions } from 'jsforce/lib/types';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/deadline';
-import { SourceError, type SourceErrorCode } from '../../core/source-error';
+import { parseRetryAfter } from '../../core/retry-after';
+import { mayHaveReachedCrm, SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SalesforceAuth } from './salesforce.settings';
 import { guardTransport } from './salesforce-transport';
 
@@ -28,6 +31,12 @@ interface Token {
   readonly accessToken: string;
 }
 
+/** The status and headers of an answer (header names in lower case, as jsforce keeps them). */
+interface AnswerHead {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
 const CODES: Readonly<Record<string, SourceErrorCode>> = {
   INVALID_SESSION_ID: 'AUTH',
   INVALID_AUTH_HEADER: 'AUTH',
@@ -40,6 +49,8 @@ const CODES: Readonly<Record<string, SourceErrorCode>> = {
   INSUFFICIENT_ACCESS: 'CONFIG',
   API_DISABLED_FOR_ORG: 'CONFIG',
   SERVER_UNAVAILABLE: 'UNAVAILABLE',
+  // Not Salesforce's own (its org limit is 403 REQUEST_LIMIT_EXCEEDED): a limit of something in front of it.
+  ERROR_HTTP_429: 'RATE_LIMITED',
 };
 /**
  * jsforce's retry policy, narrowed: its defaults (five retries up to ~15 s, 5xx, writes) would outlive a
@@ -48,7 +59,7 @@ const CODES: Readonly<Record<string, SourceErrorCode>> = {
  * closed by then) and never reached Salesforce. jsforce does not say whether the connection was a
  * kept-alive one, so writes are never sent twice. Both tries share the request's timeout.
  */
-const RESET_READ_SENT_AGAIN = { maxRetries: 1, minTimeout: 0, methods: ['GET'], errorCodes: ['ECONNRESET'], statusCodes: [] };
+const RESET_READ_SENT_AGAIN: HttpRequestOptions['retry'] = { maxRetries: 1, minTimeout: 0, methods: ['GET'], errorCodes: ['ECONNRESET'], statusCodes: [] };
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
 
 /**
@@ -64,6 +75,10 @@ export class SalesforceClient {
   private token: Token | undefined;
   private pendingToken: Promise<Token> | undefined;
   private readonly refusals: RefusalBackoff;
+  /** The answer to each request in flight, by the options object `send` gave it (see `noteAnswerHeads`). */
+  private readonly answerHeads = new WeakMap<HttpRequestOptions, AnswerHead>();
+  /** The answer each jsforce error of `send` was made from. */
+  private readonly errorHeads = new WeakMap<object, AnswerHead>();
 
   constructor(
     private readonly tenantId: string,
@@ -82,6 +97,7 @@ export class SalesforceClient {
     );
     this.connection = new Connection({ version: apiVersion });
     guardTransport(this.connection._transport);
+    noteAnswerHeads(this.connection._transport, this.answerHeads);
     if (auth.kind === 'fixed-token') {
       this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
       this.connection._establish({ instanceUrl: auth.instanceUrl, accessToken: auth.accessToken });
@@ -122,10 +138,14 @@ export class SalesforceClient {
     const timeout = deadlineAt - this.now();
     if (timeout <= 0) throw new SourceError('TIMEOUT', 'no time left before the deadline');
     const headers: Record<string, string> = request.body === undefined ? {} : { 'Content-Type': 'application/json' };
-    return (await this.connection.request<T>(
-      { method: request.method, url: request.url, body: request.body, headers },
-      { timeout, retry: RESET_READ_SENT_AGAIN },
-    ));
+    const options: HttpRequestOptions = { timeout, retry: RESET_READ_SENT_AGAIN };
+    try {
+      return await this.connection.request<T>({ method: request.method, url: request.url, body: request.body, headers }, options);
+    } catch (error) {
+      const head = this.answerHeads.get(options);
+      if (head && typeof error === 'object' && error !== null) this.errorHeads.set(error, head);
+      throw error;
+    }
   }
 
   private async currentToken(deadlineAt: number): Promise<Token> {
@@ -186,20 +206,65 @@ export class SalesforceClient {
     return this.translate(error);
   }
 
+  /**
+   * Also says whether the request may have been carried out without an answer (`mayHaveWritten`): a
+   * time-out (node-fetch does not tell whether the request had gone out: counted as sent), a reset or
+   * another network failure after connecting, a 504, an answer too large to read; and how long
+   * Salesforce asked to wait (`Retry-After` of the error answer, noted by `noteAnswerHeads`).
+   */
   private translate(error: unknown): SourceError {
-    if (error instanceof SourceError) return error;
+    if (error instanceof SourceError) return error.vendorCode === 'RESPONSE_TOO_LARGE' ? answeredUnread(error) : error;
     const name = errorField(error, 'name');
     const message = errorField(error, 'message') ?? String(error);
-    if (name === 'AbortError') return new SourceError('TIMEOUT', 'Salesforce did not answer in time', { cause: error });
+    if (name === 'AbortError') return new SourceError('TIMEOUT', 'Salesforce did not answer in time', { cause: error, mayHaveWritten: true });
     const systemCode = errorField(error, 'code');
-    if (systemCode && NETWORK_CODES.has(systemCode)) return new SourceError('UNAVAILABLE', `cannot reach Salesforce (${systemCode})`, { cause: error });
+    const mayHaveWritten = mayHaveReachedCrm(systemCode);
+    if (systemCode && NETWORK_CODES.has(systemCode)) return new SourceError('UNAVAILABLE', `cannot reach Salesforce (${systemCode})`, { cause: error, mayHaveWritten });
     const vendorCode = vendorCodeOf(error);
     if (vendorCode) {
       const code = CODES[vendorCode] ?? (/^ERROR_HTTP_5/.test(vendorCode) ? 'UNAVAILABLE' : 'BAD_REQUEST');
-      return new SourceError(code, `${vendorCode}: ${message}`, { cause: error, vendorCode, fields: fieldsOf(error) });
+      const head = typeof error === 'object' && error !== null ? this.errorHeads.get(error) : undefined;
+      const status = head?.statusCode ?? statusOfVendorCode(vendorCode);
+      return new SourceError(code, `${vendorCode}: ${message}`, {
+        cause: error,
+        vendorCode,
+        fields: fieldsOf(error),
+        retryAfterMs: parseRetryAfter(head?.headers['retry-after']),
+        mayHaveWritten: status === 504,
+      });
     }
-    return new SourceError('UNAVAILABLE', message, { cause: error });
+    return new SourceError('UNAVAILABLE', message, { cause: error, mayHaveWritten });
   }
+}
+
+/**
+ * jsforce turns an error answer into an `HttpApiError` that keeps only the body (`message`, `errorCode`,
+ * `data`): not the status, not the headers, so no `Retry-After`. Its transport sees them, and is handed
+ * the very options object given to `Connection.request`: this notes each answer's status and headers
+ * under that object, for `send` to find when the request fails.
+ */
+function noteAnswerHeads(transport: Transport, heads: WeakMap<HttpRequestOptions, AnswerHead>): void {
+  const send = transport.httpRequest.bind(transport);
+  transport.httpRequest = (request, options = {}) => {
+    const sent = send(request, options);
+    void sent.then(
+      (response) => heads.set(options, response),
+      () => undefined, // jsforce fails the request itself
+    );
+    return sent;
+  };
+}
+
+/** The status a jsforce error code names, `ERROR_HTTP_504` (an answer without Salesforce's error body). */
+function statusOfVendorCode(vendorCode: string): number | undefined {
+  const status = /^ERROR_HTTP_(\d{3})$/.exec(vendorCode)?.[1];
+  return status === undefined ? undefined : Number(status);
+}
+
+/** Salesforce answered, more than we read: a write may have been carried out. */
+function answeredUnread(error: SourceError): SourceError {
+  const { code, message, cause, vendorCode, fields } = error;
+  return new SourceError(code, message, { cause, vendorCode, fields, mayHaveWritten: true });
 }
 
 function errorField(error: unknown, field: 'name' | 'message' | 'code' | 'errorCode'): string | undefined {

@@ -37,12 +37,31 @@ const ANSWERS: ReadonlyArray<AnswerRow<ScriptedAnswer>> = [
   ['an unknown record', sugarError(404, 'not_found', 'Could not find record: c-gone in module: Contacts'), { code: 'BAD_REQUEST', vendorCode: 'not_found' }],
   ['an edit conflict', sugarError(409, 'edit_conflict', 'Edit conflict'), { code: 'BAD_REQUEST', vendorCode: 'edit_conflict' }],
   ['outdated metadata', { status: 412, json: { error: 'metadata_out_of_date', error_message: 'Your metadata is out of date', metadata_hash: 'x', user_hash: 'y' } }, { code: 'BAD_REQUEST', vendorCode: 'metadata_out_of_date' }],
-  ['a missing field', sugarError(422, 'missing_parameter', 'Missing parameter: date_start'), { code: 'BAD_REQUEST', vendorCode: 'missing_parameter', message: 'Sugar answered 422 missing_parameter: Missing parameter: date_start' }],
+  [
+    'a missing field',
+    sugarError(422, 'missing_parameter', 'Missing parameter: date_start'),
+    { code: 'BAD_REQUEST', vendorCode: 'missing_parameter', message: 'Sugar answered 422 missing_parameter: Missing parameter: date_start', retryAfterMs: undefined, mayHaveWritten: false },
+  ],
   ['a field an admin disabled', sugarError(422, 'field_disabled', 'Field is disabled: phone_home'), { code: 'CONFIG', vendorCode: 'field_disabled' }],
   ['a limit at the edge of Sugar Cloud', { status: 429, text: 'Too Many Requests', headers: { 'Content-Type': 'text/plain' } }, { code: 'RATE_LIMITED', vendorCode: undefined, message: 'Sugar answered 429: no message' }],
+  [
+    'a limit at the edge, with Retry-After: 3',
+    { status: 429, text: 'Too Many Requests', headers: { 'Content-Type': 'text/plain', 'Retry-After': '3' } },
+    { code: 'RATE_LIMITED', retryAfterMs: 3000, mayHaveWritten: false },
+  ],
   ['a fatal error', sugarError(500, 'fatal_error', 'Something went wrong'), { code: 'UNAVAILABLE', vendorCode: 'fatal_error' }],
   ['a database error', sugarError(500, 'db_error', 'Database failure. Please refer to sugarcrm.log for details.'), { code: 'UNAVAILABLE', vendorCode: 'db_error' }],
-  ['maintenance', sugarError(503, 'maintenance', 'The system is down for maintenance'), { code: 'UNAVAILABLE', vendorCode: 'maintenance' }],
+  ['maintenance', sugarError(503, 'maintenance', 'The system is down for maintenance'), { code: 'UNAVAILABLE', vendorCode: 'maintenance', retryAfterMs: undefined }],
+  [
+    'maintenance, with Retry-After: 3',
+    { status: 503, json: { error: 'maintenance', error_message: 'The system is down for maintenance' }, headers: { 'Retry-After': '3' } },
+    { code: 'UNAVAILABLE', vendorCode: 'maintenance', retryAfterMs: 3000, mayHaveWritten: false },
+  ],
+  [
+    "a gateway's time-out in front of Sugar (504: Sugar may have carried it out)",
+    { status: 504, text: '<html>504 Gateway Time-out</html>', headers: { 'Content-Type': 'text/html' } },
+    { code: 'UNAVAILABLE', mayHaveWritten: true },
+  ],
   ['no Elasticsearch', sugarError(503, 'search_unavailable', 'Search service unavailable'), { code: 'UNAVAILABLE', vendorCode: 'search_unavailable' }],
   [
     'a redirect (not followed: it would take the token along)',

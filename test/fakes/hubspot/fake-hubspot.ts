@@ -9,8 +9,9 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
  * `query`, property selection, the calculated phone properties derived from the stored values
  * (libphonenumber, the portal's region), the 5-per-second search limit with HubSpot's 429 body, index
  * latency for new records, create 201 / update 200, batch read (its required fields checked), property
- * definitions, account details, HubSpot's error shape, and switches to delay, hang and revoke the token
- * and to refuse one object's searches.
+ * definitions, account details, HubSpot's error shape, and switches to delay, hang and revoke the token,
+ * to refuse one object's searches, to refuse writes (`failWrites`) and to cut the connection after a
+ * create was stored (`cutNextWrites`).
  *
  * Companies have no calculated phone properties unless `companySearchableCalculatedPhones`: HubSpot
  * documents them for contacts only, and a real portal's company properties list none of them. Their
@@ -63,6 +64,17 @@ const REQUIRED: Readonly<Partial<Record<ObjectType, readonly string[]>>> = { cal
 const OPERATORS = new Set(['EQ', 'NEQ', 'IN', 'CONTAINS_TOKEN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY']);
 
 export const SECONDLY_LIMIT_BODY = { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT' };
+/** HubSpot's 429 for the burst limit every other request counts against (crm-apis.md §2.2). */
+const TEN_SECONDLY_LIMIT_BODY = { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' };
+/** The category of HubSpot's error body per status (crm-apis.md §2.7); other 5xx say INTERNAL_ERROR, other 4xx VALIDATION_ERROR. */
+const CATEGORIES: Readonly<Record<number, string>> = {
+  400: 'VALIDATION_ERROR',
+  401: 'INVALID_AUTHENTICATION',
+  403: 'MISSING_SCOPES',
+  404: 'OBJECT_NOT_FOUND',
+  409: 'CONFLICT',
+  423: 'LOCKED',
+};
 
 interface Filter {
   propertyName?: unknown;
@@ -104,6 +116,18 @@ export interface RecordedRequest {
   readonly at: number;
 }
 
+/** A write the fake was sent (after its token was checked), carried out or not. */
+export interface WriteArrival {
+  readonly method: string;
+  readonly path: string;
+  /** What it writes: the object type (`calls`), or `associations`. */
+  readonly object: string;
+  /** `Date.now()` when it arrived. */
+  readonly at: number;
+  /** Answered `failWrites` instead of being carried out. */
+  readonly refused: boolean;
+}
+
 export interface FakeHubSpotOptions {
   readonly token?: string;
   /** Companies have `hs_calculated_phone_number` and `hs_searchable_calculated_phone_number` (no public portal shows them). */
@@ -133,6 +157,19 @@ export class FakeHubSpot extends LoopbackFake {
   propertyFailure: Failure | undefined;
   /** Searches allowed per second per account, as HubSpot documents. */
   searchesPerSecond = 5;
+  /**
+   * While set, every write (POST, PATCH or PUT on CRM objects and associations; not a search or a batch
+   * read) is answered with this status in HubSpot's error shape (a 429 as its ten-secondly limit), with
+   * `Retry-After: <retryAfterS>` when given, and nothing is written. Searches and reads still answer.
+   */
+  failWrites: { status: number; retryAfterS?: number } | undefined;
+  /** Every write sent, in order of arrival, refused ones included. */
+  readonly writeArrivals: WriteArrival[] = [];
+  /**
+   * While > 0, the next create of a record is stored, as HubSpot commits it, and then the connection is
+   * destroyed before any answer (the client sees a reset); each such create counts it down.
+   */
+  cutNextWrites = 0;
   readonly objects = new Map<ObjectType, Map<string, StoredObject>>();
   /** Owner ids a record may be assigned to. */
   readonly owners = new Set(SEED_OWNERS);
@@ -158,7 +195,15 @@ export class FakeHubSpot extends LoopbackFake {
     for (const owner of SEED_OWNERS) this.owners.add(owner);
     this.searchFailures = {};
     this.propertyFailure = undefined;
+    this.failWrites = undefined;
+    this.writeArrivals.length = 0;
+    this.cutNextWrites = 0;
     this.seed();
+  }
+
+  /** The writes answered `failWrites`, in order of arrival. */
+  get refusedWrites(): WriteArrival[] {
+    return this.writeArrivals.filter((write) => write.refused);
   }
 
   all(type: ObjectType): StoredObject[] {
@@ -236,6 +281,7 @@ export class FakeHubSpot extends LoopbackFake {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = Date.now();
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: unknown;
@@ -254,6 +300,12 @@ export class FakeHubSpot extends LoopbackFake {
           'INVALID_AUTHENTICATION',
           'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
         );
+      }
+      if (isWrite(req.method, url.pathname)) {
+        const failure = this.failWrites;
+        const object = /^\/crm\/v[34]\/objects\/(\w+)/.exec(url.pathname)?.[1] ?? 'associations';
+        this.writeArrivals.push({ method: req.method!, path: url.pathname, object, at: arrivedAt, refused: failure !== undefined });
+        if (failure) return refuseWrite(failure, res);
       }
       if (req.method === 'GET' && url.pathname === '/account-info/v3/details') {
         return send(res, 200, {
@@ -279,7 +331,15 @@ export class FakeHubSpot extends LoopbackFake {
       const rest = route[2];
       if (req.method === 'POST' && rest === 'search') return await this.search(type, body, raw.length, res);
       if (req.method === 'POST' && rest === 'batch/read') return send(res, 200, this.batchRead(type, body));
-      if (req.method === 'POST' && rest === undefined) return send(res, 201, this.present(type, this.create(type, body)));
+      if (req.method === 'POST' && rest === undefined) {
+        const created = this.create(type, body);
+        if (this.cutNextWrites > 0) {
+          this.cutNextWrites--;
+          req.socket.destroy();
+          return;
+        }
+        return send(res, 201, this.present(type, created));
+      }
       if (req.method === 'PATCH' && rest !== undefined) return send(res, 200, this.present(type, this.update(type, rest, body)));
       if (req.method === 'GET' && rest !== undefined) return send(res, 200, this.present(type, this.find(type, rest)));
       throw new HubSpotError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`);
@@ -429,6 +489,22 @@ export class FakeHubSpot extends LoopbackFake {
     for (const name of new Set([...wanted, 'hs_object_id', 'createdate'])) if (name in record.properties) shown[name] = record.properties[name] ?? null;
     return { id: record.id, properties: shown, createdAt: record.createdAt, updatedAt: record.updatedAt, archived: false };
   }
+}
+
+/** A write's answer under `failWrites`: HubSpot's error body for the status (a 429 as its ten-secondly limit). */
+function refuseWrite(failure: { status: number; retryAfterS?: number }, res: ServerResponse): void {
+  const { status, retryAfterS } = failure;
+  const body =
+    status === 429
+      ? { ...TEN_SECONDLY_LIMIT_BODY, correlationId: randomUUID() }
+      : error(CATEGORIES[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR'), `The request could not be carried out (${status})`);
+  sendJson(res, status, body, 'application/json;charset=utf-8', retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) });
+}
+
+/** A request that creates or changes records or their associations: a POST, PATCH or PUT that is no search or batch read. */
+function isWrite(method: string | undefined, path: string): boolean {
+  if (method !== 'POST' && method !== 'PATCH' && method !== 'PUT') return false;
+  return /^\/crm\/v[34]\/(?:objects|associations)\//.test(path) && !/\/(?:search|batch\/read)$/.test(path);
 }
 
 function matches(record: StoredObject, filter: Filter): boolean {

@@ -1,11 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 import { seedOrg, type FakeOrg, type FakeRecord } from './salesforce-seed';
 
 /**
  * A Salesforce org on a loopback port that speaks the REST wire protocol the way crm-apis.md §1
  * describes it: OAuth token endpoint (client credentials, password), SOSL `/search` with phone
- * semantics, `/query`, `describe`, `sobjects` create (201) and update (204), JSON error arrays.
+ * semantics, `/query`, `describe`, `sobjects` create (201) and update (204), JSON error arrays, and
+ * switches to refuse writes (`failWrites`) or cut the connection after a create was stored (`cutNextWrites`).
  *
  * Phone search model (Salesforce does not document it precisely): a stored value matches a term when
  * their digits are equal, formatting ignored, no partial match; an extension (`ext 12`, `x12`, `#12`)
@@ -84,6 +85,32 @@ export interface RecordedRequest {
   readonly body?: string;
 }
 
+/** A write the fake was sent (after its token was checked), carried out or not. */
+export interface WriteArrival {
+  readonly method: string;
+  readonly path: string;
+  /** What it writes: the sObject type (`Task`), or `composite`. */
+  readonly object: string;
+  /** `Date.now()` when it arrived. */
+  readonly at: number;
+  /** Answered `failWrites` instead of being carried out. */
+  readonly refused: boolean;
+}
+
+/**
+ * What Salesforce answers itself, per status (crm-apis.md §1.6: a JSON array of `{message, errorCode}`;
+ * 500 `UNKNOWN_EXCEPTION` as this fake answers its own failures). Any other status (429, 502, 504, …)
+ * comes from something in front of Salesforce: an HTML page (jsforce reads it as `ERROR_HTTP_<status>`).
+ */
+const WRITE_REFUSALS: Readonly<Record<number, readonly [errorCode: string, message: string]>> = {
+  400: ['FIELD_INTEGRITY_EXCEPTION', 'field integrity exception: unknown'],
+  401: ['INVALID_SESSION_ID', 'Session expired or invalid'],
+  403: ['REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'],
+  404: ['NOT_FOUND', 'The requested resource does not exist'],
+  500: ['UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-1234 (-123456789)'],
+  503: ['SERVER_UNAVAILABLE', 'Server Unavailable'],
+};
+
 export interface FakeSalesforceOptions {
   readonly clientId?: string;
   readonly clientSecret?: string;
@@ -118,6 +145,19 @@ export class FakeSalesforce extends LoopbackFake {
   refuseAllTokens = false;
   /** Whether errors list the fields they are about in `fields`; false answers without them, as some Salesforce errors come. */
   fieldsInErrors = true;
+  /**
+   * While set, every write (sObject POST/PATCH, composite) is answered with this status in Salesforce's
+   * shape for it (see `WRITE_REFUSALS`), with `Retry-After: <retryAfterS>` when given, and nothing is
+   * written. Searches, queries and describes still answer.
+   */
+  failWrites: { status: number; retryAfterS?: number } | undefined;
+  /** Every write sent, in order of arrival, refused ones included. */
+  readonly writeArrivals: WriteArrival[] = [];
+  /**
+   * While > 0, the next create of a record is stored, as Salesforce commits it, and then the connection
+   * is destroyed before any answer (the client sees a reset); each such create counts it down.
+   */
+  cutNextWrites = 0;
   tokensIssued = 0;
 
   private readonly validTokens = new Set<string>();
@@ -158,6 +198,14 @@ export class FakeSalesforce extends LoopbackFake {
     this.limitExceeded = false;
     this.refuseAllTokens = false;
     this.fieldsInErrors = true;
+    this.failWrites = undefined;
+    this.writeArrivals.length = 0;
+    this.cutNextWrites = 0;
+  }
+
+  /** The writes answered `failWrites`, in order of arrival. */
+  get refusedWrites(): WriteArrival[] {
+    return this.writeArrivals.filter((write) => write.refused);
   }
 
   /** API requests recorded for a path fragment, e.g. `/search`. */
@@ -166,6 +214,7 @@ export class FakeSalesforce extends LoopbackFake {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = Date.now();
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     const q = url.searchParams.get('q') ?? undefined;
@@ -179,12 +228,26 @@ export class FakeSalesforce extends LoopbackFake {
       this.authorize(req);
       if (this.limitExceeded) throw new SalesforceError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       const path = api[2]!.replace(/\/$/, '');
+      if (isWrite(req.method, path)) {
+        const failure = this.failWrites;
+        const object = /^\/sobjects\/(\w+)/.exec(path)?.[1] ?? 'composite';
+        this.writeArrivals.push({ method: req.method!, path: url.pathname, object, at: arrivedAt, refused: failure !== undefined });
+        if (failure) return refuseWrite(failure, res);
+      }
       if (req.method === 'GET' && path === '/search') return json(res, 200, { searchRecords: this.search(q ?? '') });
       if (req.method === 'GET' && path === '/query') return json(res, 200, this.query(q ?? ''));
       const describe = /^\/sobjects\/(\w+)\/describe$/.exec(path);
       if (req.method === 'GET' && describe) return json(res, 200, this.describe(objectName(describe[1]!)));
       const create = /^\/sobjects\/(\w+)$/.exec(path);
-      if (req.method === 'POST' && create) return json(res, 201, { id: this.create(objectName(create[1]!), parseJson(body)), success: true, errors: [] });
+      if (req.method === 'POST' && create) {
+        const id = this.create(objectName(create[1]!), parseJson(body));
+        if (this.cutNextWrites > 0) {
+          this.cutNextWrites--;
+          req.socket.destroy();
+          return;
+        }
+        return json(res, 201, { id, success: true, errors: [] });
+      }
       const update = /^\/sobjects\/(\w+)\/(\w+)$/.exec(path);
       if (req.method === 'PATCH' && update) {
         this.update(objectName(update[1]!), update[2]!, parseJson(body));
@@ -349,6 +412,21 @@ export class FakeSalesforce extends LoopbackFake {
     }
     return out;
   }
+}
+
+/** A write's answer under `failWrites`: Salesforce's error array for the status, else a page of what stands in front of it. */
+function refuseWrite(failure: { status: number; retryAfterS?: number }, res: ServerResponse): void {
+  const headers: Record<string, string> = failure.retryAfterS === undefined ? {} : { 'Retry-After': String(failure.retryAfterS) };
+  const refusal = WRITE_REFUSALS[failure.status];
+  if (refusal) return sendJson(res, failure.status, [{ message: refusal[1], errorCode: refusal[0] }], 'application/json;charset=UTF-8', headers);
+  const reason = STATUS_CODES[failure.status] ?? 'Error';
+  const page = `<html><head><title>${failure.status} ${reason}</title></head><body><h1>${reason}</h1></body></html>`;
+  res.writeHead(failure.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page), ...headers }).end(page);
+}
+
+/** A request that creates or changes records: an sObject or composite POST, PATCH or PUT (a search or query is a GET). */
+function isWrite(method: string | undefined, path: string): boolean {
+  return (method === 'POST' || method === 'PATCH' || method === 'PUT') && /^\/(?:sobjects|composite)(?:\/|$)/.test(path);
 }
 
 /** An 18-character id: the 15 characters and the suffix that makes them case-safe (crm-apis.md §1.9). */

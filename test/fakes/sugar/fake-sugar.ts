@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
 
 /**
@@ -8,7 +8,8 @@ import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
  * `mobile`), the version check (301 incorrect_version), `OAuth-Token` with the real 401 bodies, the filter
  * API on raw strings, global search comparing digits with the query as a substring (and a switch to
  * answer 503 search_unavailable), Calls (422 without date_start), Cases, Leads, links, and switches
- * to expire tokens, delay or hang.
+ * to expire tokens, delay or hang, refuse writes (`failWrites`) or cut the connection after a create
+ * was stored (`cutNextWrites`).
  */
 
 type Module = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Cases' | 'Users';
@@ -34,6 +35,26 @@ const SESSIONS_PER_USER = 1;
 const SESSIONS_PER_PLATFORM: Readonly<Record<string, number>> = { mobile: 2 };
 const MANDATORY_FIELDS = ['id', 'date_modified', 'assigned_user_id', 'created_by', 'locked_fields'];
 const LINKS: Readonly<Record<string, Module>> = { contacts: 'Contacts', leads: 'Leads', users: 'Users' };
+/** Routes under a module that only read: `POST /<Module>/filter` is a search. */
+const READ_ROUTES: ReadonlySet<string> = new Set(['filter', 'globalsearch', 'count']);
+/**
+ * Sugar's own error answer per status (crm-apis.md §3.3: `{error, error_message}`, labels of
+ * include/api/SugarApiException.php; a bare SugarApiException is 400 `unknown_exception`). Any other
+ * status (429, 504, …) comes from something in front of Sugar (crm-apis.md §3.3: Sugar has no rate
+ * limiter of its own): an HTML page.
+ */
+const WRITE_REFUSALS: Readonly<Record<number, readonly [label: string, message: string]>> = {
+  400: ['unknown_exception', 'An unknown exception happened.'],
+  401: ['need_login', 'No valid authentication for user.'],
+  403: ['not_authorized', 'No access to edit records'],
+  404: ['not_found', 'Could not find record'],
+  409: ['edit_conflict', 'Edit conflict'],
+  413: ['request_too_large', 'The request is too large to process.'],
+  422: ['invalid_parameter', 'Invalid parameter'],
+  500: ['fatal_error', 'Something went wrong'],
+  502: ['bad_gateway', 'The connector could not handle the response'],
+  503: ['service_unavailable', 'The server is busy or overloaded. Please try again later.'],
+};
 
 class SugarError extends Error {
   constructor(
@@ -43,6 +64,18 @@ class SugarError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A write the fake was sent (after its token was checked), carried out or not. */
+export interface WriteArrival {
+  readonly method: string;
+  readonly path: string;
+  /** What it writes: the module (`Calls`). */
+  readonly object: string;
+  /** `Date.now()` when it arrived. */
+  readonly at: number;
+  /** Answered `failWrites` instead of being carried out. */
+  readonly refused: boolean;
 }
 
 export interface RecordedRequest {
@@ -67,6 +100,20 @@ export class FakeSugar extends LoopbackFake {
   delayMs = 0;
   hang = false;
   maxVersion = 11.23;
+  /**
+   * While set, every write (POST or PUT on module records and their links; not `/filter`, global search
+   * or the token endpoint) is answered with this status in Sugar's error shape for it (see
+   * `WRITE_REFUSALS`), with `Retry-After: <retryAfterS>` when given, and nothing is written. Searches
+   * and reads still answer.
+   */
+  failWrites: { status: number; retryAfterS?: number } | undefined;
+  /** Every write sent, in order of arrival, refused ones included. */
+  readonly writeArrivals: WriteArrival[] = [];
+  /**
+   * While > 0, the next create of a record is stored, as Sugar commits it, and then the connection is
+   * destroyed before any answer (the client sees a reset); each such create counts it down.
+   */
+  cutNextWrites = 0;
 
   private sessions: Session[] = [];
 
@@ -82,7 +129,15 @@ export class FakeSugar extends LoopbackFake {
     this.searchUnavailable = false;
     this.delayMs = 0;
     this.hang = false;
+    this.failWrites = undefined;
+    this.writeArrivals.length = 0;
+    this.cutNextWrites = 0;
     this.seed();
+  }
+
+  /** The writes answered `failWrites`, in order of arrival. */
+  get refusedWrites(): WriteArrival[] {
+    return this.writeArrivals.filter((write) => write.refused);
   }
 
   /** Every access token expires (the refresh tokens stay valid). */
@@ -146,6 +201,7 @@ export class FakeSugar extends LoopbackFake {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = Date.now();
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     let body: unknown;
@@ -165,13 +221,27 @@ export class FakeSugar extends LoopbackFake {
       if (this.hang) return;
       if (this.delayMs > 0) await this.wait(this.delayMs);
       this.authenticate(token);
+      const written = writtenModule(req.method, path);
+      if (written) {
+        const failure = this.failWrites;
+        this.writeArrivals.push({ method: req.method!, path: url.pathname, object: written, at: arrivedAt, refused: failure !== undefined });
+        if (failure) return refuseWrite(failure, res);
+      }
       if (req.method === 'GET' && path === '/globalsearch') return send(res, 200, this.globalSearch(url.searchParams));
       const route = /^\/(\w+)(?:\/([^/]+))?$/.exec(path);
       const module = route && (MODULES as readonly string[]).includes(route[1]!) ? (route[1] as Module) : undefined;
       if (!module) throw new SugarError(404, 'no_method', `Could not find a route for ${req.method} ${path}`);
       const rest = route![2];
       if (req.method === 'POST' && rest === 'filter') return send(res, 200, this.filter(module, body));
-      if (req.method === 'POST' && rest === undefined) return send(res, 200, this.create(module, body));
+      if (req.method === 'POST' && rest === undefined) {
+        const created = this.create(module, body);
+        if (this.cutNextWrites > 0) {
+          this.cutNextWrites--;
+          req.socket.destroy();
+          return;
+        }
+        return send(res, 200, created);
+      }
       if (req.method === 'PUT' && rest !== undefined) return send(res, 200, this.update(module, rest, body));
       if (req.method === 'GET' && rest !== undefined) return send(res, 200, this.present(module, this.find(module, rest), url.searchParams.get('fields')));
       throw new SugarError(404, 'no_method', `Could not find a route for ${req.method} ${path}`);
@@ -333,6 +403,23 @@ function matches(record: SugarRecord, expression: unknown): boolean {
   });
 }
 
+/** The module a request writes to: a POST or PUT on its records or their links, not a search; undefined for any other request. */
+function writtenModule(method: string | undefined, path: string): Module | undefined {
+  if (method !== 'POST' && method !== 'PUT') return undefined;
+  const [, module, next] = /^\/(\w+)(?:\/([^/]+))?/.exec(path) ?? [];
+  if (module === undefined || !(MODULES as readonly string[]).includes(module) || READ_ROUTES.has(next ?? '')) return undefined;
+  return module as Module;
+}
+
+/** A write's answer under `failWrites`: Sugar's error body for the status, else a page of what stands in front of it. */
+function refuseWrite(failure: { status: number; retryAfterS?: number }, res: ServerResponse): void {
+  const retryAfter: Record<string, string> = failure.retryAfterS === undefined ? {} : { 'Retry-After': String(failure.retryAfterS) };
+  const refusal = WRITE_REFUSALS[failure.status];
+  if (refusal) return sendJson(res, failure.status, { error: refusal[0], error_message: refusal[1] }, 'application/json', { 'Cache-Control': 'no-store', ...retryAfter });
+  const reason = STATUS_CODES[failure.status] ?? 'Error';
+  const page = `<html><head><title>${failure.status} ${reason}</title></head><body><h1>${reason}</h1></body></html>`;
+  res.writeHead(failure.status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page), ...retryAfter }).end(page);
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, body, 'application/json', { 'Cache-Control': 'no-store' });

@@ -1,0 +1,39 @@
+import { SourceError } from '../core/source-error';
+
+/**
+ * A failed CRM write, as the outbox treats it: `retry` when the reason can pass (the CRM down, slow, or
+ * over its limits: try again later), `refused` when it cannot (the CRM refused the record, our settings
+ * or permissions are wrong: trying again would fail the same way; an admin sees it as a dead letter).
+ */
+export type WriteFailure =
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      /** The CRM's `Retry-After`, when it sent one. */
+      readonly retryAfterMs?: number;
+      /** The request may have been carried out though no answer came (a time-out, a cut connection). */
+      readonly mayHaveWritten: boolean;
+    }
+  | { readonly kind: 'refused'; readonly reason: string };
+
+export function classifyWriteFailure(error: unknown): WriteFailure {
+  if (!(error instanceof SourceError)) {
+    // Not the CRM's answer but our own failure: trying again would loop on it.
+    return { kind: 'refused', reason: `INTERNAL: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const reason = `${error.code}: ${error.message}`;
+  // A CRM host that redirects is a wrong address in the settings, not a passing trouble.
+  if (error.vendorCode === 'REDIRECT') return { kind: 'refused', reason };
+  switch (error.code) {
+    case 'UNAVAILABLE':
+    case 'RATE_LIMITED':
+    case 'TIMEOUT':
+      return { kind: 'retry', reason, retryAfterMs: error.retryAfterMs, mayHaveWritten: error.mayHaveWritten };
+    // A refused sign-in or permission (401/403 past the client's own token renewal), a refused record
+    // (400, 404) or our settings: the same write would be refused again until someone changes something.
+    case 'AUTH':
+    case 'BAD_REQUEST':
+    case 'CONFIG':
+      return { kind: 'refused', reason };
+  }
+}

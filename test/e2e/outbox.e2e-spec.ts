@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
+import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
+import { FakeSugar } from '../fakes/sugar/fake-sugar';
+import { eventually } from '../support/eventually';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const HEADER = 'X-Execution-Token';
+const TOKEN = 'outbox-tenant-token';
+const ADMIN_TOKEN = 'outbox-admin-token-0123456789abcdef';
+const QUEUED_ID = /^(salesforce|hubspot|sugar):queued:[0-9a-f-]{36}$/;
+
+interface WriteKnobs {
+  failWrites: { status: number; retryAfterS?: number } | undefined;
+}
+
+/** One CRM as this suite needs it: its fake, its tenant file, the call records it holds and the writes it was sent. */
+interface Crm {
+  readonly name: 'salesforce' | 'hubspot' | 'sugar';
+  readonly fake: WriteKnobs & { start(): Promise<unknown>; stop(): Promise<unknown> };
+  tenant(): string;
+  readonly contactCrmId: string;
+  /** The call records, each with its talk time in seconds. */
+  calls(): Array<{ id: string; talkSeconds: number }>;
+  /** A talk time as the CRM keeps it (Sugar: whole minutes). */
+  kept(talkSeconds: number): number;
+  /** Creates and updates of call records sent to the CRM (refused ones included), with their arrival times. */
+  callWrites(): number[];
+}
+
+function salesforce(): Crm {
+  const fake = new FakeSalesforce();
+  return {
+    name: 'salesforce',
+    fake,
+    tenant: () => [`SALESFORCE_LOGIN_URL=${fake.url}`, 'SALESFORCE_CLIENT_ID=fake-client-id', 'SALESFORCE_CLIENT_SECRET=fake-client-secret'].join('\n'),
+    contactCrmId: 'salesforce:Contact:003000000000001AAA',
+    kept: (seconds) => seconds,
+    calls: () => fake.org.Task.map((task) => ({ id: String(task.Id), talkSeconds: Number(task.CallDurationInSeconds) })),
+    callWrites: () => fake.writeArrivals.filter((w) => w.object === 'Task').map((w) => w.at),
+  };
+}
+
+function hubspot(): Crm {
+  const fake = new FakeHubSpot();
+  return {
+    name: 'hubspot',
+    fake,
+    tenant: () => [`HUBSPOT_ACCESS_TOKEN=${fake.token}`, `HUBSPOT_BASE_URL=${fake.url}`, 'HUBSPOT_PORTAL_ID=1', 'HUBSPOT_APP_URL=https://app.hubspot.com'].join('\n'),
+    contactCrmId: 'hubspot:contact:101',
+    kept: (seconds) => seconds,
+    calls: () => fake.all('calls').map((call) => ({ id: String(call.id), talkSeconds: Number(call.properties.hs_call_duration) / 1000 })),
+    callWrites: () => fake.writeArrivals.filter((w) => w.object === 'calls').map((w) => w.at),
+  };
+}
+
+function sugar(): Crm {
+  const fake = new FakeSugar();
+  return {
+    name: 'sugar',
+    fake,
+    tenant: () => [`SUGAR_URL=${fake.url}`, `SUGAR_USERNAME=${fake.username}`, `SUGAR_PASSWORD=${fake.password}`].join('\n'),
+    contactCrmId: 'sugar:Contacts:c-anna',
+    kept: (seconds) => Math.round(seconds / 60) * 60,
+    calls: () => fake.all('Calls').map((call) => ({ id: String(call.id), talkSeconds: (Number(call.duration_hours) * 60 + Number(call.duration_minutes)) * 60 })),
+    callWrites: () => fake.writeArrivals.filter((w) => w.object === 'Calls').map((w) => w.at),
+  };
+}
+
+describe.each([salesforce, hubspot, sugar])('the outbox, with %p', (makeCrm) => {
+  const crm = makeCrm();
+  let dataDir: string;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    await crm.fake.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'outbox-e2e-'));
+    gateway = await startTestApp({
+      env: { DATA_DIR: dataDir, ADMIN_TOKEN, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1', WORKFLOW_TIMEOUT_MS: '3000' },
+      files: { 'acme.env': [`TOKEN=${TOKEN}`, crm.tenant(), `WORKFLOW_DEFAULT_CRM=${crm.name}`, 'LANGUAGE=en', 'CACHE_TTL_S=0', ''].join('\n') },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await crm.fake.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    crm.fake.failWrites = undefined;
+    // Each test starts with nothing waiting: what it counts is its own call's writes.
+    await eventually(async () => {
+      const waiting = await Promise.all(['queued', 'sending'].map(async (state) => (await admin(`/admin/outbox?state=${state}`).expect(200)).body.length));
+      return waiting.every((count) => count === 0);
+    }, 10_000);
+  });
+
+  let minute = 0;
+  /** A call of its own for each test (the repeat guard keys calls by their start). */
+  const newCall = (): Record<string, unknown> => ({
+    direction: 'incoming',
+    originatorNumber: '41789072228',
+    originatorName: 'Anna Muster',
+    destinationNumber: '41446681800',
+    contactCrmId: crm.contactCrmId,
+    startedTime: `2026-12-01 09:${String(minute++).padStart(2, '0')}:00`,
+  });
+  const post = (inputs: Record<string, unknown>) => gateway.http.post('/lookup/CallFlow').set(HEADER, TOKEN).send({ inputs });
+  const admin = (path: string) => gateway.http.get(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  const ended = (call: Record<string, unknown>): Record<string, unknown> => {
+    const start = String(call.startedTime);
+    return { ...call, answeredTime: start.replace(/:00$/, ':05'), endedTime: start.replace(/:(\d\d):00$/, (_, m: string) => `:${String(Number(m) + 3).padStart(2, '0')}:40`) };
+  };
+
+  it('answers 200 with a queued id while writes fail, merges the call\'s next request, and writes one record with the final facts once the CRM is back', async () => {
+    const before = crm.calls().length;
+    crm.fake.failWrites = { status: 503 };
+    const call = newCall();
+    const first = await post(call).expect(200);
+    expect(first.body).toEqual({ id: expect.stringMatching(QUEUED_ID) });
+
+    const last = await post({ ...ended(call), id: first.body.id }).expect(200);
+    expect(last.body).toEqual(first.body);
+    const queued = await admin('/admin/outbox?state=queued').expect(200);
+    expect(queued.body).toContainEqual(expect.objectContaining({ id: first.body.id.split(':')[2], source: crm.name, workflow: 'CallFlow', version: 2, call: expect.objectContaining({ number: '+41******228' }) }));
+
+    crm.fake.failWrites = undefined;
+    await eventually(() => crm.calls().length === before + 1, 10_000);
+    await eventually(async () => (await admin('/admin/outbox?state=delivered').expect(200)).body.some((d: { id: string }) => d.id === first.body.id.split(':')[2]), 10_000);
+    expect(crm.calls().length).toBe(before + 1);
+    expect(crm.calls().at(-1)!.talkSeconds).toBe(crm.kept(215));
+
+    // Delivered: the queued id now stands for the record, and a later request updates it.
+    const after = await post({ ...ended(call), id: first.body.id }).expect(200);
+    expect(after.body.id).toMatch(new RegExp(`^${crm.name}:\\w+:[\\w-]+$`));
+    expect(after.body.id).not.toMatch(QUEUED_ID);
+    expect(crm.calls().length).toBe(before + 1);
+  });
+
+  it('answers a refusal the CRM would repeat at once, never sends it again, and keeps it as a dead letter', async () => {
+    crm.fake.failWrites = { status: 400 };
+    const writes = crm.callWrites().length;
+    const refused = await post(newCall()).expect(502);
+    expect(refused.body).toMatchObject({ source: crm.name, code: 'BAD_REQUEST' });
+    const dead = await admin('/admin/outbox?state=dead').expect(200);
+    expect(dead.body[0]).toMatchObject({ source: crm.name, workflow: 'CallFlow', state: 'dead', lastError: expect.stringMatching(/^BAD_REQUEST/) });
+    crm.fake.failWrites = undefined;
+    const id = dead.body[0].id as string;
+    expect((await admin('/admin/outbox?state=queued').expect(200)).body.map((d: { id: string }) => d.id)).not.toContain(id);
+    expect(crm.callWrites().length).toBe(writes + 1);
+
+    // The admin fixed the cause and retries it: delivered.
+    await gateway.http.post(`/admin/outbox/${id}/retry`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    await eventually(() => crm.callWrites().length === writes + 2, 10_000);
+    await eventually(async () => (await admin('/admin/outbox?state=delivered').expect(200)).body.some((d: { id: string }) => d.id === id), 10_000);
+  });
+
+  it("waits for the CRM's Retry-After before trying again", async () => {
+    crm.fake.failWrites = { status: 429, retryAfterS: 3 };
+    const writes = crm.callWrites().length;
+    await post(newCall()).expect(200);
+    await eventually(() => crm.callWrites().length >= writes + 2, 10_000);
+    const [refusedAt, retriedAt] = crm.callWrites().slice(writes);
+    expect(retriedAt! - refusedAt!).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('keeps the admin API closed to a tenant token and to a wrong admin token', async () => {
+    await gateway.http.get('/admin/outbox').set(HEADER, TOKEN).expect(401);
+    await gateway.http.get('/admin/outbox').set('Authorization', `Bearer ${TOKEN}`).expect(401);
+    await gateway.http.get('/admin/outbox?state=sideways').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(400);
+  });
+});
