@@ -2,6 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What every fake CRM shares: an HTTP server on 127.0.0.1, its open sockets, and cancellable waits. */
+/** A write a fake was sent (after its token was checked), carried out or not. */
+export interface WriteArrival {
+  readonly method: string;
+  readonly path: string;
+  /** What it writes: Salesforce's sObject type (`Task`) or `composite`, HubSpot's object (`calls`), Sugar's module (`Calls`). */
+  readonly object: string;
+  /** `Date.now()` when it arrived. */
+  readonly at: number;
+  /** Answered `failWrites` instead of being carried out. */
+  readonly refused: boolean;
+}
+
 export abstract class LoopbackFake {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();

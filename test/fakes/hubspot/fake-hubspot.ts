@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
+import { LoopbackFake, readBody, sendJson, type WriteArrival } from '../loopback-fake';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 /**
@@ -114,18 +114,6 @@ export interface RecordedRequest {
   readonly path: string;
   readonly body: unknown;
   readonly at: number;
-}
-
-/** A write the fake was sent (after its token was checked), carried out or not. */
-export interface WriteArrival {
-  readonly method: string;
-  readonly path: string;
-  /** What it writes: the object type (`calls`), or `associations`. */
-  readonly object: string;
-  /** `Date.now()` when it arrived. */
-  readonly at: number;
-  /** Answered `failWrites` instead of being carried out. */
-  readonly refused: boolean;
 }
 
 export interface FakeHubSpotOptions {

@@ -1,5 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
+import { LoopbackFake, readBody, sendJson, type WriteArrival } from '../loopback-fake';
 import { seedOrg, type FakeOrg, type FakeRecord } from './salesforce-seed';
 
 /**
@@ -83,18 +83,6 @@ export interface RecordedRequest {
   /** The decoded `q` parameter of search and query requests. */
   readonly q?: string;
   readonly body?: string;
-}
-
-/** A write the fake was sent (after its token was checked), carried out or not. */
-export interface WriteArrival {
-  readonly method: string;
-  readonly path: string;
-  /** What it writes: the sObject type (`Task`), or `composite`. */
-  readonly object: string;
-  /** `Date.now()` when it arrived. */
-  readonly at: number;
-  /** Answered `failWrites` instead of being carried out. */
-  readonly refused: boolean;
 }
 
 /**

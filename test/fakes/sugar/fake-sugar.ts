@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
+import { LoopbackFake, readBody, sendJson, type WriteArrival } from '../loopback-fake';
 
 /**
  * A SugarCRM instance on a loopback port that speaks REST v10/v11 the way crm-apis.md §3 describes it:
@@ -64,18 +64,6 @@ class SugarError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A write the fake was sent (after its token was checked), carried out or not. */
-export interface WriteArrival {
-  readonly method: string;
-  readonly path: string;
-  /** What it writes: the module (`Calls`). */
-  readonly object: string;
-  /** `Date.now()` when it arrived. */
-  readonly at: number;
-  /** Answered `failWrites` instead of being carried out. */
-  readonly refused: boolean;
 }
 
 export interface RecordedRequest {
