@@ -34,6 +34,11 @@ export interface WorkflowCall<S extends object = object> {
   readonly previous?: RecordRef;
   /** The CRM user the call belongs to, from `userCrmId`. */
   readonly userId?: string;
+  /**
+   * The key of this write (a UUID's form, the same for every try of it): a source that puts it into the
+   * record it creates can find that record again (`findWritten`) when a try's answer was lost.
+   */
+  readonly callKey?: string;
 }
 
 /**
@@ -92,6 +97,13 @@ export interface WorkflowHandler<S extends object = object> {
    */
   readonly updates?: readonly string[];
   run(call: WorkflowCall<S>): Promise<WorkflowResult>;
+  /**
+   * The record an earlier try of this create wrote, found by `call.callKey`; undefined when there is
+   * none. Only sources whose creates carry the key offer it: for them a create whose answer was lost (a
+   * time-out or a cut connection after sending) is looked for, and adopted or sent again; for the others
+   * it is never sent again blindly.
+   */
+  findWritten?(call: WorkflowCall<S>): Promise<WorkflowResult | undefined>;
 }
 
 export const WorkflowHandlerProvider = DiscoveryService.createDecorator<void>();

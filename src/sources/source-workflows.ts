@@ -18,6 +18,8 @@ export interface SourceWorkflow<S extends object, T> {
   };
   /** Writes the workflow's record for the call: every request that updates nothing. */
   readonly create: (tenant: T, call: WorkflowCall<S>) => Promise<WorkflowResult>;
+  /** The record `create` wrote with `call.callKey`, when the source's records carry it (`WorkflowHandler.findWritten`). */
+  readonly findWritten?: (tenant: T, call: WorkflowCall<S>) => Promise<WorkflowResult | undefined>;
 }
 
 /**
@@ -34,9 +36,12 @@ export function sourceWorkflows<S extends object, T>(source: Type<SourceWithTena
       readonly workflow = declared.workflow;
       readonly previousTypes = declared.previousTypes;
       readonly updates = declared.update?.types;
+      readonly findWritten?: (call: WorkflowCall<S>) => Promise<WorkflowResult | undefined>;
 
       constructor(@Inject(source) private readonly owner: SourceWithTenants<S, T>) {
         this.sourceId = owner.id;
+        const find = declared.findWritten;
+        if (find) this.findWritten = (call) => find(this.owner.tenants.of(call.settings), call);
       }
 
       async run(call: WorkflowCall<S>): Promise<WorkflowResult> {

@@ -86,8 +86,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } catch (error) {
       const failure = classifyWriteFailure(error);
       const now = Date.now();
-      // A try that may have been carried out without an answer is not sent again blindly: the admin decides.
-      const unknown = failure.kind === 'retry' && failure.mayHaveWritten;
+      // A try that may have been carried out without an answer is sent again only when that is safe (an
+      // update, or a create its source finds by its key before sending); else the admin decides.
+      const unknown = failure.kind === 'retry' && failure.mayHaveWritten && !this.workflows.canSendAgain(delivery);
       const at = failure.kind === 'retry' && !unknown ? nextTryAt(this.workflows.retryPolicy, delivery.attempts + 1, delivery.retryingSince, now, failure.retryAfterMs) : undefined;
       if (at === undefined) {
         const why =

@@ -24,7 +24,7 @@ import { FirstRequests } from './first-requests';
 import { RedisConnection } from '../shared-state/redis-connection';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
+import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowCall, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
 import { WorkflowRegistry } from '../sources/workflow-registry';
 import { SourceAccess } from '../source-access/source-access';
 import { TenantRegistry } from '../tenants/tenant-registry';
@@ -244,7 +244,7 @@ export class WorkflowsService {
       this.logger.info({ ...prepared.logged, delivery: deliveryId }, 'Repeated request of a call: answered with the record its queued write made, nothing written');
       return this.answerOf(tenant, JSON.parse(pending.result) as Written);
     }
-    const writing = this.write(tenant, prepared);
+    const writing = this.write(tenant, prepared, isUpdate ? undefined : deliveryId);
     const base = { id: deliveryId, tenantId: tenant.id, sourceId: prepared.handler.sourceId, workflow: prepared.handler.workflow, callKey: deliveryId, payload: JSON.stringify(request) };
     let outcome: Written | typeof DEADLINE_PASSED;
     try {
@@ -256,7 +256,8 @@ export class WorkflowsService {
         await this.keepDeadLetter(outbox, { ...base, nextAttemptAt: now, lastError: failure.reason }, pending, now);
         throw error;
       }
-      if (failure.mayHaveWritten) throw error;
+      // Sent again later only when that is safe: an update, or a create the source can find by its key.
+      if (failure.mayHaveWritten && !isUpdate && !prepared.handler.findWritten) throw error;
       const at = nextTryAt(this.retryPolicy, 1, now, now, failure.retryAfterMs) ?? now + this.retryPolicy.firstMs;
       await this.queue(outbox, { ...base, nextAttemptAt: at, lastError: failure.reason }, pending, now);
       this.metrics.delivery(tenant.id, prepared.handler.sourceId, 'queued');
@@ -298,7 +299,7 @@ export class WorkflowsService {
       const failure = classifyWriteFailure(error);
       const now = Date.now();
       if (!(await outbox.claim(deliveryId, now, IN_FLIGHT_LEASE_MARGIN_MS))) return;
-      if (failure.kind === 'retry' && !failure.mayHaveWritten) {
+      if (failure.kind === 'retry' && (!failure.mayHaveWritten || this.safeToSendAgain(prepared))) {
         await outbox.retryLater(deliveryId, nextTryAt(this.retryPolicy, 1, now, now, failure.retryAfterMs) ?? now, failure.reason, now);
         return;
       }
@@ -339,13 +340,50 @@ export class WorkflowsService {
     const payload = JSON.parse(delivery.payload) as DeliveryPayload;
     const written = delivery.result === undefined ? undefined : (JSON.parse(delivery.result) as Written);
     const inputs = written ? { ...payload.inputs, id: encodeRecordId(written.ref, tenant.recordIdKey) } : payload.inputs;
-    let prepared: Prepared;
+    const prepared = this.prepareDelivery(tenant, payload.workflow, inputs, delivery.id);
+    const isUpdate = this.isUpdate(prepared);
+    const callKey = isUpdate ? undefined : delivery.id;
+    // An earlier try may have been written though its answer was lost (or this process died during it).
+    const found = callKey && prepared.handler.findWritten ? await prepared.handler.findWritten(this.handlerCall(tenant, prepared, callKey)) : undefined;
+    if (found) {
+      this.logger.warn({ ...prepared.logged, delivery: delivery.id }, `Queued ${prepared.handler.workflow} found already written in ${prepared.handler.sourceId}: adopted, not sent again`);
+      return { ref: { sourceId: prepared.handler.sourceId, objectType: found.objectType, recordId: found.recordId }, ...(found.url === undefined ? {} : { url: found.url }) };
+    }
+    return this.write(tenant, prepared, callKey);
+  }
+
+  /** Whether a queued try that may have been carried out can be sent again: it is an update, or its source finds a create by its key. */
+  canSendAgain(delivery: Delivery): boolean {
+    const tenant = this.tenants.all().find((t) => t.id === delivery.tenantId);
+    if (!tenant) return false;
     try {
-      prepared = this.prepare(tenant, payload.workflow, inputs, `outbox-${delivery.id}`);
+      const payload = JSON.parse(delivery.payload) as DeliveryPayload;
+      return this.safeToSendAgain(this.prepareDelivery(tenant, payload.workflow, payload.inputs, delivery.id));
+    } catch {
+      return false;
+    }
+  }
+
+  private safeToSendAgain(prepared: Prepared): boolean {
+    return this.isUpdate(prepared) || prepared.handler.findWritten !== undefined;
+  }
+
+  private isUpdate(prepared: Prepared): boolean {
+    const { previous } = prepared.call;
+    return previous !== undefined && (prepared.handler.updates?.includes(previous.objectType) ?? false);
+  }
+
+  private handlerCall(tenant: Tenant, prepared: Prepared, callKey: string): WorkflowCall {
+    const { tenantSource, call } = prepared;
+    return { tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, callKey };
+  }
+
+  private prepareDelivery(tenant: Tenant, workflow: string, inputs: WorkflowInputs, deliveryId: string): Prepared {
+    try {
+      return this.prepare(tenant, workflow, inputs, `outbox-${deliveryId}`);
     } catch (error) {
       throw new SourceError('CONFIG', error instanceof HttpException ? JSON.stringify(error.getResponse()) : String(error));
     }
-    return this.write(tenant, prepared);
   }
 
   private answerOf(tenant: Tenant, written: Written): WorkflowAnswer {
@@ -353,7 +391,7 @@ export class WorkflowsService {
     return written.url === undefined ? { id } : { id, url: written.url };
   }
 
-  private async write(tenant: Tenant, prepared: Prepared): Promise<Written> {
+  private async write(tenant: Tenant, prepared: Prepared, callKey?: string): Promise<Written> {
     const { handler, tenantSource, call, logged } = prepared;
     const isCreateContact = handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
     const caller = isCreateContact ? callerNumber(tenant, call.facts) : undefined;
@@ -362,7 +400,7 @@ export class WorkflowsService {
       if (existing) return existing;
     }
     const run = (userId: string | undefined): Promise<WorkflowResult> =>
-      handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId });
+      handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId, callKey });
     const owner = this.ownerOfForm(tenantSource.source, call.userId, handler, logged);
     // Sent again only when the CRM refused the owner and wrote nothing (never after a timeout or a reset).
     const result = await run(owner).catch((error: unknown) => {

@@ -171,3 +171,58 @@ describe.each([salesforce, hubspot, sugar])('the outbox, with %p', (makeCrm) => 
     await gateway.http.get('/admin/outbox?state=sideways').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(400);
   });
 });
+
+describe('the outbox when a create was written but its answer was lost (e2e)', () => {
+  const sugarCrm = sugar();
+  const salesforceCrm = salesforce();
+  const sugarFake = sugarCrm.fake as FakeSugar;
+  const salesforceFake = salesforceCrm.fake as FakeSalesforce;
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    await Promise.all([sugarFake.start(), salesforceFake.start()]);
+    gateway = await startTestApp({
+      env: { ADMIN_TOKEN, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' },
+      files: {
+        'sugar.env': [`TOKEN=${TOKEN}`, sugarCrm.tenant(), 'WORKFLOW_DEFAULT_CRM=sugar', ''].join('\n'),
+        'salesforce.env': ['TOKEN=outbox-salesforce-token', salesforceCrm.tenant(), 'WORKFLOW_DEFAULT_CRM=salesforce', ''].join('\n'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await Promise.all([sugarFake.stop(), salesforceFake.stop()]);
+  });
+
+  const inputs = (contactCrmId: string, startedTime: string) => ({ direction: 'incoming', originatorNumber: '41789072228', destinationNumber: '41446681800', contactCrmId, startedTime });
+
+  it('Sugar: keeps the call (200 with a queued id), finds the record the lost answer wrote by its key, adopts it, and writes no second one', async () => {
+    const calls = sugarCrm.calls().length;
+    sugarFake.cutNextWrites = 1;
+    const queued = await gateway.http.post('/lookup/CallFlow').set(HEADER, TOKEN).send({ inputs: inputs(sugarCrm.contactCrmId, '2026-12-02 09:00:00') }).expect(200);
+    expect(queued.body).toEqual({ id: expect.stringMatching(/^sugar:queued:[0-9a-f-]{36}$/) });
+    const delivery = (queued.body.id as string).split(':')[2]!;
+    // Sugar stored it before the connection was cut, under the key the gateway chose: its own id.
+    expect(sugarCrm.calls().map((c) => c.id)).toContain(delivery);
+    await eventually(() => gateway.logs.lines.some((l) => l.delivery === delivery && /found already written in sugar: adopted/.test(String(l.msg))), 10_000);
+    expect(sugarCrm.calls().length).toBe(calls + 1);
+
+    const ended = await gateway.http
+      .post('/lookup/CallFlow')
+      .set(HEADER, TOKEN)
+      .send({ inputs: { ...inputs(sugarCrm.contactCrmId, '2026-12-02 09:00:00'), answeredTime: '2026-12-02 09:00:05', endedTime: '2026-12-02 09:03:40', id: queued.body.id } })
+      .expect(200);
+    expect(ended.body.id).toBe(`sugar:Calls:${delivery}`);
+    expect(sugarCrm.calls().length).toBe(calls + 1);
+    expect(sugarCrm.calls().find((c) => c.id === delivery)!.talkSeconds).toBe(240);
+  });
+
+  it('Salesforce: answers 502 as before, since it cannot find a create by a key yet: nothing sent again blindly', async () => {
+    const tasks = salesforceCrm.calls().length;
+    salesforceFake.cutNextWrites = 1;
+    const response = await gateway.http.post('/lookup/CallFlow').set(HEADER, 'outbox-salesforce-token').send({ inputs: inputs(salesforceCrm.contactCrmId, '2026-12-02 09:10:00') }).expect(502);
+    expect(response.body).toMatchObject({ source: 'salesforce' });
+    expect(salesforceCrm.calls().length).toBe(tasks + 1); // written once, by the try whose answer was cut
+    expect((await gateway.http.get('/admin/outbox?state=queued').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body).toEqual([]);
+  });
+});

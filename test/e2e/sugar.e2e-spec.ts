@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { FakeSugar } from '../fakes/sugar/fake-sugar';
 import { startTestApp, withTestApp, type TestApp } from '../support/test-app';
 
@@ -235,19 +236,23 @@ describe('Sugar source with global search (e2e against the fake Sugar)', () => {
 });
 
 describe('Sugar closing a kept-alive connection as a workflow writes on it (e2e)', () => {
-  it('does not send the write again (Sugar may have it), says so, and writes once when the CONNECTOR asks again', async () => {
+  it('keeps the write (Sugar may have it: 200 with a queued id), looks for it by its key before sending it again, and writes it once', async () => {
     const fake = await new FakeSugar().start();
-    await withTestApp({ files: { 'acme.env': sugarTenant(fake) } }, async (gateway) => {
+    await withTestApp({ env: { WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' }, files: { 'acme.env': sugarTenant(fake) } }, async (gateway) => {
       await settle();
       expect(await namesFrom(gateway, '41789072228')).toEqual(['Anna Muster']); // one kept-alive connection
       fake.dropIdleConnections();
       const callsBefore = fake.all('Calls').length;
       const inputs = { direction: 'incoming', originatorNumber: '41338220000', destinationNumber: '41446681800', contactCrmId: 'sugar:Accounts:acc-alpenblick', startedTime: '2026-11-24 13:00:00' };
       const post = () => gateway.http.post('/lookup/CallFlow').set(HEADER, TOKEN).send({ inputs });
-      const refused = await post().expect(502);
-      expect(refused.body).toMatchObject({ source: 'sugar', code: 'UNAVAILABLE', message: expect.stringContaining('ECONNRESET') });
-      expect(fake.all('Calls')).toHaveLength(callsBefore);
-      await post().expect(200);
+      const kept = await post().expect(200);
+      expect(kept.body).toEqual({ id: expect.stringMatching(/^sugar:queued:[0-9a-f-]{36}$/) });
+      const delivery = (kept.body.id as string).split(':')[2]!;
+      expect(gateway.logs.lines.find((l) => l.delivery === delivery)).toMatchObject({ reason: expect.stringContaining('ECONNRESET') });
+      expect(fake.all('Calls')).toHaveLength(callsBefore); // the reset came before Sugar read the write
+      await eventually(() => fake.all('Calls').length === callsBefore + 1);
+      expect(fake.all('Calls').at(-1)!.id).toBe(delivery);
+      expect((await post().expect(200)).body).toEqual(kept.body);
       expect(fake.all('Calls')).toHaveLength(callsBefore + 1);
     }).finally(() => fake.stop());
   });

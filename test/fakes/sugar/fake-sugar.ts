@@ -317,8 +317,13 @@ export class FakeSugar extends LoopbackFake {
   private create(module: Module, body: unknown): unknown {
     const fields = { ...((body ?? {}) as Record<string, unknown>) };
     if (module === 'Calls' && !fields.date_start) throw new SugarError(422, 'missing_parameter', 'Missing parameter: date_start');
-    const record: SugarRecord = { id: randomUUID(), created_by: '1', assigned_user_id: '1', locked_fields: [], date_modified: new Date().toISOString() };
-    this.apply(module, record, fields);
+    // Sugar takes a client's id (up to 36 characters) and refuses one it already has.
+    const { id: wanted, ...given } = fields;
+    const id = typeof wanted === 'string' && wanted !== '' ? wanted : randomUUID();
+    if (typeof wanted === 'string' && wanted.length > 36) throw new SugarError(422, 'invalid_parameter', 'Invalid parameter: id is longer than 36 characters');
+    if (this.records.get(module)!.has(id)) throw new SugarError(422, 'invalid_parameter', 'Record already exists');
+    const record: SugarRecord = { id, created_by: '1', assigned_user_id: '1', locked_fields: [], date_modified: new Date().toISOString() };
+    this.apply(module, record, given);
     if (module === 'Leads' || module === 'Contacts') record.name = [record.first_name, record.last_name].filter(Boolean).join(' ');
     this.records.get(module)!.set(record.id, record);
     return this.present(module, record, null);
