@@ -217,12 +217,25 @@ describe('the outbox when a create was written but its answer was lost (e2e)', (
     expect(sugarCrm.calls().find((c) => c.id === delivery)!.talkSeconds).toBe(240);
   });
 
-  it('Salesforce: answers 502 as before, since it cannot find a create by a key yet: nothing sent again blindly', async () => {
+  it('Salesforce: finds the Task the lost answer wrote by the key in its CallObject, adopts it, and writes no second one', async () => {
     const tasks = salesforceCrm.calls().length;
     salesforceFake.cutNextWrites = 1;
-    const response = await gateway.http.post('/lookup/CallFlow').set(HEADER, 'outbox-salesforce-token').send({ inputs: inputs(salesforceCrm.contactCrmId, '2026-12-02 09:10:00') }).expect(502);
+    const queued = await gateway.http.post('/lookup/CallFlow').set(HEADER, 'outbox-salesforce-token').send({ inputs: inputs(salesforceCrm.contactCrmId, '2026-12-02 09:10:00') }).expect(200);
+    expect(queued.body).toEqual({ id: expect.stringMatching(/^salesforce:queued:[0-9a-f-]{36}$/) });
+    const delivery = (queued.body.id as string).split(':')[2]!;
+    expect(salesforceFake.org.Task.at(-1)).toMatchObject({ CallObject: delivery });
+    await eventually(() => gateway.logs.lines.some((l) => l.delivery === delivery && /found already written in salesforce: adopted/.test(String(l.msg))), 10_000);
+    expect(salesforceCrm.calls().length).toBe(tasks + 1);
+    const query = salesforceFake.requestsTo('/query').at(-1)!.q!;
+    expect(query).toBe(`SELECT Id FROM Task WHERE CallObject = '${delivery}' AND CreatedDate = LAST_N_DAYS:31`);
+  });
+
+  it('Salesforce: answers 502 for a Case whose answer was lost, since a Case carries no key: nothing sent again blindly', async () => {
+    const cases = salesforceFake.org.Case.length;
+    salesforceFake.cutNextWrites = 1;
+    const response = await gateway.http.post('/lookup/CreateTicket').set(HEADER, 'outbox-salesforce-token').send({ inputs: inputs(salesforceCrm.contactCrmId, '2026-12-02 09:20:00') }).expect(502);
     expect(response.body).toMatchObject({ source: 'salesforce' });
-    expect(salesforceCrm.calls().length).toBe(tasks + 1); // written once, by the try whose answer was cut
+    expect(salesforceFake.org.Case.length).toBe(cases + 1); // written once, by the try whose answer was cut
     expect((await gateway.http.get('/admin/outbox?state=queued').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body).toEqual([]);
   });
 });

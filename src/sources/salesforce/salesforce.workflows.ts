@@ -89,8 +89,26 @@ function callProgress(facts: CallFacts): Record<string, unknown> {
   return { Subject: facts.subject.slice(0, 255), Description: facts.description, CallDurationInSeconds: facts.talkSeconds, CallDisposition: facts.outcomeLabel };
 }
 
-/** CallFlow: the call as a Task (`TaskSubtype` Call) on the Contact or Lead. */
-async function logCall(tenant: SalesforceTenant, { facts, contact, userId, timezone }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+/** How far back a Task written with a key is looked for: past the longest retry window (`WORKFLOW_RETRY_FOR_H` ≤ 720 h). */
+const KEYED_TASKS_DAYS = 31;
+/** Our keys have a UUID's form; nothing else is put into the query that looks for one. */
+const CALL_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The Task an earlier try of this CallFlow wrote, found by the key it carries in `CallObject` (a
+ * standard Task field integrations use for the phone system's call id; filterable, not indexed: the
+ * query is kept to recent Tasks by `CreatedDate`).
+ */
+async function findLoggedCall(tenant: SalesforceTenant, { callKey }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult | undefined> {
+  if (!callKey || !CALL_KEY.test(callKey)) return undefined;
+  const soql = `SELECT Id FROM Task WHERE CallObject = '${callKey}' AND CreatedDate = LAST_N_DAYS:${KEYED_TASKS_DAYS}`;
+  const found = await tenant.client.request<{ records: Array<{ Id: string }> }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline());
+  const id = found.records[0]?.Id;
+  return id === undefined ? undefined : result(tenant, 'Task', id);
+}
+
+/** CallFlow: the call as a Task (`TaskSubtype` Call) on the Contact or Lead, carrying the write's key in `CallObject`. */
+async function logCall(tenant: SalesforceTenant, { facts, contact, userId, timezone, callKey }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
   const who = person(contact);
   return create(tenant, 'Task', {
     ...callProgress(facts),
@@ -102,6 +120,7 @@ async function logCall(tenant: SalesforceTenant, { facts, contact, userId, timez
     // Salesforce refuses an Account as WhatId beside a Lead.
     WhatId: who?.objectType === 'Lead' ? undefined : await accountOf(tenant, contact),
     OwnerId: userId,
+    CallObject: callKey,
   });
 }
 
@@ -136,6 +155,7 @@ export const SALESFORCE_WORKFLOWS = sourceWorkflows(SalesforceSource, [
     previousTypes: { Task: LOGGED_CALL },
     update: { types: ['Task'], write: (tenant, task, { facts }) => update(tenant, 'Task', task.recordId, callProgress(facts)) },
     create: logCall,
+    findWritten: findLoggedCall,
   },
   { workflow: CREATE_TICKET, previousTypes: { Task: LOGGED_CALL, Case: OPENED_TICKET }, create: openCase },
   { workflow: CREATE_CONTACT, create: createLead },

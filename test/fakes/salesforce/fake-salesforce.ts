@@ -303,6 +303,8 @@ export class FakeSalesforce extends LoopbackFake {
   }
 
   private query(soql: string): { totalSize: number; done: boolean; records: Array<Record<string, unknown>> } {
+    const byCallObject = /^SELECT (.+?) FROM Task WHERE CallObject = '((?:[^'\\]|\\.)*)' AND CreatedDate = LAST_N_DAYS:(\d+)$/.exec(soql.trim());
+    if (byCallObject) return this.tasksByCallObject(byCallObject[1]!, byCallObject[2]!.replace(/\\(.)/g, '$1'), Number(byCallObject[3]));
     const match = /^SELECT (.+?) FROM (\w+) WHERE Id = '(\w+)'$/.exec(soql.trim());
     if (!match) throw new SalesforceError(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
     const object = objectName(match[2]!);
@@ -310,6 +312,17 @@ export class FakeSalesforce extends LoopbackFake {
     const fields = match[1]!.split(',').map((f) => f.trim());
     for (const field of fields) this.checkField(object, field);
     const records = this.org[object].filter((r) => r.Id === match[3]).map((r) => this.project(object, r, fields));
+    return { totalSize: records.length, done: true, records };
+  }
+
+  /** Tasks whose `CallObject` is `value`, created in the last `days` days (from midnight, as LAST_N_DAYS counts). */
+  private tasksByCallObject(select: string, value: string, days: number): { totalSize: number; done: boolean; records: Array<Record<string, unknown>> } {
+    const fields = select.split(',').map((f) => f.trim());
+    for (const field of fields) this.checkField('Task', field);
+    const since = new Date();
+    since.setUTCHours(0, 0, 0, 0);
+    since.setUTCDate(since.getUTCDate() - days);
+    const records = this.org.Task.filter((t) => t.CallObject === value && typeof t.CreatedDate === 'string' && new Date(t.CreatedDate) >= since).map((t) => this.project('Task', t, fields));
     return { totalSize: records.length, done: true, records };
   }
 
@@ -333,7 +346,8 @@ export class FakeSalesforce extends LoopbackFake {
     this.checkReferences(object, fields);
     const id = caseSafe(`${spec.idPrefix}${String(this.nextId++).padStart(12, '0')}`);
     const name = object === 'Lead' || object === 'Contact' ? [fields.FirstName, fields.LastName].filter(Boolean).join(' ') : undefined;
-    this.org[object].push({ ...fields, Id: id, ...(name ? { Name: name } : {}), LastModifiedDate: new Date().toISOString() });
+    const now = new Date().toISOString();
+    this.org[object].push({ ...fields, Id: id, ...(name ? { Name: name } : {}), CreatedDate: now, LastModifiedDate: now });
     return id;
   }
 
