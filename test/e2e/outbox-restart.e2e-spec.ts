@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
 import { eventually } from '../support/eventually';
 import { freePort, GatewayProcess } from '../support/gateway-process';
+import { hubspot, salesforce, sugar } from '../support/outbox-crms';
 
 const MAIN = resolve(__dirname, '../../dist/main.js');
 const HEADER = 'X-Execution-Token';
@@ -12,8 +12,8 @@ const TOKEN = 'restart-tenant-token';
 jest.setTimeout(60_000);
 
 /** The gateway as deployed (`node dist/main.js`), killed with SIGKILL while a call waits in its outbox. */
-describe('the outbox across a crash (e2e, a real process)', () => {
-  const salesforce = new FakeSalesforce();
+describe.each([salesforce, hubspot, sugar])('the outbox across a crash (e2e, a real process), with %p', (makeCrm) => {
+  const crm = makeCrm();
   let tenants: string;
   let workdir: string;
   let gateway: GatewayProcess | undefined;
@@ -27,25 +27,25 @@ describe('the outbox across a crash (e2e, a real process)', () => {
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
-    await salesforce.start();
+    await crm.fake.start();
     tenants = mkdtempSync(join(tmpdir(), 'outbox-restart-tenants-'));
     workdir = mkdtempSync(join(tmpdir(), 'outbox-restart-cwd-'));
     writeFileSync(
       join(tenants, 'acme.env'),
-      [`TOKEN=${TOKEN}`, `SALESFORCE_LOGIN_URL=${salesforce.url}`, 'SALESFORCE_CLIENT_ID=fake-client-id', 'SALESFORCE_CLIENT_SECRET=fake-client-secret', ''].join('\n'),
+      [`TOKEN=${TOKEN}`, crm.tenant(), ''].join('\n'),
     );
     gateway = await start();
   });
   afterAll(async () => {
     await gateway?.stop('SIGKILL');
-    await salesforce.stop();
+    await crm.fake.stop();
     rmSync(tenants, { recursive: true, force: true });
     rmSync(workdir, { recursive: true, force: true });
   });
 
-  it('delivers a call queued before a SIGKILL once the gateway is started again and Salesforce is back: one Task', async () => {
-    const tasks = salesforce.org.Task.length;
-    salesforce.failWrites = { status: 503 };
+  it('delivers a call queued before a SIGKILL once the gateway is started again and the CRM is back: one record', async () => {
+    const calls = crm.calls().length;
+    crm.fake.failWrites = { status: 503 };
     const response = await fetch(`${gateway!.url}/lookup/CallFlow`, {
       method: 'POST',
       headers: { [HEADER]: TOKEN, 'Content-Type': 'application/json' },
@@ -54,7 +54,7 @@ describe('the outbox across a crash (e2e, a real process)', () => {
           direction: 'incoming',
           originatorNumber: '41789072228',
           destinationNumber: '41446681800',
-          contactCrmId: 'salesforce:Contact:003000000000001AAA',
+          contactCrmId: crm.contactCrmId,
           startedTime: '2026-12-01 10:00:00',
           answeredTime: '2026-12-01 10:00:05',
           endedTime: '2026-12-01 10:03:40',
@@ -62,14 +62,15 @@ describe('the outbox across a crash (e2e, a real process)', () => {
       }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: expect.stringMatching(/^salesforce:queued:[0-9a-f-]{36}$/) });
+    expect(await response.json()).toEqual({ id: expect.stringMatching(new RegExp(`^${crm.name}:queued:[0-9a-f-]{36}$`)) });
 
     await gateway!.stop('SIGKILL');
     gateway = undefined;
-    salesforce.failWrites = undefined;
+    crm.fake.failWrites = undefined;
     gateway = await start();
-    await eventually(() => salesforce.org.Task.length === tasks + 1, 15_000);
-    await gateway.waitForLine(/^Queued CallFlow delivered to salesforce/);
-    expect(salesforce.org.Task.at(-1)).toMatchObject({ CallDurationInSeconds: 215, WhoId: '003000000000001AAA' });
+    await eventually(() => crm.calls().length === calls + 1, 15_000);
+    await gateway.waitForLine(new RegExp(`^Queued CallFlow delivered to ${crm.name}`));
+    expect(crm.calls().length).toBe(calls + 1);
+    expect(crm.calls().at(-1)!.talkSeconds).toBe(crm.kept(215));
   });
 });
