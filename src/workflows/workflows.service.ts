@@ -24,7 +24,7 @@ import { FirstRequests } from './first-requests';
 import { RedisConnection } from '../shared-state/redis-connection';
 import { routeWorkflow, unknownWorkflow, type UnknownWorkflow } from './routing';
 import { userIdForSource } from './user-crm-id';
-import { CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowCall, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
+import { CALL_FLOW, CREATE_CONTACT, OwnerRefusedError, WorkflowInputError, type WorkflowCall, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
 import { WorkflowRegistry } from '../sources/workflow-registry';
 import { SourceAccess } from '../source-access/source-access';
 import { TenantRegistry } from '../tenants/tenant-registry';
@@ -54,6 +54,11 @@ const IN_FLIGHT_LEASE_MARGIN_MS = 10_000;
 export interface DeliveryPayload {
   readonly workflow: string;
   readonly inputs: WorkflowInputs;
+  /**
+   * A later request of a call whose write another replica queued (each replica keeps its own outbox):
+   * it only updates the record that write makes, once it is found by the call's key; it never creates one.
+   */
+  readonly followUp?: true;
 }
 
 /** The record a write made or found, and where to open it. */
@@ -75,6 +80,8 @@ interface Prepared {
 export class WorkflowsService {
   private readonly firstRequests: FirstRequests<WorkflowAnswer>;
   private readonly outbox: Outbox | undefined;
+  /** `REDIS_URL` is set: other replicas may have queued a call this one is asked about. */
+  private readonly sharedWithReplicas: boolean;
   readonly retryPolicy: RetryPolicy;
 
   constructor(
@@ -88,6 +95,7 @@ export class WorkflowsService {
     redis: RedisConnection,
     outboxStore: OutboxStore,
   ) {
+    this.sharedWithReplicas = redis.configured;
     logger.setContext(WorkflowsService.name);
     this.firstRequests = new FirstRequests(redis, { waitMs: settings.WORKFLOW_TIMEOUT_MS });
     this.outbox = outboxStore.outbox;
@@ -200,6 +208,7 @@ export class WorkflowsService {
     const named = inputs.id === undefined ? undefined : decodeRecordId(inputs.id, tenant.recordIdKey);
     if (!named || !isQueuedRef(named) || !this.outbox) return { kind: 'inputs', inputs };
     const delivery = await this.outbox.get(named.recordId);
+    if (!delivery && this.sharedWithReplicas && workflow.toLowerCase() === CALL_FLOW.toLowerCase()) return this.keepFollowUp(tenant, named, inputs, reqId);
     if (!delivery || delivery.tenantId !== tenant.id || delivery.sourceId !== named.sourceId) {
       throw new UnprocessableEntityException('inputs.id names a queued write this gateway does not know (delivered and forgotten long ago, or never issued)');
     }
@@ -217,6 +226,31 @@ export class WorkflowsService {
       'Newer request of a queued call: merged into its queued write',
     );
     return { kind: 'merged', answer: { id: inputs.id! }, sourceId: delivery.sourceId };
+  }
+
+  /**
+   * The next request of a call another replica queued: kept here as an update of the record that write
+   * will make (found by the call's key, which is the queued id), answered with the same id.
+   */
+  private async keepFollowUp(
+    tenant: Tenant,
+    named: RecordRef,
+    inputs: WorkflowInputs,
+    reqId: string,
+  ): Promise<{ kind: 'merged'; answer: WorkflowAnswer; sourceId: string }> {
+    const outbox = this.outbox!;
+    const now = Date.now();
+    const payload: DeliveryPayload = { workflow: CALL_FLOW, inputs: { ...inputs, id: undefined }, followUp: true };
+    const kept = await outbox.get(named.recordId);
+    if (kept) await outbox.merge(kept.id, JSON.stringify(payload), now);
+    else {
+      await outbox.add(
+        { id: named.recordId, tenantId: tenant.id, sourceId: named.sourceId, workflow: CALL_FLOW, callKey: named.recordId, payload: JSON.stringify(payload), nextAttemptAt: now + this.retryPolicy.firstMs },
+        now,
+      );
+    }
+    this.logger.info({ reqId, tenant: tenant.id, source: named.sourceId, delivery: named.recordId }, 'Newer request of a call queued on another replica: kept here as an update of the record it will make');
+    return { kind: 'merged', answer: { id: inputs.id! }, sourceId: named.sourceId };
   }
 
   /**
@@ -341,6 +375,7 @@ export class WorkflowsService {
     const written = delivery.result === undefined ? undefined : (JSON.parse(delivery.result) as Written);
     const inputs = written ? { ...payload.inputs, id: encodeRecordId(written.ref, tenant.recordIdKey) } : payload.inputs;
     const prepared = this.prepareDelivery(tenant, payload.workflow, inputs, delivery.id);
+    if (payload.followUp && !written) return this.deliverFollowUp(tenant, prepared, payload, delivery);
     const isUpdate = this.isUpdate(prepared);
     const callKey = isUpdate ? undefined : delivery.id;
     // An earlier try may have been written though its answer was lost (or this process died during it).
@@ -350,6 +385,18 @@ export class WorkflowsService {
       return { ref: { sourceId: prepared.handler.sourceId, objectType: found.objectType, recordId: found.recordId }, ...(found.url === undefined ? {} : { url: found.url }) };
     }
     return this.write(tenant, prepared, callKey);
+  }
+
+  /** A follow-up of another replica's queued write: updates that write's record once it exists, else waits for it. */
+  private async deliverFollowUp(tenant: Tenant, prepared: Prepared, payload: DeliveryPayload, delivery: Delivery): Promise<Written> {
+    const { handler } = prepared;
+    if (!handler.findWritten) {
+      throw new SourceError('CONFIG', `the call was queued on another replica, and ${handler.sourceId} records cannot be found by its key: this later request is not written`);
+    }
+    const found = await handler.findWritten(this.handlerCall(tenant, prepared, delivery.id));
+    if (!found) throw new SourceError('UNAVAILABLE', 'the replica that queued this call has not written it yet');
+    const ref = { sourceId: handler.sourceId, objectType: found.objectType, recordId: found.recordId };
+    return this.write(tenant, this.prepareDelivery(tenant, payload.workflow, { ...payload.inputs, id: encodeRecordId(ref, tenant.recordIdKey) }, delivery.id));
   }
 
   /** Whether a queued try that may have been carried out can be sent again: it is an update, or its source finds a create by its key. */

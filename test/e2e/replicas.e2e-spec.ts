@@ -37,13 +37,17 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
   let tenants: string;
   let workdir: string;
   const replicas: { a?: GatewayProcess; b?: GatewayProcess } = {};
+  const dataDirs: string[] = [];
 
   const a = (): GatewayProcess => replicas.a!;
   const b = (): GatewayProcess => replicas.b!;
 
   async function startReplica(): Promise<GatewayProcess> {
     // PUBLIC_URL: the balancer's address, the same on every replica (logos in cards point to it).
-    const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch', METRICS_TOKEN };
+    // Each replica its own outbox, as on two machines.
+    const DATA_DIR = mkdtempSync(join(tmpdir(), 'replicas-data-'));
+    dataDirs.push(DATA_DIR);
+    const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch', METRICS_TOKEN, DATA_DIR, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' };
     const gateway = new GatewayProcess(process.execPath, [MAIN], { cwd: workdir, env, port: await freePort() });
     await gateway.waitForLine(/^Gateway listening on /);
     await gateway.waitForLine(/^Connected to Redis/);
@@ -84,6 +88,7 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     await Promise.all([salesforce.stop(), hubspot.stop(), sugar.stop()]);
     rmSync(tenants, { recursive: true, force: true });
     rmSync(workdir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   let lookups = 0;
@@ -194,6 +199,19 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     expect(repeat).toEqual(first);
     expect(salesforce.org.Task.length - tasks).toBe(1);
     replicas.a = await startReplica();
+  });
+
+  it("takes the next request of a call queued on the other replica: it updates that call's record once written, one Task with the final facts", async () => {
+    const tasks = salesforce.org.Task.length;
+    salesforce.failWrites = { status: 503 };
+    const first = await callFlow(a(), call('2026-12-01 10:30:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`));
+    expect(first).toEqual({ status: 200, body: { id: expect.stringMatching(/^salesforce:queued:[0-9a-f-]{36}$/) } });
+    const ended = await callFlow(b(), { ...call('2026-12-01 10:30:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`), answeredTime: '2026-12-01 10:30:05', endedTime: '2026-12-01 10:33:40', id: first.body.id });
+    expect(ended).toEqual(first);
+    salesforce.failWrites = undefined;
+    await eventually(() => salesforce.org.Task.length === tasks + 1, 15_000);
+    await eventually(() => salesforce.org.Task.at(-1)!.CallDurationInSeconds === 215, 15_000);
+    expect(salesforce.org.Task.length).toBe(tasks + 1);
   });
 
   it('keeps answering on both with every CRM when Redis is killed, writes a CallFlow once, and shares again once Redis is back', async () => {
