@@ -8,7 +8,7 @@ export interface Deadline<D> {
 }
 
 /** The deadline `ms` from now; several races may share it (one timer for a whole fan-out). */
-export function deadlineIn<D>(ms: number, atDeadline: () => D): Deadline<D> {
+export function deadlineIn<D>(ms: number, atDeadline: () => D | PromiseLike<D>): Deadline<D> {
   let timer: NodeJS.Timeout | undefined;
   const passed = new Promise<D>((resolve, reject) => {
     timer = setTimeout(() => {
@@ -28,7 +28,7 @@ export function deadlineIn<D>(ms: number, atDeadline: () => D): Deadline<D> {
  * What `work` settles with, or, when `ms` pass first, what `atDeadline` returns or throws. The timer is
  * cleared either way; the work itself goes on (stop it with an AbortSignal where it takes one).
  */
-export async function settleWithin<T, D>(work: Promise<T>, ms: number, atDeadline: () => D): Promise<T | D> {
+export async function settleWithin<T, D>(work: Promise<T>, ms: number, atDeadline: () => D | PromiseLike<D>): Promise<T | D> {
   const deadline = deadlineIn(ms, atDeadline);
   try {
     return await Promise.race([work, deadline.passed]);
@@ -42,14 +42,8 @@ export async function settleWithin<T, D>(work: Promise<T>, ms: number, atDeadlin
  * what has already arrived is read first. After this process's event loop was blocked (a burst), timers
  * run before sockets are read, so an answer that came in time would otherwise count as late.
  */
-export async function settleWithinOrArrived<T, D>(work: Promise<T>, ms: number, atDeadline: () => D): Promise<T | D> {
-  const readArrivedFirst = (): Promise<D> => new Promise<void>((resolve) => setImmediate(resolve)).then(atDeadline);
-  const deadline = deadlineIn(ms, readArrivedFirst);
-  try {
-    return await Promise.race([work, deadline.passed]);
-  } finally {
-    deadline.clear();
-  }
+export function settleWithinOrArrived<T, D>(work: Promise<T>, ms: number, atDeadline: () => D): Promise<T | D> {
+  return settleWithin(work, ms, () => new Promise<void>((resolve) => setImmediate(resolve)).then(atDeadline));
 }
 
 /**

@@ -157,7 +157,7 @@ export class WorkflowsService {
     const { handler, call: { previous } } = prepared;
     const request: DeliveryPayload = { workflow: handler.workflow, inputs };
 
-    if (previous && handler.updates?.includes(previous.objectType)) {
+    if (previous && this.isUpdate(prepared)) {
       return this.answerInTime(handler, prepared.logged, this.writeOrQueue(tenant, prepared, request, updateDeliveryId(tenant.id, previous)));
     }
     // A first request, or one whose `id` is context (CreateTicket after CallFlow): a retry must not write again.
@@ -212,7 +212,7 @@ export class WorkflowsService {
     if (!delivery || delivery.tenantId !== tenant.id || delivery.sourceId !== named.sourceId) {
       throw new UnprocessableEntityException('inputs.id names a queued write this gateway does not know (delivered and forgotten long ago, or never issued)');
     }
-    const written = delivery.result === undefined ? undefined : (JSON.parse(delivery.result) as Written);
+    const written = writtenBy(delivery);
     if (written) return { kind: 'inputs', inputs: { ...inputs, id: encodeRecordId(written.ref, tenant.recordIdKey) } };
     const payload = JSON.parse(delivery.payload) as DeliveryPayload;
     if (payload.workflow.toLowerCase() !== workflow.toLowerCase()) {
@@ -265,7 +265,7 @@ export class WorkflowsService {
     const outbox = this.outbox;
     const isCreateContact = prepared.handler.workflow.toLowerCase() === CREATE_CONTACT.toLowerCase();
     if (!outbox || isCreateContact) return this.answerOf(tenant, await this.write(tenant, prepared));
-    const isUpdate = updateDeliveryIdOf(prepared, tenant.id) === deliveryId;
+    const isUpdate = this.isUpdate(prepared);
     const answer = { id: this.idOfQueued(tenant, prepared, deliveryId) };
     const pending = await outbox.get(deliveryId);
     if (pending?.state === 'queued' || pending?.state === 'sending') {
@@ -276,7 +276,7 @@ export class WorkflowsService {
     }
     if (pending?.state === 'delivered' && !isUpdate && pending.result !== undefined) {
       this.logger.info({ ...prepared.logged, delivery: deliveryId }, 'Repeated request of a call: answered with the record its queued write made, nothing written');
-      return this.answerOf(tenant, JSON.parse(pending.result) as Written);
+      return this.answerOf(tenant, writtenBy(pending)!);
     }
     const writing = this.write(tenant, prepared, isUpdate ? undefined : deliveryId);
     const base = { id: deliveryId, tenantId: tenant.id, sourceId: prepared.handler.sourceId, workflow: prepared.handler.workflow, callKey: deliveryId, payload: JSON.stringify(request) };
@@ -360,7 +360,7 @@ export class WorkflowsService {
   /** Our id of a queued write: the record's own for an update, else `<source>:queued:<delivery id>`. */
   private idOfQueued(tenant: Tenant, prepared: Prepared, deliveryId: string): string {
     const { previous } = prepared.call;
-    if (previous && prepared.handler.updates?.includes(previous.objectType)) return encodeRecordId(previous, tenant.recordIdKey);
+    if (previous && this.isUpdate(prepared)) return encodeRecordId(previous, tenant.recordIdKey);
     return encodeRecordId({ sourceId: prepared.handler.sourceId, objectType: QUEUED_OBJECT_TYPE, recordId: deliveryId }, tenant.recordIdKey);
   }
 
@@ -372,7 +372,7 @@ export class WorkflowsService {
     const tenant = this.tenants.all().find((t) => t.id === delivery.tenantId);
     if (!tenant) throw new SourceError('CONFIG', `tenant ${delivery.tenantId} is no longer configured`);
     const payload = JSON.parse(delivery.payload) as DeliveryPayload;
-    const written = delivery.result === undefined ? undefined : (JSON.parse(delivery.result) as Written);
+    const written = writtenBy(delivery);
     const inputs = written ? { ...payload.inputs, id: encodeRecordId(written.ref, tenant.recordIdKey) } : payload.inputs;
     const prepared = this.prepareDelivery(tenant, payload.workflow, inputs, delivery.id);
     if (payload.followUp && !written) return this.deliverFollowUp(tenant, prepared, payload, delivery);
@@ -420,7 +420,7 @@ export class WorkflowsService {
     return previous !== undefined && (prepared.handler.updates?.includes(previous.objectType) ?? false);
   }
 
-  private handlerCall(tenant: Tenant, prepared: Prepared, callKey: string): WorkflowCall {
+  private handlerCall(tenant: Tenant, prepared: Prepared, callKey?: string): WorkflowCall {
     const { tenantSource, call } = prepared;
     return { tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, callKey };
   }
@@ -447,7 +447,7 @@ export class WorkflowsService {
       if (existing) return existing;
     }
     const run = (userId: string | undefined): Promise<WorkflowResult> =>
-      handler.run({ tenantId: tenant.id, settings: tenantSource.settings, region: tenant.defaultRegion, timezone: tenant.timezone, ...call, userId, callKey });
+      handler.run({ ...this.handlerCall(tenant, prepared, callKey), userId });
     const owner = this.ownerOfForm(tenantSource.source, call.userId, handler, logged);
     // Sent again only when the CRM refused the owner and wrote nothing (never after a timeout or a reset).
     const result = await run(owner).catch((error: unknown) => {
@@ -547,9 +547,9 @@ function deliveryIdOf(parts: readonly string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function updateDeliveryIdOf(prepared: Prepared, tenantId: string): string | undefined {
-  const { previous } = prepared.call;
-  return previous && prepared.handler.updates?.includes(previous.objectType) ? updateDeliveryId(tenantId, previous) : undefined;
+/** The record a delivered write made; undefined before. */
+function writtenBy(delivery: Delivery): Written | undefined {
+  return delivery.result === undefined ? undefined : (JSON.parse(delivery.result) as Written);
 }
 
 function notFound(unknown: UnknownWorkflow): NotFoundException {
