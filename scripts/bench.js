@@ -284,10 +284,10 @@ async function main() {
   };
 
   // 2b. Two replicas sharing one Redis, beside the single in-process gateway (on the same tenant).
-  results.replicas = await replicasLoad(gateway, tenants);
+  results.replicas = await replicasLoad(gateway, tenants, fakes);
 
   // 2c. The outbox: CallFlows answered while Salesforce refuses writes, and their delivery once it is back.
-  results.outbox = await outboxLoad(gateway, fakes);
+  results.outbox = await outboxLoad([gateway], fakes);
 
   // 3. Hostile load: normal lookups beside crafted requests sent by a tenant and by strangers (before
   // the hanging source, which leaves HubSpot's circuit open for a while).
@@ -316,10 +316,12 @@ async function main() {
   report(results, file);
 }
 
-/** A redis-server of its own on a free port, keeping nothing on disk, as the tests start theirs. */
+/** A redis-server of its own on a free port, with an append-only file in a temporary folder, as the README asks for the outbox. */
 async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
+  child.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   children.push(child);
   const missing = new Promise((_, reject) => child.once('error', () => reject(new Error('redis-server is missing: apt-get install redis-server (Debian/Ubuntu) or brew install redis'))));
   const pong = () =>
@@ -401,7 +403,7 @@ async function together(loads) {
  * with two replicas without Redis at 25 each, which tells what is Redis's cost and what is two processes').
  * CPU per lookup sums both replicas; Redis's own is counted apart.
  */
-async function replicasLoad(single, tenants) {
+async function replicasLoad(single, tenants, fakes) {
   const redis = await startRedis();
   const empty = await redisMemory(redis.url);
   const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'bench:' };
@@ -437,8 +439,14 @@ async function replicasLoad(single, tenants) {
     afterWarmUp('alone', split([alone1, alone2]), [alone1.pid, alone2.pid]),
   ]);
   const after = await redisMemory(redis.url);
+  // The outbox on Redis: CallFlows alternating over both replicas, and what a queued write takes there.
+  const outbox = await outboxLoad([a, b], fakes, async (count) => {
+    const { usedBytes } = await redisMemory(redis.url);
+    return { bytesPerQueuedWrite: Math.round((usedBytes - after.usedBytes) / count) };
+  });
   for (const pid of [a.pid, b.pid, alone1.pid, alone2.pid, redis.pid]) process.kill(pid, 'SIGKILL');
   return {
+    outbox,
     redis: { keys: after.keys, answers: after.answers, usedMb: +(after.usedBytes / 1048576).toFixed(1), bytesPerAnswer: Math.round((after.usedBytes - empty.usedBytes) / Math.max(1, after.answers)) },
     cached1: { single: cached1Single, replica: cached1Replica, p50DifferenceMs: +(cached1Replica.p50 - cached1Single.p50).toFixed(2) },
     new1: { single: new1Single, replica: new1Replica, p50DifferenceMs: +(new1Replica.p50 - new1Single.p50).toFixed(2) },
@@ -456,16 +464,20 @@ async function replicasLoad(single, tenants) {
 }
 
 /**
- * CallFlows one after the other, first while Salesforce writes (the reference), then while it answers
- * every write with 503: each is answered from the outbox (a queued id). Salesforce then takes writes
- * again, and the delay until the last queued call is written is measured (the default retry settings:
- * first wait 5 s, doubling, with jitter). The outage lasts as long as the queued calls take to send.
+ * CallFlows one after the other (alternating over `gateways`), first while Salesforce writes (the
+ * reference), then while it answers every write with 503: each is answered from the outbox (a queued id).
+ * Salesforce then takes writes again, and the delay until the last queued call is written is measured
+ * (the default retry settings: first wait 5 s, doubling, with jitter). The outage lasts as long as the
+ * queued calls take to send. `whileQueued` measures the store with every call queued.
  */
-async function outboxLoad(gateway, fakes) {
+async function outboxLoad(gateways, fakes, whileQueued = async () => ({})) {
   const COUNT = 50;
-  let minute = 0;
+  let calls = 0;
   const callFlow = async () => {
-    const started = new Date(Date.UTC(2026, 10, 1, 8, 0, 0) + minute++ * 60_000).toISOString();
+    const gateway = gateways[calls % gateways.length];
+    const minute = outboxMinute++;
+    calls += 1;
+    const started = new Date(Date.UTC(2026, 10, 1, 8, 0, 0) + minute * 60_000).toISOString();
     const sent = process.hrtime.bigint();
     const response = await fetch(`${gateway.url}/lookup/CallFlow`, {
       method: 'POST',
@@ -486,6 +498,7 @@ async function outboxLoad(gateway, fakes) {
   await fetch(`${fakes.salesforce.control}/fail-writes?status=503`, { method: 'POST' });
   const queued = [];
   for (let i = 0; i < COUNT; i++) queued.push(await callFlow());
+  const store = await whileQueued(COUNT);
   const before = await tasks();
   await fetch(`${fakes.salesforce.control}/fail-writes`, { method: 'POST' });
   const recovered = Date.now();
@@ -501,8 +514,12 @@ async function outboxLoad(gateway, fakes) {
     queued: { ...figures(queued), queuedIds: queued.filter((a) => /^salesforce:queued:/.test(a.id ?? '')).length },
     deliveryAfterRecoveryS: { first: +(((firstAt ?? lastAt) - recovered) / 1000).toFixed(1), last: +((lastAt - recovered) / 1000).toFixed(1) },
     tasksWrittenAfterRecovery: (await tasks()) - before,
+    ...store,
   };
 }
+
+/** Each bench CallFlow is another call (its own start minute), whichever section sends it. */
+let outboxMinute = 0;
 
 /**
  * Uncached lookups at 10 callers, alone and then twice while four attacks run beside them (each from
@@ -614,6 +631,16 @@ function report(r, file) {
       `${r.outbox.queued.queuedIds} of ${r.outbox.queued.calls} queued ids; written directly (Salesforce at 80 ms) p50 ${r.outbox.written.p50} / p99 ${r.outbox.written.p99} ms`,
     ],
     ['outbox: delivery after recovery (s)', `first ${r.outbox.deliveryAfterRecoveryS.first}, last ${r.outbox.deliveryAfterRecoveryS.last}`, `${r.outbox.tasksWrittenAfterRecovery} Tasks written for ${r.outbox.queued.calls} queued calls (retries from 5 s, doubling, jitter)`],
+    [
+      'outbox on Redis, 2 replicas: CallFlow while writes fail',
+      `p50 ${r.replicas.outbox.queued.p50} / p99 ${r.replicas.outbox.queued.p99} ms`,
+      `${r.replicas.outbox.queued.queuedIds} of ${r.replicas.outbox.queued.calls} queued ids; SQLite outbox p50 ${r.outbox.queued.p50} / p99 ${r.outbox.queued.p99} (×${(r.replicas.outbox.queued.p50 / r.outbox.queued.p50).toFixed(2)} / ×${(r.replicas.outbox.queued.p99 / r.outbox.queued.p99).toFixed(2)}); written directly p50 ${r.replicas.outbox.written.p50} / p99 ${r.replicas.outbox.written.p99}`,
+    ],
+    [
+      'outbox on Redis: delivery after recovery (s)',
+      `first ${r.replicas.outbox.deliveryAfterRecoveryS.first}, last ${r.replicas.outbox.deliveryAfterRecoveryS.last}`,
+      `${r.replicas.outbox.tasksWrittenAfterRecovery} Tasks for ${r.replicas.outbox.queued.calls} queued calls; about ${r.replicas.outbox.bytesPerQueuedWrite} bytes of Redis per queued write`,
+    ],
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));

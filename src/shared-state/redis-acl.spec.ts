@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedGlobalSettings } from '../config/global-settings';
 import { GatewayMetrics } from '../observability/gateway-metrics';
+import { RedisOutbox } from '../outbox/redis-outbox';
 import { RedisServer } from '../../test/support/redis-server';
 import { REDIS_UNAVAILABLE, RedisConnection, RELEASE_IF_OWNED } from './redis-connection';
 import { SharedRateBudget } from './shared-rate-budget';
@@ -42,7 +43,7 @@ describe("The README's ACL user for Redis", () => {
     return redis;
   }
 
-  it('lets the gateway connect and use every shared store: budget script, sign-in lock and tokens, claims', async () => {
+  it('lets the gateway connect and use every shared store: budget script, sign-in lock and tokens, claims, the outbox', async () => {
     const [a, b] = await Promise.all([connectAsAdvised(), connectAsAdvised()]);
     expect(a.up && b.up).toBe(true);
 
@@ -58,6 +59,17 @@ describe("The README's ACL user for Redis", () => {
     expect(await a.attempt((client) => client.set(claim, 'writer-a', 'PX', 5000, 'NX'))).toBe('OK');
     expect(await b.attempt((client) => client.set(claim, 'writer-b', 'PX', 5000, 'NX'))).toBeNull();
     expect(await a.attempt((client) => RELEASE_IF_OWNED.run(client, [claim], ['writer-a']))).toBe(1);
+
+    const [outboxA, outboxB] = [new RedisOutbox(a), new RedisOutbox(b)];
+    await outboxA.add({ id: 'acl-1', tenantId: 'acme', sourceId: 'salesforce', workflow: 'callFlow', callKey: 'acl-1', payload: '{}', nextAttemptAt: 1000 }, 1000);
+    expect(await outboxB.merge('acl-1', '{"ended":true}', 1001)).toMatchObject({ version: 2 });
+    expect((await outboxB.claimDue(2000, 30_000, 5)).map((delivery) => delivery.id)).toEqual(['acl-1']);
+    expect(await outboxB.delivered('acl-1', 2, '{}', 2001)).toBe(true);
+    expect(await outboxA.list('delivered', 5)).toMatchObject([{ id: 'acl-1' }]);
+    expect(await outboxA.counts()).toEqual([]);
+    expect(await outboxA.prune(3000, 3000)).toBe(1);
+    // What the gateway reads at start to warn about a Redis that would lose or evict the outbox.
+    expect(await a.attempt((client) => client.info('persistence'))).toMatch(/aof_enabled:/);
   });
 
   it('keeps the gateway out of keys outside its prefix and from dangerous commands', async () => {

@@ -44,7 +44,7 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
 
   async function startReplica(): Promise<GatewayProcess> {
     // PUBLIC_URL: the balancer's address, the same on every replica (logos in cards point to it).
-    // Each replica its own outbox, as on two machines.
+    // Each replica its own outbox file (for while Redis is down), as on two machines.
     const DATA_DIR = mkdtempSync(join(tmpdir(), 'replicas-data-'));
     dataDirs.push(DATA_DIR);
     const env = { TENANTS_DIR: tenants, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'replicas-e2e:', PUBLIC_URL: 'https://gateway.example.ch', METRICS_TOKEN, DATA_DIR, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' };
@@ -57,7 +57,8 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does)`);
     await Promise.all([salesforce.start(), hubspot.start(), sugar.start()]);
-    redis = await RedisServer.start();
+    // Durable, as the README asks for: the outbox's writes survive Redis's own restart.
+    redis = await RedisServer.start({ durable: true });
     inspect = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     tenants = mkdtempSync(join(tmpdir(), 'replicas-tenants-'));
     workdir = mkdtempSync(join(tmpdir(), 'replicas-cwd-'));
@@ -84,7 +85,7 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
   afterAll(async () => {
     await Promise.all([replicas.a?.stop('SIGKILL'), replicas.b?.stop('SIGKILL')]);
     inspect.disconnect();
-    await redis.stop();
+    await redis.dispose();
     await Promise.all([salesforce.stop(), hubspot.stop(), sugar.stop()]);
     rmSync(tenants, { recursive: true, force: true });
     rmSync(workdir, { recursive: true, force: true });
@@ -214,6 +215,39 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     expect(salesforce.org.Task.length).toBe(tasks + 1);
   });
 
+  const delivered = (on: GatewayProcess | undefined): number => on?.messages().filter((m) => /^Queued CallFlow delivered to salesforce/.test(m)).length ?? 0;
+
+  it('delivers writes queued on Redis once each, by whichever replica is there: the one that queued them was killed', async () => {
+    const tasks = salesforce.org.Task.length;
+    salesforce.failWrites = { status: 503 };
+    const starts = ['12:00:00', '12:01:00', '12:02:00', '12:03:00', '12:04:00', '12:05:00'];
+    const answers = await Promise.all(starts.map((time, i) => callFlow(i % 2 === 0 ? a() : b(), call(`2026-12-01 ${time}`, `salesforce:Contact:${ANNA_IN_SALESFORCE}`))));
+    expect(answers.map((answer) => answer.body.id)).toEqual(starts.map(() => expect.stringMatching(/^salesforce:queued:/)));
+    await a().stop('SIGKILL');
+    const deliveredBefore = delivered(b());
+    salesforce.failWrites = undefined;
+    // A write the killed replica had claimed just before is free again once its lease (75 s) is over.
+    await eventually(() => delivered(b()) - deliveredBefore === starts.length, 100_000);
+    expect(salesforce.org.Task.length - tasks).toBe(starts.length);
+    expect(new Set(salesforce.org.Task.slice(tasks).map((task) => task.CallObject)).size).toBe(starts.length);
+    replicas.a = await startReplica();
+    expect(await (await fetch(`${a().url}/health/ready`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).json()).toMatchObject({ outbox: { queued: 0, sending: 0 } });
+  });
+
+  it('delivers twelve writes queued on Redis through both replicas once each', async () => {
+    const tasks = salesforce.org.Task.length;
+    const before = [delivered(a()), delivered(b())];
+    salesforce.failWrites = { status: 503 };
+    const starts = Array.from({ length: 12 }, (_, i) => `13:${String(i).padStart(2, '0')}:00`);
+    for (const [i, time] of starts.entries()) {
+      expect((await callFlow(i % 2 === 0 ? a() : b(), call(`2026-12-01 ${time}`, `salesforce:Contact:${ANNA_IN_SALESFORCE}`))).status).toBe(200);
+    }
+    salesforce.failWrites = undefined;
+    await eventually(() => salesforce.org.Task.length - tasks === starts.length, 20_000);
+    await eventually(() => delivered(a()) - before[0]! + delivered(b()) - before[1]! === starts.length, 10_000);
+    expect(new Set(salesforce.org.Task.slice(tasks).map((task) => task.CallObject)).size).toBe(starts.length);
+  });
+
   it('keeps answering on both with every CRM when Redis is killed, writes a CallFlow once, and shares again once Redis is back', async () => {
     await redis.stop();
     await Promise.all([a().waitForLine(/^Redis is down/), b().waitForLine(/^Redis is down/)]);
@@ -232,12 +266,21 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     expect(await callFlow(a(), inputs)).toEqual(written);
     expect(salesforce.org.Task.length - tasks).toBe(1);
 
+    salesforce.failWrites = { status: 503 };
+    const keptInFile = await callFlow(b(), call('2026-12-01 11:10:00', `salesforce:Contact:${ANNA_IN_SALESFORCE}`));
+    expect(keptInFile.body.id).toMatch(/^salesforce:queued:/);
+    await b().waitForLine(/^Redis cannot be used: workflow writes are kept in this instance's file/);
+
     await redis.start();
     await Promise.all([a().waitForLine(/^Redis is back/), b().waitForLine(/^Redis is back/)]);
     expect(await readiness(a())).toEqual({ status: 200, body: { status: 'ready', redis: 'up' } });
     const detailed = await fetch(`${b().url}/health/ready`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(await detailed.json()).toMatchObject({ status: 'ready', redis: 'up', tenants: { acme: expect.any(Object) } });
     expect(await redisUpGauge(b())).toBe(1);
+    const delivering = delivered(b());
+    salesforce.failWrites = undefined;
+    await eventually(() => delivered(b()) === delivering + 1, 15_000);
+    expect(salesforce.org.Task.length - tasks).toBe(2);
     const newcomer = '41797770003';
     await lookupAndShare(a(), newcomer);
     const before = searchesIn();

@@ -1,22 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually } from './eventually';
 import { freePort } from './gateway-process';
 
 /**
  * A real `redis-server` (Debian's package) for one test file, on a free port of 127.0.0.1, keeping
- * nothing on disk. `stop` and `start` again on the same port play an outage; `pause` (SIGSTOP) plays a
- * Redis that accepts connections but never answers.
+ * nothing on disk, or (`durable`) an append-only file in a temporary folder, as the outbox needs.
+ * `stop` (SIGKILL) and `start` again on the same port play an outage or a crash; `pause` (SIGSTOP) plays
+ * a Redis that accepts connections but never answers.
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly folder: string | undefined,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(options: { durable?: boolean } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.durable ? mkdtempSync(join(tmpdir(), 'redis-')) : undefined);
     await server.start();
     return server;
+  }
+
+  /** Stops it and forgets its files. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (this.folder) rmSync(this.folder, { recursive: true, force: true });
   }
 
   get url(): string {
@@ -26,7 +39,8 @@ export class RedisServer {
   /** Starts it again on its port after `stop` (does nothing while it runs). */
   async start(): Promise<void> {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    const keeping = this.folder ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.folder] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...keeping, '--daemonize', 'no'], {
       stdio: 'ignore',
     });
     this.child = child;
