@@ -20,6 +20,7 @@ describe('loadGlobalSettings', () => {
       AUTH_FAILURES_PER_MINUTE: 30,
       TRUST_PROXY: undefined,
       RECORD_ID_SECRET: undefined,
+      HUBSPOT_SEARCH_LAG_S: 30,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -27,6 +28,10 @@ describe('loadGlobalSettings', () => {
   it('reads numbers and keeps PUBLIC_URL without its trailing slash', () => {
     const settings = loadGlobalSettings({ PORT: '8080', LOOKUP_TIMEOUT_MS: '900', PUBLIC_URL: 'https://lookup.example.ch/' });
     expect(settings).toMatchObject({ PORT: 8080, LOOKUP_TIMEOUT_MS: 900, publicUrl: 'https://lookup.example.ch' });
+  });
+
+  it('reads HUBSPOT_SEARCH_LAG_S=0: HubSpot calls are looked for at once', () => {
+    expect(loadGlobalSettings({ HUBSPOT_SEARCH_LAG_S: '0' }).HUBSPOT_SEARCH_LAG_S).toBe(0);
   });
 
   it('derives the default PUBLIC_URL from PORT', () => {
@@ -55,6 +60,8 @@ describe('loadGlobalSettings', () => {
     ['AUTH_FAILURES_PER_MINUTE', '-1', 'AUTH_FAILURES_PER_MINUTE="-1": must be a whole number of failed attempts from 0 (no limit) to 100000'],
     ['TRUST_PROXY', '10.0.0.0/33', 'TRUST_PROXY="10.0.0.0/33": must be the number of proxies in front'],
     ['TRUST_PROXY', '99', 'TRUST_PROXY="99": must be the number of proxies in front'],
+    ['HUBSPOT_SEARCH_LAG_S', '-1', 'HUBSPOT_SEARCH_LAG_S="-1": must be a whole number of seconds from 0 to 3600'],
+    ['HUBSPOT_SEARCH_LAG_S', '2.5', 'HUBSPOT_SEARCH_LAG_S="2.5": must be a whole number of seconds from 0 to 3600'],
     ['RECORD_ID_SECRET', 'too-short', 'RECORD_ID_SECRET (value hidden): must be a secret of at least 32 characters'],
   ])('refuses %s=%s, naming the variable, the value and the rule', (key, value, message) => {
     expect(() => loadGlobalSettings({ [key]: value })).toThrow(ConfigurationError);

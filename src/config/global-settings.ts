@@ -27,6 +27,7 @@ const REDIS_TIMEOUT_RULE = { message: 'must be a whole number of milliseconds fr
 const RETRY_FIRST_RULE = { message: 'must be a whole number of seconds from 1 to 3600' };
 const RETRY_MAX_RULE = { message: 'must be a whole number of seconds from 1 to 86400' };
 const RETRY_FOR_RULE = { message: 'must be a whole number of hours from 1 to 720' };
+const SEARCH_LAG_RULE = { message: 'must be a whole number of seconds from 0 to 3600' };
 const ADMIN_TOKEN_RULE = { message: 'must be a secret of at least 24 characters without spaces (openssl rand -base64 24)' };
 const TRUST_PROXY_RULE = {
   message: 'must be the number of proxies in front (e.g. 1), or their addresses/CIDRs, comma-separated (e.g. loopback or 10.0.0.0/8)',
@@ -199,6 +200,16 @@ export class GlobalSettings {
   @Min(1, RETRY_FOR_RULE)
   @Max(720, RETRY_FOR_RULE)
   WORKFLOW_RETRY_FOR_H: number = 72;
+
+  /**
+   * How long HubSpot's search may take to show a record just written ("it may take a few moments for
+   * newly created objects to appear in search"). A HubSpot call whose create may have been written
+   * without an answer is looked for by its key no sooner, and only then sent again if it is not there.
+   */
+  @IsInt(SEARCH_LAG_RULE)
+  @Min(0, SEARCH_LAG_RULE)
+  @Max(3600, SEARCH_LAG_RULE)
+  HUBSPOT_SEARCH_LAG_S: number = 30;
 
   /** Opens the admin API (`/admin/…`) to `Authorization: Bearer <ADMIN_TOKEN>`; unset, it is off (404). */
   @Secret()

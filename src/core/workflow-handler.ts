@@ -104,6 +104,18 @@ export interface WorkflowHandler<S extends object = object> {
    * it is never sent again blindly.
    */
   findWritten?(call: WorkflowCall<S>): Promise<WorkflowResult | undefined>;
+  /**
+   * Whether `findWritten` can find this tenant's records. A source whose creates carry the key only with
+   * a setting (a Salesforce Case: `SALESFORCE_CASE_KEY_FIELD`) says no for the other tenants: their
+   * creates are treated as a handler's without `findWritten`, never sent again blindly. Absent: always.
+   */
+  findsWritten?(settings: S): boolean;
+  /**
+   * How long after a write the source's `findWritten` can see it (a search index that lags behind the
+   * writes, as HubSpot's does). A create that may have been written is looked for, and sent again, no
+   * sooner: a look made earlier would miss it and write the call twice. Absent: at once.
+   */
+  readonly findableAfterMs?: number;
 }
 
 export const WorkflowHandlerProvider = DiscoveryService.createDecorator<void>();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { workflowCall } from '../../test/support/workflow-calls';
+import { globalSettings, loadGlobalSettings } from '../config/global-settings';
 import type { LookupSource } from '../core/source';
 import { CALL_FLOW, CREATE_TICKET, LOGGED_CALL, type WorkflowCall, type WorkflowResult } from '../core/workflow-handler';
 import { AttachedTenants, type SourceWithTenants } from './attached-tenants';
@@ -56,8 +57,9 @@ function call(settings: Settings, previous?: WorkflowCall['previous']): Workflow
 describe('sourceWorkflows', () => {
   beforeEach(() => (written.length = 0));
 
-  async function started(providers: Parameters<typeof Test.createTestingModule>[0]['providers']) {
-    const moduleRef = await Test.createTestingModule({ imports: [WorkflowRegistryModule], providers }).compile();
+  async function started(providers: Parameters<typeof Test.createTestingModule>[0]['providers'], env: Record<string, string> = {}) {
+    const settings = { provide: globalSettings.KEY, useValue: loadGlobalSettings(env) };
+    const moduleRef = await Test.createTestingModule({ imports: [WorkflowRegistryModule], providers: [settings, ...(providers ?? [])] }).compile();
     await moduleRef.init();
     return moduleRef;
   }
@@ -94,6 +96,32 @@ describe('sourceWorkflows', () => {
     const run = moduleRef.get(WorkflowRegistry).find('notebook', CREATE_TICKET)!.run(call(new Settings()));
     await expect(run).rejects.toMatchObject({ code: 'CONFIG', message: 'The notebook is not set up for this tenant' });
     expect(written).toEqual([]);
+    await moduleRef.close();
+  });
+
+  it("finds a create's record with the tenant's state, no sooner than the global settings say it is findable", async () => {
+    const looked: string[] = [];
+    const findable = sourceWorkflows(NotebookSource, [
+      {
+        workflow: CALL_FLOW,
+        create: (tenant) => wrote({ tenant: tenant.name, how: 'create' }, 'Note', 'n1'),
+        findWritten: async (tenant, { callKey }) => {
+          looked.push(`${tenant.name}: ${callKey}`);
+          return { objectType: 'Note', recordId: 'n1' };
+        },
+        findableAfterMs: (settings) => settings.HUBSPOT_SEARCH_LAG_S * 1000,
+      },
+      { workflow: CREATE_TICKET, create: (tenant) => wrote({ tenant: tenant.name, how: 'create' }, 'Todo', 't1') },
+    ]);
+    const moduleRef = await started([NotebookSource, ...findable], { HUBSPOT_SEARCH_LAG_S: '7' });
+    const settings = new Settings();
+    moduleRef.get(NotebookSource).tenants.set(settings, { name: 'acme notebook' });
+    const registry = moduleRef.get(WorkflowRegistry);
+    const callFlow = registry.find('notebook', CALL_FLOW)!;
+    expect(callFlow.findableAfterMs).toBe(7000);
+    await expect(callFlow.findWritten!({ ...call(settings), callKey: 'k-1' })).resolves.toEqual({ objectType: 'Note', recordId: 'n1' });
+    expect(looked).toEqual(['acme notebook: k-1']);
+    expect(registry.find('notebook', CREATE_TICKET)).toMatchObject({ findWritten: undefined, findableAfterMs: undefined });
     await moduleRef.close();
   });
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
+import { globalSettings, type GlobalSettings } from '../config/global-settings';
 import type { RecordRef } from '../core/record-id';
 import { WorkflowHandlerProvider, type WorkflowCall, type WorkflowHandler, type WorkflowResult } from '../core/workflow-handler';
 import type { SourceWithTenants } from './attached-tenants';
@@ -20,6 +21,10 @@ export interface SourceWorkflow<S extends object, T> {
   readonly create: (tenant: T, call: WorkflowCall<S>) => Promise<WorkflowResult>;
   /** The record `create` wrote with `call.callKey`, when the source's records carry it (`WorkflowHandler.findWritten`). */
   readonly findWritten?: (tenant: T, call: WorkflowCall<S>) => Promise<WorkflowResult | undefined>;
+  /** Whether `findWritten` can find a tenant's records, by its settings (`WorkflowHandler.findsWritten`); absent: always. */
+  readonly findsWritten?: (settings: S) => boolean;
+  /** How long after a write `findWritten` can see it, from the global settings (`WorkflowHandler.findableAfterMs`). */
+  readonly findableAfterMs?: (settings: GlobalSettings) => number;
 }
 
 /**
@@ -37,11 +42,14 @@ export function sourceWorkflows<S extends object, T>(source: Type<SourceWithTena
       readonly previousTypes = declared.previousTypes;
       readonly updates = declared.update?.types;
       readonly findWritten?: (call: WorkflowCall<S>) => Promise<WorkflowResult | undefined>;
+      readonly findsWritten = declared.findsWritten;
+      readonly findableAfterMs?: number;
 
-      constructor(@Inject(source) private readonly owner: SourceWithTenants<S, T>) {
+      constructor(@Inject(source) private readonly owner: SourceWithTenants<S, T>, @Inject(globalSettings.KEY) settings: GlobalSettings) {
         this.sourceId = owner.id;
         const find = declared.findWritten;
         if (find) this.findWritten = (call) => find(this.owner.tenants.of(call.settings), call);
+        this.findableAfterMs = declared.findableAfterMs?.(settings);
       }
 
       async run(call: WorkflowCall<S>): Promise<WorkflowResult> {

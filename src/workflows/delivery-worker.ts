@@ -5,7 +5,7 @@ import type { Delivery, Outbox } from '../outbox/outbox';
 import { OutboxStore } from '../outbox/outbox-store';
 import { nextTryAt } from '../resilience/retry-schedule';
 import { WorkflowsService } from './workflows.service';
-import { classifyWriteFailure } from './write-failure';
+import { classifyWriteFailure, leastRetryWaitMs } from './write-failure';
 
 /** How often the outbox is looked at for writes that are due. */
 const POLL_MS = 500;
@@ -87,14 +87,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const failure = classifyWriteFailure(error);
       const now = Date.now();
       // A try that may have been carried out without an answer is sent again only when that is safe (an
-      // update, or a create its source finds by its key before sending); else the admin decides.
-      const unknown = failure.kind === 'retry' && failure.mayHaveWritten && !this.workflows.canSendAgain(delivery);
-      const at = failure.kind === 'retry' && !unknown ? nextTryAt(this.workflows.retryPolicy, delivery.attempts + 1, delivery.retryingSince, now, failure.retryAfterMs) : undefined;
+      // update, or a create its source finds by its key before sending, once it can); else the admin decides.
+      const wait = failure.kind === 'retry' ? leastRetryWaitMs(failure, this.workflows.sendAgainAfterMs(delivery)) : undefined;
+      const at = wait === undefined ? undefined : nextTryAt(this.workflows.retryPolicy, delivery.attempts + 1, delivery.retryingSince, now, wait);
       if (at === undefined) {
         const why =
           failure.kind === 'refused'
             ? failure.reason
-            : unknown
+            : wait === undefined
               ? `${failure.reason} (it may have been written: not sent again; check ${delivery.sourceId}, then retry or drop it)`
               : `tried for ${Math.round((now - delivery.retryingSince) / 3_600_000)} h: ${failure.reason}`;
         await outbox.dead(delivery.id, why, now);

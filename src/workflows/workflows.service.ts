@@ -34,7 +34,7 @@ import { OutboxStore } from '../outbox/outbox-store';
 import type { Delivery, Outbox } from '../outbox/outbox';
 import { nextTryAt, type RetryPolicy } from '../resilience/retry-schedule';
 import { crmWriteDeadline } from '../core/workflow-handler';
-import { classifyWriteFailure } from './write-failure';
+import { classifyWriteFailure, leastRetryWaitMs } from './write-failure';
 import { createHash } from 'node:crypto';
 
 /** What the CONNECTOR gets back: our id of the record, and where to open it. */
@@ -290,9 +290,10 @@ export class WorkflowsService {
         await this.keepDeadLetter(outbox, { ...base, nextAttemptAt: now, lastError: failure.reason }, pending, now);
         throw error;
       }
-      // Sent again later only when that is safe: an update, or a create the source can find by its key.
-      if (failure.mayHaveWritten && !isUpdate && !prepared.handler.findWritten) throw error;
-      const at = nextTryAt(this.retryPolicy, 1, now, now, failure.retryAfterMs) ?? now + this.retryPolicy.firstMs;
+      // Sent again later only when that is safe (an update, or a create the source can find by its key), and no sooner than it can be found.
+      const wait = leastRetryWaitMs(failure, this.sendAgainAfter(prepared));
+      if (wait === undefined) throw error;
+      const at = nextTryAt(this.retryPolicy, 1, now, now, wait) ?? now + wait;
       await this.queue(outbox, { ...base, nextAttemptAt: at, lastError: failure.reason }, pending, now);
       this.metrics.delivery(tenant.id, prepared.handler.sourceId, 'queued');
       this.logger.warn(
@@ -333,8 +334,9 @@ export class WorkflowsService {
       const failure = classifyWriteFailure(error);
       const now = Date.now();
       if (!(await outbox.claim(deliveryId, now, IN_FLIGHT_LEASE_MARGIN_MS))) return;
-      if (failure.kind === 'retry' && (!failure.mayHaveWritten || this.safeToSendAgain(prepared))) {
-        await outbox.retryLater(deliveryId, nextTryAt(this.retryPolicy, 1, now, now, failure.retryAfterMs) ?? now, failure.reason, now);
+      const wait = failure.kind === 'retry' ? leastRetryWaitMs(failure, this.sendAgainAfter(prepared)) : undefined;
+      if (wait !== undefined) {
+        await outbox.retryLater(deliveryId, nextTryAt(this.retryPolicy, 1, now, now, wait) ?? now + wait, failure.reason, now);
         return;
       }
       const why = failure.kind === 'refused' ? failure.reason : `${failure.reason} (it may have been written: not sent again; check ${sourceId}, then retry or drop it)`;
@@ -379,7 +381,8 @@ export class WorkflowsService {
     const isUpdate = this.isUpdate(prepared);
     const callKey = isUpdate ? undefined : delivery.id;
     // An earlier try may have been written though its answer was lost (or this process died during it).
-    const found = callKey && prepared.handler.findWritten ? await prepared.handler.findWritten(this.handlerCall(tenant, prepared, callKey)) : undefined;
+    const findWritten = this.finderOf(prepared);
+    const found = callKey && findWritten ? await findWritten(this.handlerCall(tenant, prepared, callKey)) : undefined;
     if (found) {
       this.logger.warn({ ...prepared.logged, delivery: delivery.id }, `Queued ${prepared.handler.workflow} found already written in ${prepared.handler.sourceId}: adopted, not sent again`);
       return { ref: { sourceId: prepared.handler.sourceId, objectType: found.objectType, recordId: found.recordId }, ...(found.url === undefined ? {} : { url: found.url }) };
@@ -390,29 +393,42 @@ export class WorkflowsService {
   /** A follow-up of another replica's queued write: updates that write's record once it exists, else waits for it. */
   private async deliverFollowUp(tenant: Tenant, prepared: Prepared, payload: DeliveryPayload, delivery: Delivery): Promise<Written> {
     const { handler } = prepared;
-    if (!handler.findWritten) {
+    const findWritten = this.finderOf(prepared);
+    if (!findWritten) {
       throw new SourceError('CONFIG', `the call was queued on another replica, and ${handler.sourceId} records cannot be found by its key: this later request is not written`);
     }
-    const found = await handler.findWritten(this.handlerCall(tenant, prepared, delivery.id));
-    if (!found) throw new SourceError('UNAVAILABLE', 'the replica that queued this call has not written it yet');
+    const found = await findWritten(this.handlerCall(tenant, prepared, delivery.id));
+    if (!found) throw new SourceError('UNAVAILABLE', `the replica that queued this call has not written it yet, or ${handler.sourceId} does not show it yet`);
     const ref = { sourceId: handler.sourceId, objectType: found.objectType, recordId: found.recordId };
     return this.write(tenant, this.prepareDelivery(tenant, payload.workflow, { ...payload.inputs, id: encodeRecordId(ref, tenant.recordIdKey) }, delivery.id));
   }
 
-  /** Whether a queued try that may have been carried out can be sent again: it is an update, or its source finds a create by its key. */
-  canSendAgain(delivery: Delivery): boolean {
+  /** `sendAgainAfter` of a queued delivery, for the worker; undefined when its tenant or its request no longer resolves. */
+  sendAgainAfterMs(delivery: Delivery): number | undefined {
     const tenant = this.tenants.all().find((t) => t.id === delivery.tenantId);
-    if (!tenant) return false;
+    if (!tenant) return undefined;
     try {
       const payload = JSON.parse(delivery.payload) as DeliveryPayload;
-      return this.safeToSendAgain(this.prepareDelivery(tenant, payload.workflow, payload.inputs, delivery.id));
+      return this.sendAgainAfter(this.prepareDelivery(tenant, payload.workflow, payload.inputs, delivery.id));
     } catch {
-      return false;
+      return undefined;
     }
   }
 
-  private safeToSendAgain(prepared: Prepared): boolean {
-    return this.isUpdate(prepared) || prepared.handler.findWritten !== undefined;
+  /**
+   * How long after a try that may have been carried out it can safely be sent again: at once for an
+   * update; for a create, once its source can find it by its key (`findableAfterMs`); never (undefined)
+   * when its source cannot.
+   */
+  private sendAgainAfter(prepared: Prepared): number | undefined {
+    if (this.isUpdate(prepared)) return 0;
+    return this.finderOf(prepared) ? (prepared.handler.findableAfterMs ?? 0) : undefined;
+  }
+
+  /** The handler's look-up of a create by its key, when it can find this tenant's records (`findWritten`, `findsWritten`). */
+  private finderOf({ handler, tenantSource }: Prepared): WorkflowHandler['findWritten'] {
+    if (!handler.findWritten || handler.findsWritten?.(tenantSource.settings) === false) return undefined;
+    return (call) => handler.findWritten!(call);
   }
 
   private isUpdate(prepared: Prepared): boolean {

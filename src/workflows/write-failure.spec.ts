@@ -1,5 +1,6 @@
 import { SourceError } from '../core/source-error';
-import { classifyWriteFailure } from './write-failure';
+import { nextTryAt } from '../resilience/retry-schedule';
+import { classifyWriteFailure, leastRetryWaitMs } from './write-failure';
 
 describe('classifyWriteFailure', () => {
   it.each(['UNAVAILABLE', 'RATE_LIMITED', 'TIMEOUT'] as const)('tries %s again later', (code) => {
@@ -21,5 +22,29 @@ describe('classifyWriteFailure', () => {
 
   it('gives an error of our own up rather than looping on it', () => {
     expect(classifyWriteFailure(new TypeError('x is undefined'))).toEqual({ kind: 'refused', reason: 'INTERNAL: x is undefined' });
+  });
+});
+
+describe('leastRetryWaitMs', () => {
+  const failed = (mayHaveWritten: boolean, retryAfterMs?: number) => ({ kind: 'retry', reason: 'UNAVAILABLE: reset', retryAfterMs, mayHaveWritten }) as const;
+
+  it.each([
+    ['nothing can have been written: only the CRM\'s Retry-After counts', failed(false, 3000), 30_000, 3000],
+    ['nothing can have been written, no Retry-After: at once', failed(false), undefined, 0],
+    ['an update that may have been written: sent again at once', failed(true), 0, 0],
+    ['a create that may have been written: once its source can find it', failed(true), 30_000, 30_000],
+    ["a create that may have been written: the CRM's longer Retry-After", failed(true, 60_000), 30_000, 60_000],
+    ['a create its source cannot find: never sent again', failed(true, 3000), undefined, undefined],
+  ])('%s', (_, failure, sendAgainAfterMs, wait) => {
+    expect(leastRetryWaitMs(failure, sendAgainAfterMs)).toBe(wait);
+  });
+
+  it('keeps the next try of a create that may have been written at least findableAfterMs away, however short the back-off', () => {
+    const policy = { firstMs: 1000, maxMs: 1000, forMs: 3_600_000 };
+    const now = 1_000_000;
+    for (const random of [() => 0, () => 0.5, () => 0.999]) {
+      expect(nextTryAt(policy, 1, now, now, leastRetryWaitMs(failed(true), 30_000), random)).toBeGreaterThanOrEqual(now + 30_000);
+      expect(nextTryAt(policy, 1, now, now, leastRetryWaitMs(failed(false), 30_000), random)).toBeLessThanOrEqual(now + 1000);
+    }
   });
 });

@@ -16,6 +16,20 @@ export type WriteFailure =
     }
   | { readonly kind: 'refused'; readonly reason: string };
 
+/**
+ * The least wait before a write that failed for a reason that can pass is tried again, or undefined when
+ * it must not be sent again (an admin decides). Never before the CRM's `Retry-After`; after a try that
+ * may have been carried out, only when sending again is safe, and no sooner than `sendAgainAfterMs`
+ * says: 0 for an update, the source's `findableAfterMs` for a create it looks for before sending it
+ * again (a look made sooner would miss the record and write the call twice), undefined for a create it
+ * cannot find.
+ */
+export function leastRetryWaitMs(failure: Extract<WriteFailure, { kind: 'retry' }>, sendAgainAfterMs: number | undefined): number | undefined {
+  const retryAfterMs = failure.retryAfterMs ?? 0;
+  if (!failure.mayHaveWritten) return retryAfterMs;
+  return sendAgainAfterMs === undefined ? undefined : Math.max(retryAfterMs, sendAgainAfterMs);
+}
+
 export function classifyWriteFailure(error: unknown): WriteFailure {
   if (!(error instanceof SourceError)) {
     // Not the CRM's answer but our own failure: trying again would loop on it.

@@ -1,4 +1,5 @@
-// The fakes' switches for failing writes (`failWrites`, `cutNextWrites`), as the outbox's tests use them:
+// The fakes' switches for failing writes (`failWrites`, `cutNextWrites`), and what looking for a write
+// by its key meets (HubSpot's call search and its index latency), as the outbox's tests use them:
 // what goes over the wire, and what the gateway's CRM clients make of it. The fakes live in test/fakes,
 // which no jest project searches; this suite sits with the e2e tests that start them.
 import { HttpService } from '@nestjs/axios';
@@ -8,6 +9,7 @@ import { HubSpotClient } from '../../src/sources/hubspot/hubspot.client';
 import { SalesforceClient } from '../../src/sources/salesforce/salesforce.client';
 import { SugarClient } from '../../src/sources/sugar/sugar.client';
 import { SugarSettings } from '../../src/sources/sugar/sugar.settings';
+import { eventually } from '../support/eventually';
 import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
 import { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
 import { FakeSugar } from '../fakes/sugar/fake-sugar';
@@ -158,6 +160,80 @@ describe('FakeHubSpot: failWrites and cutNextWrites', () => {
     expect(fake.cutNextWrites).toBe(0);
     expect(fake.all('calls').filter((c) => c.properties.hs_call_title === 'Cut call')).toEqual([expect.objectContaining({ properties: expect.objectContaining(properties) })]);
     await expect(createCall({ ...properties, hs_call_title: 'Answered call' })).resolves.toMatchObject({ properties: { hs_call_title: 'Answered call' } });
+  });
+});
+
+describe('FakeHubSpot: calls searched by hs_call_external_id, and the index latency of writes', () => {
+  const fake = new FakeHubSpot();
+  let client: HubSpotClient;
+
+  beforeAll(async () => {
+    await fake.start();
+    client = new HubSpotClient(http, fake.url, fake.token, { portalId: '4711', appUrl: 'https://app-eu1.hubspot.com' }, 5);
+  });
+  afterEach(() => fake.reset());
+  afterAll(() => fake.stop());
+
+  type Found = { status: number; total?: number; results?: Array<{ id: string; properties: Record<string, string | null> }>; category?: string; message?: string };
+  const searchRaw = async (type: string, filters: unknown[]): Promise<Found> => {
+    const answer = await fetch(`${fake.url}/crm/v3/objects/${type}/search`, {
+      method: 'POST',
+      body: JSON.stringify({ filterGroups: [{ filters }], properties: ['hs_call_external_id', 'hs_call_title'], limit: 1 }),
+      headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' },
+    });
+    // The HTTP status in place of the body's own `status` ("error").
+    return { ...((await answer.json()) as object), status: answer.status };
+  };
+  const byKey = (key: string) => ({ propertyName: 'hs_call_external_id', operator: 'EQ', value: key });
+  /** Through the gateway's client, which keeps to the 5 searches per second: a test may poll with it. */
+  const findByKey = (key: string): Promise<{ total: number; results: Array<{ id: string; properties: Record<string, string | null> }> }> =>
+    client.request({ method: 'POST', path: '/crm/v3/objects/calls/search', body: { filterGroups: [{ filters: [byKey(key)] }], properties: ['hs_call_external_id', 'hs_call_title'], limit: 1 }, search: true }, soon());
+  const createCall = (properties: Record<string, string>): Promise<{ id: string }> =>
+    client.request({ method: 'POST', path: '/crm/v3/objects/calls', body: { properties, associations: [] } }, soon());
+
+  it('stores hs_call_external_id as sent and finds the call by it with EQ, nothing for another key; a filter on a property calls lack is refused 400', async () => {
+    const created = await createCall({ hs_timestamp: '2026-11-20T08:00:00Z', hs_call_title: 'Keyed call', hs_call_external_id: '5f0c7c1e-1d2b-5a3c-a4d5-0123456789ab' });
+    expect(fake.all('calls').find((c) => c.id === created.id)?.properties.hs_call_external_id).toBe('5f0c7c1e-1d2b-5a3c-a4d5-0123456789ab');
+
+    expect(await searchRaw('calls', [byKey('5f0c7c1e-1d2b-5a3c-a4d5-0123456789ab')])).toEqual({
+      status: 200,
+      total: 1,
+      results: [expect.objectContaining({ id: created.id, properties: expect.objectContaining({ hs_call_external_id: '5f0c7c1e-1d2b-5a3c-a4d5-0123456789ab', hs_call_title: 'Keyed call' }) })],
+    });
+    expect(await searchRaw('calls', [byKey('00000000-0000-5000-a000-000000000000')])).toMatchObject({ status: 200, total: 0, results: [] });
+    // A portal's calls have the property before any call holds it: searching it is no error.
+    fake.reset();
+    expect(await searchRaw('calls', [byKey('5f0c7c1e-1d2b-5a3c-a4d5-0123456789ab')])).toMatchObject({ status: 200, total: 0 });
+    expect(await searchRaw('calls', [{ propertyName: 'hs_call_externalid', operator: 'EQ', value: 'x' }])).toMatchObject({
+      status: 400,
+      category: 'VALIDATION_ERROR',
+      errors: [{ code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: ['hs_call_externalid'] } }],
+    });
+  });
+
+  it('shows a created call to search only indexLatencyMs after its write, and an update\'s new values as late; reads see them at once', async () => {
+    fake.indexLatencyMs = 1000;
+    const created = await createCall({ hs_timestamp: '2026-11-20T08:00:00Z', hs_call_title: 'Lagging call', hs_call_external_id: 'key-lag' });
+    const createdAt = fake.requests.at(-1)!.at;
+    expect(await findByKey('key-lag')).toMatchObject({ total: 0 });
+    await eventually(async () => (await findByKey('key-lag')).total === 1, 5000);
+    expect(fake.searchTimes.at(-1)! - createdAt).toBeGreaterThanOrEqual(1000);
+
+    await client.request({ method: 'PATCH', path: `/crm/v3/objects/calls/${created.id}`, body: { properties: { hs_call_title: 'Updated call' } } }, soon());
+    const updatedAt = fake.requests.at(-1)!.at;
+    expect(fake.all('calls').find((c) => c.id === created.id)?.properties.hs_call_title).toBe('Updated call');
+    expect((await findByKey('key-lag')).results[0]?.properties.hs_call_title).toBe('Lagging call');
+    await eventually(async () => (await findByKey('key-lag')).results[0]?.properties.hs_call_title === 'Updated call', 5000);
+    expect(fake.searchTimes.at(-1)! - updatedAt).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("counts call searches against the portal's 5 per second with the other searches: the sixth within a second gets HubSpot's 429", async () => {
+    const contacts = Array.from({ length: 3 }, () => searchRaw('contacts', [{ propertyName: 'lastname', operator: 'EQ', value: 'Muster' }]));
+    const calls = Array.from({ length: 3 }, () => searchRaw('calls', [byKey('key-none')]));
+    const answers = await Promise.all([...contacts, ...calls]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(answers.find((a) => a.status === 429)).toMatchObject({ message: 'You have reached your secondly limit.' });
+    expect(fake.searchArrivals).toHaveLength(6);
   });
 });
 

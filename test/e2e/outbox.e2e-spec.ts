@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
 import type { FakeSalesforce } from '../fakes/salesforce/fake-salesforce';
 import type { FakeSugar } from '../fakes/sugar/fake-sugar';
 import { eventually } from '../support/eventually';
@@ -118,23 +119,28 @@ describe.each([salesforce, hubspot, sugar])('the outbox, with %p', (makeCrm) => 
 describe('the outbox when a create was written but its answer was lost (e2e)', () => {
   const sugarCrm = sugar();
   const salesforceCrm = salesforce();
+  const hubspotCrm = hubspot();
   const sugarFake = sugarCrm.fake as FakeSugar;
   const salesforceFake = salesforceCrm.fake as FakeSalesforce;
+  const hubspotFake = hubspotCrm.fake as FakeHubSpot;
+  /** HubSpot's search shows a new call this long after its write; the gateway is told it may take 3 s. */
+  const HUBSPOT_INDEX_MS = 2000;
   let gateway: TestApp;
 
   beforeAll(async () => {
-    await Promise.all([sugarFake.start(), salesforceFake.start()]);
+    await Promise.all([sugarFake.start(), salesforceFake.start(), hubspotFake.start()]);
     gateway = await startTestApp({
-      env: { ADMIN_TOKEN, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' },
+      env: { ADMIN_TOKEN, WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1', HUBSPOT_SEARCH_LAG_S: '3' },
       files: {
         'sugar.env': [`TOKEN=${TOKEN}`, sugarCrm.tenant(), 'WORKFLOW_DEFAULT_CRM=sugar', ''].join('\n'),
         'salesforce.env': ['TOKEN=outbox-salesforce-token', salesforceCrm.tenant(), 'WORKFLOW_DEFAULT_CRM=salesforce', ''].join('\n'),
+        'hubspot.env': ['TOKEN=outbox-hubspot-token', hubspotCrm.tenant(), 'WORKFLOW_DEFAULT_CRM=hubspot', ''].join('\n'),
       },
     });
   });
   afterAll(async () => {
     await gateway.close();
-    await Promise.all([sugarFake.stop(), salesforceFake.stop()]);
+    await Promise.all([sugarFake.stop(), salesforceFake.stop(), hubspotFake.stop()]);
   });
 
   const inputs = (contactCrmId: string, startedTime: string) => ({ direction: 'incoming', originatorNumber: '41789072228', destinationNumber: '41446681800', contactCrmId, startedTime });
@@ -172,6 +178,43 @@ describe('the outbox when a create was written but its answer was lost (e2e)', (
     const query = salesforceFake.requestsTo('/query').at(-1)!.q!;
     expect(query).toBe(`SELECT Id FROM Task WHERE CallObject = '${delivery}' AND CreatedDate = LAST_N_DAYS:31`);
   });
+
+  it("HubSpot: looks for the call the lost answer wrote by the key in its hs_call_external_id no sooner than HubSpot's search shows it, adopts it: one call after every try", async () => {
+    const calls = hubspotCrm.calls().length;
+    hubspotFake.indexLatencyMs = HUBSPOT_INDEX_MS;
+    hubspotCrm.fake.cutNextWrites = 1;
+    try {
+      const call = inputs(hubspotCrm.contactCrmId, '2026-12-02 09:30:00');
+      const queued = await gateway.http.post('/lookup/CallFlow').set(HEADER, 'outbox-hubspot-token').send({ inputs: call }).expect(200);
+      expect(queued.body).toEqual({ id: expect.stringMatching(/^hubspot:queued:[0-9a-f-]{36}$/) });
+      const delivery = (queued.body.id as string).split(':')[2]!;
+      // HubSpot stored it before the connection was cut, with the key the gateway chose.
+      const cutAt = hubspotFake.writeArrivals.at(-1)!.at;
+      expect(hubspotCrm.calls().filter((c) => c.key === delivery)).toHaveLength(1);
+      await eventually(async () => (await gateway.http.get('/admin/outbox?state=delivered').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body.some((d: { id: string }) => d.id === delivery), 15_000);
+      expect((await gateway.http.get('/admin/outbox?state=queued').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body).toEqual([]);
+      expect(hubspotCrm.calls()).toHaveLength(calls + 1);
+      expect(hubspotCrm.calls().filter((c) => c.key === delivery)).toHaveLength(1);
+      expect(gateway.logs.lines.some((l) => l.delivery === delivery && /found already written in hubspot: adopted/.test(String(l.msg)))).toBe(true);
+      // Every look for it came once HUBSPOT_SEARCH_LAG_S had passed since the try whose answer was cut.
+      const looks = hubspotFake.requests.filter((r) => r.path === '/crm/v3/objects/calls/search' && JSON.stringify(r.body).includes(delivery));
+      expect(looks.length).toBeGreaterThan(0);
+      expect(looks.map((look) => look.at - cutAt).filter((after) => after < 3000)).toEqual([]);
+
+      // The call's next request updates that call.
+      const ended = await gateway.http
+        .post('/lookup/CallFlow')
+        .set(HEADER, 'outbox-hubspot-token')
+        .send({ inputs: { ...call, answeredTime: '2026-12-02 09:30:05', endedTime: '2026-12-02 09:33:40', id: queued.body.id } })
+        .expect(200);
+      const adopted = hubspotCrm.calls().find((c) => c.key === delivery)!;
+      expect(ended.body.id).toBe(`hubspot:call:${adopted.id}`);
+      expect(hubspotCrm.calls()).toHaveLength(calls + 1);
+      expect(adopted.talkSeconds).toBe(215);
+    } finally {
+      hubspotFake.indexLatencyMs = 0;
+    }
+  }, 30_000);
 
   it('Salesforce: answers 502 for a Case whose answer was lost, since a Case carries no key: nothing sent again blindly', async () => {
     const cases = salesforceFake.org.Case.length;

@@ -4,7 +4,7 @@ import { FakeHubSpot } from '../fakes/hubspot/fake-hubspot';
 import { eventually } from '../support/eventually';
 import { factory } from '../support/factory';
 import { PHONE_BOOK_CSV } from '../support/phone-book';
-import { recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';
+import { losingTheAnswer, recordingHandlers, rejectingWith, WorkflowRecorder } from '../support/recording-workflows';
 import { ScriptedSource } from '../support/scripted-source';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -509,6 +509,68 @@ describe('CreateContact against the fake HubSpot, through the door (e2e)', () =>
     expect(fake.requests.slice(requests)).toEqual([]);
     expect(fake.all('contacts')).toHaveLength(contacts);
   });
+});
+
+/**
+ * A create whose answer was lost, on a source that finds a record by its key only a while after writing it
+ * (HubSpot's search index): every next try (the first queued, a queued one, a late one) looks no sooner.
+ * A look made sooner would miss the record, and the call would be written twice.
+ */
+describe('the next try of a create whose answer was lost, when the source finds a write only after a lag (e2e)', () => {
+  const LAG_MS = 2500;
+  const TOKEN = 'lagging-token-123';
+  const recorder = new WorkflowRecorder();
+  let gateway: TestApp;
+
+  beforeAll(async () => {
+    gateway = await startTestApp({
+      // Without the lag the next try would come within 1.5 s (back-off of at most 1 s, a round every 0.5 s).
+      env: { WORKFLOW_TIMEOUT_MS: '1000', WORKFLOW_RETRY_FIRST_S: '1', WORKFLOW_RETRY_MAX_S: '1' },
+      extraSources: [new ScriptedSource('gamma', { kind: 'answer', candidates: [] })],
+      providers: recordingHandlers('gamma', recorder, WORKFLOWS, { findableAfterMs: LAG_MS }),
+      files: { 'lagging.env': `TOKEN=${TOKEN}\nGAMMA_ENABLED=on\nWORKFLOW_DEFAULT_CRM=gamma\nCACHE_TTL_S=0\n` },
+    });
+  });
+  afterAll(() => gateway.close());
+  beforeEach(() => {
+    recorder.reset();
+    recorder.searchLagMs = LAG_MS;
+  });
+
+  /** Sends a new call's CallFlow, waits until its queued write is delivered, and says what the CRM went through. */
+  async function deliveredOnce(startedTime: string): Promise<{ records: number; adopted: boolean; looksTooSoon: number[] }> {
+    const queued = await gateway.http.post('/lookup/CallFlow').set(HEADER, TOKEN).send({ inputs: { ...firstRequest, startedTime } }).expect(200);
+    expect(queued.body).toEqual({ id: expect.stringMatching(/^gamma:queued:[0-9a-f-]{36}$/) });
+    const delivery = (queued.body.id as string).split(':')[2]!;
+    await eventually(() => gateway.logs.lines.some((l) => l.delivery === delivery && l.msg === 'Queued CallFlow delivered to gamma'), 15_000);
+    const written = recorder.keyed.get(delivery);
+    expect(written).toBeDefined();
+    return {
+      records: recorder.records.size,
+      adopted: gateway.logs.lines.some((l) => l.delivery === delivery && l.msg === 'Queued CallFlow found already written in gamma: adopted, not sent again'),
+      looksTooSoon: recorder.looks
+        .slice(written!.looksBefore)
+        .filter((look) => look.at < written!.at + LAG_MS)
+        .map((look) => look.at - written!.at),
+    };
+  }
+
+  it('the first try: kept in the outbox, looked for no sooner than the lag, adopted: one record', async () => {
+    recorder.next.push(losingTheAnswer());
+    expect(await deliveredOnce('2026-11-27 09:00:00')).toEqual({ records: 1, adopted: true, looksTooSoon: [] });
+  }, 30_000);
+
+  it("a queued try: the worker's next look waits for the lag too: one record", async () => {
+    recorder.next.push(rejectingWith('UNAVAILABLE', 'CRM answered 503'), losingTheAnswer());
+    expect(await deliveredOnce('2026-11-27 09:05:00')).toEqual({ records: 1, adopted: true, looksTooSoon: [] });
+    expect(recorder.calls).toHaveLength(2);
+  }, 30_000);
+
+  it('a write still running at the deadline whose answer is then lost: looked for no sooner than the lag: one record', async () => {
+    recorder.next.push(losingTheAnswer(1500));
+    expect(await deliveredOnce('2026-11-27 09:10:00')).toEqual({ records: 1, adopted: true, looksTooSoon: [] });
+    expect(gateway.logs.lines).toContainEqual(expect.objectContaining({ msg: 'Workflow CallFlow not done by the deadline: answered from the outbox, the write goes on' }));
+  }, 30_000);
 });
 
 describe('workflow registry at start (e2e)', () => {

@@ -75,6 +75,40 @@ describe('HubSpot workflows', () => {
     ]);
   });
 
+  it("CallFlow puts the write's key into hs_call_external_id, and findWritten finds that call by it, nothing for another key", async () => {
+    const key = '3f2a9c1e-77b0-5c3d-a1e2-0123456789ab';
+    const written = await handlers[CALL_FLOW]!.run(workflowCall(settings, { contact: ANNA, callKey: key }));
+    expect(sent()[0]!.body).toMatchObject({ properties: { hs_call_external_id: key } });
+    expect(hubspot.all('calls').find((c) => c.id === written.recordId)?.properties.hs_call_external_id).toBe(key);
+
+    hubspot.requests.length = 0;
+    await expect(handlers[CALL_FLOW]!.findWritten!(workflowCall(settings, { contact: ANNA, callKey: key }))).resolves.toEqual(written);
+    expect(sent()).toEqual([
+      {
+        method: 'POST',
+        path: '/crm/v3/objects/calls/search',
+        body: { filterGroups: [{ filters: [{ propertyName: 'hs_call_external_id', operator: 'EQ', value: key }] }], properties: ['hs_call_external_id'], limit: 1 },
+      },
+    ]);
+    await expect(handlers[CALL_FLOW]!.findWritten!(workflowCall(settings, { callKey: '00000000-0000-5000-a000-000000000000' }))).resolves.toBeUndefined();
+    await expect(handlers[CALL_FLOW]!.findWritten!(workflowCall(settings))).resolves.toBeUndefined();
+    expect(hubspot.requests).toHaveLength(2);
+  });
+
+  it("looks for a call no sooner than HUBSPOT_SEARCH_LAG_S after its write, and for no ticket (a ticket carries no key)", () => {
+    expect(handlers[CALL_FLOW]!.findableAfterMs).toBe(30_000);
+    expect(handlersOf(HUBSPOT_WORKFLOWS, source, loadGlobalSettings({ HUBSPOT_SEARCH_LAG_S: '2' }))[CALL_FLOW]!.findableAfterMs).toBe(2000);
+    expect(handlers[CREATE_TICKET]).toMatchObject({ findWritten: undefined, findableAfterMs: undefined });
+    expect(handlers[CREATE_CONTACT]).toMatchObject({ findWritten: undefined, findableAfterMs: undefined });
+  });
+
+  it("counts findWritten's searches against the token's search budget: six at once get no 429", async () => {
+    await Promise.all(Array.from({ length: 6 }, () => handlers[CALL_FLOW]!.findWritten!(workflowCall(settings, { callKey: '00000000-0000-5000-a000-000000000000' }))));
+    expect(hubspot.searchArrivals).toHaveLength(6);
+    expect(hubspot.searchTimes).toHaveLength(6);
+    expect(hubspot.maxSearchesPerSecond()).toBeLessThanOrEqual(5);
+  });
+
   it('CallFlow logs an outgoing missed call on a company, without an owner', async () => {
     const outgoing = { direction: 'outgoing', originatorNumber: '+41446681800', originatorName: 'Front desk', destinationNumber: '+41789072228', destinationName: 'Anna Muster' } as const;
     await handlers[CALL_FLOW]!.run(workflowCall(settings, { contact: MUSTER_AG, call: { ...outgoing, answeredAt: undefined, endedAt: new Date('2026-11-20T08:15:30Z') } }));

@@ -1,5 +1,6 @@
-import type { SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
+import type { PublicObjectSearchRequest, SimplePublicObjectInputForCreate } from '@hubspot/api-client/lib/codegen/crm/objects/calls';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/AssociationSpec';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/calls/models/Filter';
 import type { RecordRef } from '../../core/record-id';
 import { SourceError } from '../../core/source-error';
 import {
@@ -21,6 +22,8 @@ import { HubSpotSource, type HubSpotTenant } from './hubspot.source';
 
 /** The property naming a record's owner (a HubSpot owner id, not a user id). */
 const OWNER = 'hubspot_owner_id';
+/** The call property HubSpot defines for "the ID of the call in the external system": a CallFlow's key goes there. */
+const CALL_KEY = 'hs_call_external_id';
 
 /** HubSpot-defined association types (crm-apis.md §2.6). */
 const ASSOCIATION = { callToContact: 194, callToCompany: 182, ticketToContact: 16, ticketToCompany: 26 } as const;
@@ -76,8 +79,8 @@ function callProgress(facts: CallFacts): Record<string, string> {
   };
 }
 
-/** CallFlow: a call engagement on the contact (or company). */
-async function logCall(tenant: HubSpotTenant, { facts, contact, userId }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
+/** CallFlow: a call engagement on the contact (or company), carrying the write's key in `hs_call_external_id`. */
+async function logCall(tenant: HubSpotTenant, { facts, contact, userId, callKey }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult> {
   const [from, to] = facts.direction === 'incoming' ? [facts.external, facts.internal] : [facts.internal, facts.external];
   const properties: Record<string, string> = {
     ...callProgress(facts),
@@ -86,8 +89,26 @@ async function logCall(tenant: HubSpotTenant, { facts, contact, userId }: Workfl
     ...(from.number ? { hs_call_from_number: from.number } : {}),
     ...(to.number ? { hs_call_to_number: to.number } : {}),
     ...(userId ? { [OWNER]: userId } : {}),
+    ...(callKey ? { [CALL_KEY]: callKey } : {}),
   };
   return create(tenant, 'calls', { properties, associations: associate(contact, ASSOCIATION.callToContact, ASSOCIATION.callToCompany) });
+}
+
+/**
+ * The call an earlier try of this CallFlow logged, found by the key it carries in `hs_call_external_id`:
+ * one search, counted against the token's search budget as a lookup's searches are. HubSpot's index
+ * lags behind its writes, so the outbox looks no sooner than `HUBSPOT_SEARCH_LAG_S` after the try.
+ */
+async function findLoggedCall(tenant: HubSpotTenant, { callKey }: WorkflowCall<HubSpotSettings>): Promise<WorkflowResult | undefined> {
+  if (!callKey) return undefined;
+  const body: PublicObjectSearchRequest = {
+    filterGroups: [{ filters: [{ propertyName: CALL_KEY, operator: FilterOperatorEnum.Eq, value: callKey }] }],
+    properties: [CALL_KEY],
+    limit: 1,
+  };
+  const found = await tenant.client.request<{ results: HubSpotRecord[] }>({ method: 'POST', path: '/crm/v3/objects/calls/search', body, search: true }, crmWriteDeadline());
+  const id = found.results[0]?.id;
+  return id === undefined ? undefined : result(tenant, 'calls', id);
 }
 
 /** CreateTicket: a ticket in the tenant's pipeline, associated with the contact (or company). */
@@ -114,13 +135,19 @@ async function createContact(tenant: HubSpotTenant, { facts, userId }: WorkflowC
   return create(tenant, 'contacts', { properties, associations: [] });
 }
 
-/** HubSpot's workflows; a later CallFlow request of the same call updates the call it logged. */
+/**
+ * HubSpot's workflows; a later CallFlow request of the same call updates the call it logged. A ticket
+ * carries no key (no ticket property is meant for one), so a CreateTicket whose answer was lost is not
+ * sent again.
+ */
 export const HUBSPOT_WORKFLOWS = sourceWorkflows(HubSpotSource, [
   {
     workflow: CALL_FLOW,
     previousTypes: { call: LOGGED_CALL },
     update: { types: ['call'], write: (tenant, call, { facts }) => update(tenant, 'calls', call.recordId, callProgress(facts)) },
     create: logCall,
+    findWritten: findLoggedCall,
+    findableAfterMs: (settings) => settings.HUBSPOT_SEARCH_LAG_S * 1000,
   },
   { workflow: CREATE_TICKET, previousTypes: { call: LOGGED_CALL, ticket: OPENED_TICKET }, create: openTicket },
   { workflow: CREATE_CONTACT, create: createContact },

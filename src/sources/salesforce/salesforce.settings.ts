@@ -9,6 +9,8 @@ export const DEFAULT_SALESFORCE_API_VERSION = '62.0';
 export const DEFAULT_SALESFORCE_OBJECTS = 'Contact,Lead,Account';
 export const SUPPORTED_SALESFORCE_OBJECTS = ['Contact', 'Lead', 'Account'] as const;
 export type SalesforceObject = (typeof SUPPORTED_SALESFORCE_OBJECTS)[number];
+/** A custom field's API name: a letter, letters, digits and `_`, and the `__c` suffix (with a namespace: `ns__Name__c`). */
+const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*__c$/;
 
 export class SalesforceSettings {
   /** The org's My Domain URL; token requests go there. */
@@ -47,6 +49,15 @@ export class SalesforceSettings {
 
   /** `Company` of Leads created by CreateContact (Salesforce requires one). */
   @IsOptional() @IsString() @IsNotEmpty() SALESFORCE_LEAD_COMPANY?: string;
+
+  /**
+   * API name of a custom Text field on Case (`Call_Key__c`) the admin created for the gateway, best
+   * marked External ID and Unique: a CreateTicket Case carries the write's key in it, so a create
+   * whose answer was lost is found again instead of written twice. Unset: Cases carry no key.
+   */
+  @IsOptional()
+  @Matches(CUSTOM_FIELD_NAME, { message: 'must be the API name of a custom Text field on Case, ending in __c, e.g. Call_Key__c' })
+  SALESFORCE_CASE_KEY_FIELD?: string;
 }
 
 export type SalesforceAuth =

@@ -124,16 +124,57 @@ async function logCall(tenant: SalesforceTenant, { facts, contact, userId, timez
   });
 }
 
-/** CreateTicket: a Case from the call, linked to the Contact and its Account. */
-async function openCase(tenant: SalesforceTenant, { facts, contact }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
-  return create(tenant, 'Case', {
-    Subject: facts.subject.slice(0, 255),
-    Description: facts.description,
-    Origin: 'Phone',
-    SuppliedPhone: facts.external.number,
-    ContactId: contact?.objectType === 'Contact' ? contact.recordId : undefined,
-    AccountId: await accountOf(tenant, contact),
-  });
+/**
+ * The Case an earlier try of this CreateTicket wrote, found by the key it carries in the tenant's
+ * `SALESFORCE_CASE_KEY_FIELD` (a custom field: Case has no standard one for an outside key); undefined
+ * when there is none, or when the tenant sets no such field (its Cases carry no key). The field's name
+ * was checked at start to be a custom field's API name, and the key to have our keys' form: neither can
+ * change the query.
+ */
+export async function findOpenedCase(tenant: SalesforceTenant, { settings, callKey }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult | undefined> {
+  const keyField = settings.SALESFORCE_CASE_KEY_FIELD;
+  if (!keyField || !callKey || !CALL_KEY.test(callKey)) return undefined;
+  const soql = `SELECT Id FROM Case WHERE ${keyField} = '${callKey}' LIMIT 1`;
+  const found = await tenant.client.request<{ records: Array<{ Id: string }> }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline());
+  const id = found.records[0]?.Id;
+  return id === undefined ? undefined : result(tenant, 'Case', id);
+}
+
+/**
+ * Whether Salesforce refused a create because another record holds the same value in the unique field
+ * `keyField`: `DUPLICATE_VALUE`, naming the field in `fields` or, as it mostly does, only in its message
+ * ("duplicate value found: Call_Key__c duplicates value on record with id: 500…"). API names are
+ * case-insensitive in Salesforce.
+ */
+function refusedAsDuplicateKey(error: unknown, keyField: string): boolean {
+  if (!(error instanceof SourceError) || error.vendorCode !== 'DUPLICATE_VALUE') return false;
+  const field = keyField.toLowerCase();
+  return error.fields.some((named) => named.toLowerCase() === field) || error.message.toLowerCase().includes(`found: ${field} duplicates value`);
+}
+
+/**
+ * CreateTicket: a Case from the call, linked to the Contact and its Account; with `SALESFORCE_CASE_KEY_FIELD`
+ * it carries the write's key there. A Case refused because that (unique) field already holds the key
+ * is the one an earlier try wrote: it is found by the key and answered, not written twice.
+ */
+async function openCase(tenant: SalesforceTenant, call: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult> {
+  const { facts, contact, settings, callKey } = call;
+  const keyField = settings.SALESFORCE_CASE_KEY_FIELD;
+  try {
+    return await create(tenant, 'Case', {
+      Subject: facts.subject.slice(0, 255),
+      Description: facts.description,
+      Origin: 'Phone',
+      SuppliedPhone: facts.external.number,
+      ContactId: contact?.objectType === 'Contact' ? contact.recordId : undefined,
+      AccountId: await accountOf(tenant, contact),
+      ...(keyField ? { [keyField]: callKey } : {}),
+    });
+  } catch (error) {
+    const existing = keyField && callKey && refusedAsDuplicateKey(error, keyField) ? await findOpenedCase(tenant, call) : undefined;
+    if (existing) return existing;
+    throw error;
+  }
 }
 
 /** CreateContact: a Lead with the caller's name and number (the core has checked none exists yet). */
@@ -157,6 +198,13 @@ export const SALESFORCE_WORKFLOWS = sourceWorkflows(SalesforceSource, [
     create: logCall,
     findWritten: findLoggedCall,
   },
-  { workflow: CREATE_TICKET, previousTypes: { Task: LOGGED_CALL, Case: OPENED_TICKET }, create: openCase },
+  {
+    workflow: CREATE_TICKET,
+    previousTypes: { Task: LOGGED_CALL, Case: OPENED_TICKET },
+    create: openCase,
+    // Only the Cases of tenants with SALESFORCE_CASE_KEY_FIELD carry the key: the others' are never looked for, nor sent again blindly.
+    findWritten: findOpenedCase,
+    findsWritten: (settings) => settings.SALESFORCE_CASE_KEY_FIELD !== undefined,
+  },
   { workflow: CREATE_CONTACT, create: createLead },
 ]);

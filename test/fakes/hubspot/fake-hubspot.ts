@@ -7,9 +7,10 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
  * A HubSpot portal on a loopback port that speaks CRM v3 the way crm-apis.md §2 describes it: search
  * with filter groups (limits validated, a filter on a property the object lacks refused with 400),
  * `query`, property selection, the calculated phone properties derived from the stored values
- * (libphonenumber, the portal's region), the 5-per-second search limit with HubSpot's 429 body, index
- * latency for new records, create 201 / update 200, batch read (its required fields checked), property
- * definitions, account details, HubSpot's error shape, and switches to delay, hang and revoke the token,
+ * (libphonenumber, the portal's region), the 5-per-second search limit with HubSpot's 429 body (calls'
+ * searches counted with the others), index latency for new and updated records (`indexLatencyMs`),
+ * create 201 / update 200, batch read (its required fields checked), property definitions, account
+ * details, HubSpot's error shape, and switches to delay, hang and revoke the token,
  * to refuse one object's searches, to refuse writes (`failWrites`) and to cut the connection after a
  * create was stored (`cutNextWrites`).
  *
@@ -26,8 +27,11 @@ export interface StoredObject {
   readonly associations: Array<{ toType: ObjectType; toId: string; typeId: number }>;
   readonly createdAt: string;
   updatedAt: string;
-  /** Search does not see the record before this time (HubSpot indexes asynchronously). */
-  readonly searchableFrom: number;
+  /**
+   * Each write's properties, and when search shows them (HubSpot indexes asynchronously): search sees the
+   * record as its latest indexed write left it, and not at all before its first write is indexed.
+   */
+  readonly writes: Array<{ readonly indexedAt: number; readonly properties: Readonly<Record<string, string | null>> }>;
 }
 
 type CalculatedPhones = ReadonlyArray<readonly [stored: string, calculated: string, searchable: string]>;
@@ -44,7 +48,10 @@ const STANDARD_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
     ...['createdate', 'lastmodifieddate', 'hs_object_id', ...CONTACT_PHONES.flatMap(([, calculated, searchable]) => [calculated, searchable])],
   ],
   companies: ['name', 'domain', 'website', 'phone', 'lifecyclestage', 'hubspot_owner_id', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
-  calls: ['hs_timestamp', 'hs_call_title', 'hs_call_body', 'hs_body_preview', 'hs_call_direction', 'hs_call_status', 'hs_call_duration', 'hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  calls: [
+    ...['hs_timestamp', 'hs_call_title', 'hs_call_body', 'hs_body_preview', 'hs_call_direction', 'hs_call_status', 'hs_call_duration', 'hs_call_disposition'],
+    ...['hs_call_from_number', 'hs_call_to_number', 'hs_call_external_id', 'hubspot_owner_id', 'hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  ],
   tickets: ['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
 const QUERY_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
@@ -138,6 +145,7 @@ export class FakeHubSpot extends LoopbackFake {
   delayMs = 0;
   hang = false;
   revoked = false;
+  /** How long after a write search shows it: a created record at all, an updated one with its new values (0: at once). */
   indexLatencyMs = 0;
   /** Searches of these object types fail so (e.g. `{ companies: 400 }`), the others answer. */
   searchFailures: Partial<Record<ObjectType, Failure>> = {};
@@ -213,15 +221,29 @@ export class FakeHubSpot extends LoopbackFake {
       associations,
       createdAt: now,
       updatedAt: now,
-      searchableFrom: Date.now() + this.indexLatencyMs,
+      writes: [],
     };
     this.calculate(type, record);
     record.properties.hs_object_id = record.id;
     record.properties.createdate = now;
     record.properties[type === 'companies' ? 'hs_lastmodifieddate' : 'lastmodifieddate'] = now;
+    this.written(record);
     if (!this.objects.has(type)) this.objects.set(type, new Map());
     this.objects.get(type)!.set(record.id, record);
     return record;
+  }
+
+  /** Records a write for search, which shows it `indexLatencyMs` later. */
+  private written(record: StoredObject): void {
+    record.writes.push({ indexedAt: Date.now() + this.indexLatencyMs, properties: { ...record.properties } });
+  }
+
+  /** The record as search sees it now: as it is once its last write is indexed, as an earlier write left it before, not at all before its first. */
+  private searchView(record: StoredObject, now: number): StoredObject | undefined {
+    const seen = record.writes.findLastIndex((write) => write.indexedAt <= now);
+    if (seen === -1) return undefined;
+    record.writes.splice(0, seen); // writes older than the one seen are never seen again
+    return record.writes.length === 1 ? record : { ...record, properties: { ...record.writes[0]!.properties } };
   }
 
   private seed(): void {
@@ -358,10 +380,11 @@ export class FakeHubSpot extends LoopbackFake {
     const query = typeof request.query === 'string' ? request.query.toLowerCase() : undefined;
     for (const filter of groups.flatMap((g) => (Array.isArray(g.filters) ? (g.filters as Filter[]) : []))) this.checkFilter(type, filter);
 
-    const hits = this.all(type).filter((record) => {
-      if (record.searchableFrom > now) return false;
-      if (query && !QUERY_PROPERTIES[type].some((p) => record.properties[p]?.toLowerCase().includes(query))) return false;
-      return groups.length === 0 || groups.some((g) => ((g.filters as Filter[] | undefined) ?? []).every((f) => matches(record, f)));
+    const hits = this.all(type).flatMap((stored) => {
+      const record = this.searchView(stored, now);
+      if (!record) return [];
+      if (query && !QUERY_PROPERTIES[type].some((p) => record.properties[p]?.toLowerCase().includes(query))) return [];
+      return groups.length === 0 || groups.some((g) => ((g.filters as Filter[] | undefined) ?? []).every((f) => matches(record, f))) ? [record] : [];
     });
     const properties = Array.isArray(request.properties) ? (request.properties as string[]) : undefined;
     send(res, 200, { total: hits.length, results: hits.slice(0, limit).map((r) => this.present(type, r, properties)) });
@@ -435,6 +458,7 @@ export class FakeHubSpot extends LoopbackFake {
     Object.assign(record.properties, this.checkedProperties((body as { properties?: Record<string, unknown> } | undefined)?.properties));
     this.calculate(type, record);
     record.updatedAt = new Date().toISOString();
+    this.written(record);
     return record;
   }
 

@@ -7,6 +7,8 @@ import { seedOrg, type FakeOrg, type FakeRecord } from './salesforce-seed';
  * describes it: OAuth token endpoint (client credentials, password), SOSL `/search` with phone
  * semantics, `/query`, `describe`, `sobjects` create (201) and update (204), JSON error arrays, and
  * switches to refuse writes (`failWrites`) or cut the connection after a create was stored (`cutNextWrites`).
+ * Like a new org it has no custom fields: a request naming one is refused `INVALID_FIELD` until the
+ * test declares it (`customFields`).
  *
  * Phone search model (Salesforce does not document it precisely): a stored value matches a term when
  * their digits are equal, formatting ignored, no partial match; an extension (`ext 12`, `x12`, `#12`)
@@ -99,6 +101,13 @@ const WRITE_REFUSALS: Readonly<Record<number, readonly [errorCode: string, messa
   503: ['SERVER_UNAVAILABLE', 'Server Unavailable'],
 };
 
+/** A custom field an admin created on an object (`Call_Key__c`). */
+export interface FakeCustomField {
+  readonly name: string;
+  /** Unique: a create or update giving a value another record of the object holds is refused `DUPLICATE_VALUE`. */
+  readonly unique?: boolean;
+}
+
 export interface FakeSalesforceOptions {
   readonly clientId?: string;
   readonly clientSecret?: string;
@@ -111,8 +120,8 @@ class SalesforceError extends Error {
     readonly status: number,
     readonly errorCode: string,
     message: string,
-    /** The fields the error is about, as Salesforce lists them in `fields`. */
-    readonly fields: readonly string[] = [],
+    /** The fields the error is about, as Salesforce lists them in `fields` (absent: the answer has no `fields`). */
+    readonly fields?: readonly string[],
   ) {
     super(message);
   }
@@ -123,6 +132,11 @@ export class FakeSalesforce extends LoopbackFake {
   org: FakeOrg = seedOrg();
   /** Fields field-level security hides from the integration user, per object. */
   hiddenFields: Partial<Record<ObjectName, string[]>> = {};
+  /**
+   * Custom fields per object (none by default): written and read like standard ones, listed by
+   * `describe`, and queryable by equality (`SELECT … FROM Case WHERE Call_Key__c = '…'`).
+   */
+  customFields: Partial<Record<ObjectName, FakeCustomField[]>> = {};
   /** Milliseconds to wait before answering any API (not token) request. */
   delayMs = 0;
   /** Never answer API requests (the socket stays open until the fake stops). */
@@ -181,6 +195,7 @@ export class FakeSalesforce extends LoopbackFake {
     this.requests.length = 0;
     this.org = seedOrg();
     this.hiddenFields = {};
+    this.customFields = {};
     this.delayMs = 0;
     this.hang = false;
     this.limitExceeded = false;
@@ -245,7 +260,7 @@ export class FakeSalesforce extends LoopbackFake {
       throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
     } catch (error) {
       if (error instanceof SalesforceError) {
-        const fields = this.fieldsInErrors && error.fields.length > 0 ? { fields: error.fields } : {};
+        const fields = this.fieldsInErrors && error.fields !== undefined ? { fields: error.fields } : {};
         return json(res, error.status, [{ message: error.message, errorCode: error.errorCode, ...fields }]);
       }
       return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
@@ -306,12 +321,23 @@ export class FakeSalesforce extends LoopbackFake {
     const byCallObject = /^SELECT (.+?) FROM Task WHERE CallObject = '((?:[^'\\]|\\.)*)' AND CreatedDate = LAST_N_DAYS:(\d+)$/.exec(soql.trim());
     if (byCallObject) return this.tasksByCallObject(byCallObject[1]!, byCallObject[2]!.replace(/\\(.)/g, '$1'), Number(byCallObject[3]));
     const match = /^SELECT (.+?) FROM (\w+) WHERE Id = '(\w+)'$/.exec(soql.trim());
+    const byField = /^SELECT (.+?) FROM (\w+) WHERE (\w+) = '((?:[^'\\]|\\.)*)'(?: LIMIT (\d+))?$/.exec(soql.trim());
+    if (!match && byField) return this.recordsWhere(objectName(byField[2]!), byField[1]!, byField[3]!, byField[4]!.replace(/\\(.)/g, '$1'), byField[5]);
     if (!match) throw new SalesforceError(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
     const object = objectName(match[2]!);
     if (!isSalesforceId(match[3]!)) throw new SalesforceError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${match[3]!}`);
     const fields = match[1]!.split(',').map((f) => f.trim());
     for (const field of fields) this.checkField(object, field);
     const records = this.org[object].filter((r) => r.Id === match[3]).map((r) => this.project(object, r, fields));
+    return { totalSize: records.length, done: true, records };
+  }
+
+  /** Records whose `field` equals `value` (text: SOQL compares it ignoring case), at most `limit`. */
+  private recordsWhere(object: ObjectName, select: string, field: string, value: string, limit: string | undefined): { totalSize: number; done: boolean; records: Array<Record<string, unknown>> } {
+    const fields = select.split(',').map((f) => f.trim());
+    for (const name of [...fields, field]) this.checkField(object, name);
+    const hits = this.org[object].filter((r) => sameText(r[field], value));
+    const records = hits.slice(0, limit === undefined ? undefined : Number(limit)).map((r) => this.project(object, r, fields));
     return { totalSize: records.length, done: true, records };
   }
 
@@ -331,7 +357,7 @@ export class FakeSalesforce extends LoopbackFake {
     const hidden = this.hiddenFields[object] ?? [];
     return {
       name: object,
-      fields: spec.fields.filter((f) => !hidden.includes(f)).map((name) => ({ name, relationshipName: spec.relations[name]?.[0] ?? null })),
+      fields: this.fieldsOf(object).filter((f) => !hidden.includes(f)).map((name) => ({ name, relationshipName: spec.relations[name]?.[0] ?? null })),
     };
   }
 
@@ -344,6 +370,7 @@ export class FakeSalesforce extends LoopbackFake {
       }
     }
     this.checkReferences(object, fields);
+    this.checkUnique(object, fields);
     const id = caseSafe(`${spec.idPrefix}${String(this.nextId++).padStart(12, '0')}`);
     const name = object === 'Lead' || object === 'Contact' ? [fields.FirstName, fields.LastName].filter(Boolean).join(' ') : undefined;
     const now = new Date().toISOString();
@@ -356,11 +383,12 @@ export class FakeSalesforce extends LoopbackFake {
     if (!record) throw new SalesforceError(404, 'NOT_FOUND', 'Provided external ID field does not exist or is not accessible');
     for (const name of Object.keys(fields)) this.checkWritable(object, name);
     this.checkReferences(object, fields);
+    this.checkUnique(object, fields, id);
     Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
   }
 
   private checkWritable(object: ObjectName, field: string): void {
-    if (CREATE_ONLY_SYSTEM_FIELDS.has(field) || !SCHEMA[object].fields.includes(field) || this.hiddenFields[object]?.includes(field)) {
+    if (CREATE_ONLY_SYSTEM_FIELDS.has(field) || !this.fieldsOf(object).includes(field) || this.hiddenFields[object]?.includes(field)) {
       throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${field}' on sobject of type ${object}`);
     }
   }
@@ -384,6 +412,25 @@ export class FakeSalesforce extends LoopbackFake {
     }
   }
 
+  /**
+   * A value of a unique custom field that another record of the object holds: refused as Salesforce
+   * refuses it, `DUPLICATE_VALUE` naming the field and that record (its 15-character id) in the
+   * message, with an empty `fields`. Nothing is written.
+   */
+  private checkUnique(object: ObjectName, fields: Record<string, unknown>, ownId?: string): void {
+    for (const { name } of (this.customFields[object] ?? []).filter((field) => field.unique)) {
+      const value = fields[name];
+      if (typeof value !== 'string' || value === '') continue;
+      const holder = this.org[object].find((r) => r.Id !== ownId && sameText(r[name], value));
+      if (holder) throw new SalesforceError(400, 'DUPLICATE_VALUE', `duplicate value found: ${name} duplicates value on record with id: ${holder.Id.slice(0, 15)}`, []);
+    }
+  }
+
+  /** The object's standard fields and the custom ones the test declared. */
+  private fieldsOf(object: ObjectName): string[] {
+    return [...SCHEMA[object].fields, ...(this.customFields[object] ?? []).map((field) => field.name)];
+  }
+
   /** Unknown or hidden fields fail the whole request, as field-level security makes them do. */
   private checkField(object: ObjectName, path: string): void {
     const spec = SCHEMA[object];
@@ -391,7 +438,7 @@ export class FakeSalesforce extends LoopbackFake {
     const [head, ...rest] = path.split('.');
     const known =
       rest.length === 0
-        ? spec.fields.includes(head!) && !hidden.includes(head!)
+        ? this.fieldsOf(object).includes(head!) && !hidden.includes(head!)
         : Object.entries(spec.relations).some(([field, [relationship]]) => relationship === head && !hidden.includes(field));
     if (!known) {
       throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${path}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c'`);
@@ -502,6 +549,11 @@ function matchesWhere(record: FakeRecord, where: string | undefined): boolean {
   if (!condition) throw new SalesforceError(400, 'MALFORMED_SEARCH', `the fake does not understand WHERE ${where}`);
   const expected = condition[2] === 'true' ? true : condition[2] === 'false' ? false : condition[2]!.slice(1, -1);
   return record[condition[1]!] === expected;
+}
+
+/** SOQL's `=` on text, and a unique field's check (by default): the same text, whatever its case. */
+function sameText(stored: unknown, value: string): boolean {
+  return typeof stored === 'string' && stored.toLowerCase() === value.toLowerCase();
 }
 
 function phoneMatches(stored: unknown, terms: readonly string[]): boolean {
