@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { timingSafeEqual } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,6 +20,12 @@ export const RELOAD_SETTLE_MS = 150;
 export const RESCAN_INTERVAL_MS = 5_000;
 /** Files read between two turns of the event loop, so a large reload never holds up lookups. */
 const FILES_PER_TURN = 50;
+/**
+ * Sources signing in at once in the background (after a start, or a reload of many files): a thousand
+ * tenants starting together must not look like an attack to the CRMs' login limits, nor hold up the
+ * event loop. A lookup never waits for this queue: a tenant not warmed up yet signs in on its first lookup.
+ */
+export const WARM_UPS_AT_ONCE = 10;
 
 export interface TokenMatch {
   readonly tenant: Tenant;
@@ -103,6 +110,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   private queued: { readAll: boolean } | undefined;
   private lastFailure: string | undefined;
   private stopped = false;
+  private readonly warmUps: BulkheadPolicy = bulkhead(WARM_UPS_AT_ONCE, Number.MAX_SAFE_INTEGER);
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
@@ -260,7 +268,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     for (const change of changes) {
       this.announce(change, atStart);
       for (const listener of this.listeners) listener(change);
-      detachUnused(change);
+      for (const settings of detachUnused(change)) this.readiness.delete(settings);
     }
     for (const { tenantId, tenantSource } of attached) this.warmUp(tenantId, tenantSource);
     if (this.tenants.length === 0 && !atStart) {
@@ -365,23 +373,34 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
       this.readiness.set(settings, { state: 'ready', at: new Date() });
       return;
     }
-    this.readiness.set(settings, { state: 'starting', at: new Date() });
-    source.warmUp(settings).then(
-      () => this.readiness.set(settings, { state: 'ready', at: new Date() }),
-      (error: unknown) => {
-        const reason = messageOf(error);
-        this.readiness.set(settings, { state: 'failed', reason, at: new Date() });
-        this.logger.warn(`${source.defaultDisplayName} of tenant ${tenantId} not ready (${reason}); lookups will try again`);
-      },
-    );
+    const warmUp = source.warmUp.bind(source);
+    const queued: SourceReadiness = { state: 'starting', at: new Date() };
+    this.readiness.set(settings, queued);
+    this.warmUps
+      .execute(async () => {
+        // Reloaded, removed or stopped meanwhile: nothing left to warm up.
+        if (this.stopped || this.readiness.get(settings) !== queued) return 'skipped';
+        await warmUp(settings);
+        return 'done';
+      })
+      .then(
+        (outcome) => {
+          if (outcome === 'done') this.readiness.set(settings, { state: 'ready', at: new Date() });
+        },
+        (error: unknown) => {
+          const reason = messageOf(error);
+          this.readiness.set(settings, { state: 'failed', reason, at: new Date() });
+          this.logger.warn(`${source.defaultDisplayName} of tenant ${tenantId} not ready (${reason}); lookups will try again`);
+        },
+      );
   }
 }
 
-/** Sources of the previous version whose settings the new one does not use. */
-function detachUnused({ before, after }: TenantChange): void {
-  for (const old of before?.sources ?? []) {
-    if (!after?.sources.some((s) => s.settings === old.settings)) old.source.detachTenant?.(old.settings);
-  }
+/** Detaches the sources of the previous version whose settings the new one does not use; answers their settings. */
+function detachUnused({ before, after }: TenantChange): object[] {
+  const unused = (before?.sources ?? []).filter((old) => !after?.sources.some((s) => s.settings === old.settings));
+  for (const old of unused) old.source.detachTenant?.(old.settings);
+  return unused.map((old) => old.settings);
 }
 
 function messageOf(error: unknown): string {

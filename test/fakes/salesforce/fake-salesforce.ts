@@ -161,6 +161,11 @@ export class FakeSalesforce extends LoopbackFake {
    */
   cutNextWrites = 0;
   tokensIssued = 0;
+  /** Milliseconds a token request takes (a real login takes a few hundred). */
+  tokenDelayMs = 0;
+  /** Token requests being answered now, and the most there were at once. */
+  tokensInFlight = 0;
+  maxTokensInFlight = 0;
 
   private readonly validTokens = new Set<string>();
   private nextId = 1;
@@ -175,9 +180,6 @@ export class FakeSalesforce extends LoopbackFake {
       password: options.password ?? 'password+securitytoken',
     };
   }
-
-
-
 
   /** A token as an admin would paste into SALESFORCE_ACCESS_TOKEN. */
   issueToken(): string {
@@ -197,6 +199,8 @@ export class FakeSalesforce extends LoopbackFake {
     this.hiddenFields = {};
     this.customFields = {};
     this.delayMs = 0;
+    this.tokenDelayMs = 0;
+    this.maxTokensInFlight = 0;
     this.hang = false;
     this.limitExceeded = false;
     this.refuseAllTokens = false;
@@ -223,7 +227,7 @@ export class FakeSalesforce extends LoopbackFake {
     const q = url.searchParams.get('q') ?? undefined;
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, q, body: body === '' ? undefined : body });
     try {
-      if (req.method === 'POST' && url.pathname === '/services/oauth2/token') return this.token(body, res);
+      if (req.method === 'POST' && url.pathname === '/services/oauth2/token') return await this.timedToken(body, res);
       const api = /^\/services\/data\/v(\d+\.\d)(\/.*)$/.exec(url.pathname);
       if (!api) throw new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (this.hang) return;
@@ -264,6 +268,17 @@ export class FakeSalesforce extends LoopbackFake {
         return json(res, error.status, [{ message: error.message, errorCode: error.errorCode, ...fields }]);
       }
       return json(res, 500, [{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]);
+    }
+  }
+
+  private async timedToken(body: string, res: ServerResponse): Promise<void> {
+    this.tokensInFlight += 1;
+    this.maxTokensInFlight = Math.max(this.maxTokensInFlight, this.tokensInFlight);
+    try {
+      if (this.tokenDelayMs > 0) await this.wait(this.tokenDelayMs);
+      this.token(body, res);
+    } finally {
+      this.tokensInFlight -= 1;
     }
   }
 
