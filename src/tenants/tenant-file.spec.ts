@@ -1,4 +1,4 @@
-import { IsOptional, IsUrl, MinLength } from 'class-validator';
+import { getMetadataStorage, IsOptional, IsUrl, MinLength } from 'class-validator';
 import type { LookupSource } from '../core/source';
 import { Secret } from '../config/settings-validation';
 import { digestToken, parseTenantFile } from './tenant-file';
@@ -123,5 +123,20 @@ describe('parseTenantFile', () => {
       'DEFAULT_REGOIN: unknown key: did you mean DEFAULT_REGION?',
       'FOO: unknown key (check its spelling; see tenants/example.env.example)',
     ]);
+  });
+});
+
+describe('parseTenantFile at scale', () => {
+  /** How many validation rules class-validator holds, for every class it has seen. */
+  const rulesKept = (): number => {
+    const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<unknown, unknown[]> };
+    return [...storage.validationMetadatas.values()].reduce((total, rules) => total + rules.length, 0);
+  };
+
+  it('adds no validation rules however many files it reads: the same schemas serve every file', () => {
+    parse('TOKEN=secret-token-1\nCRM_URL=https://crm.example.ch\nCRM_NAME=Our CRM\n');
+    const before = rulesKept();
+    for (let i = 0; i < 50; i += 1) parse(`TOKEN=secret-token-${i + 10}\nCRM_URL=https://crm.example.ch\nCRM_NAME=Our CRM\n`);
+    expect(rulesKept()).toBe(before);
   });
 });

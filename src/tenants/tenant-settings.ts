@@ -89,8 +89,23 @@ export class TenantCoreSettings {
   CUSTOM_DATA_FIELDS: string = CUSTOM_DATA_FIELDS.join(',');
 }
 
-/** `<PREFIX>_NAME`, `<PREFIX>_LOGO_URL` and `<PREFIX>_MAX_RPS`, which every source has; built per prefix. */
+const commonSchemas = new Map<string, new () => object>();
+
+/**
+ * `<PREFIX>_NAME`, `<PREFIX>_LOGO_URL` and `<PREFIX>_MAX_RPS`, which every source has; built once per
+ * prefix. Built per tenant file, each class would add its rules to class-validator's global registry for
+ * good: memory and validation time growing with every file read, at start and at every reload.
+ */
 export function sourceCommonSchema(prefix: string): new () => object {
+  let schema = commonSchemas.get(prefix);
+  if (!schema) {
+    schema = buildSourceCommonSchema(prefix);
+    commonSchemas.set(prefix, schema);
+  }
+  return schema;
+}
+
+function buildSourceCommonSchema(prefix: string): new () => object {
   class SourceDisplaySettings {}
   const nameKey = `${prefix}_NAME`;
   const logoKey = `${prefix}_LOGO_URL`;
