@@ -8,7 +8,7 @@ import { SourceError } from '../core/source-error';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { ConfigurationError } from '../config/settings-validation';
 import type { Tenant, TenantSource } from './tenant';
-import { readTenantFile } from './tenant-file';
+import { readTenantFile, TokenOwners } from './tenant-file';
 import { listTenantFiles } from './tenant-files';
 
 /** A number valid in the Swiss plan that nobody has: the check's search reads, and finds nothing. */
@@ -40,14 +40,14 @@ export class TenantCheck {
     const files = await listTenantFiles(resolve(this.settings.TENANTS_DIR));
     if (files.length === 0) return [{ tenant: '(none)', source: '(folder)', ok: false, result: `${this.settings.TENANTS_DIR} holds no <tenant-id>.env file` }];
     const rows: CheckRow[] = [];
-    const valid: Tenant[] = [];
+    const valid = new TokenOwners();
     for (const file of files) {
       const read = readTenantFile(file.id, file.path, await readFile(file.path, 'utf8'), this.sources, this.settings.RECORD_ID_SECRET, valid);
       if ('problem' in read) {
         rows.push({ tenant: file.id, source: '(file)', ok: false, result: problemsOf(read.problem) });
         continue;
       }
-      valid.push(read.tenant);
+      valid.add(read.tenant);
       if (read.tenant.sources.length === 0) {
         rows.push({ tenant: file.id, source: '(none)', ok: false, result: "no source enabled: every lookup answers [] (set DIRECTORY_FILE or a CRM's keys)" });
         continue;

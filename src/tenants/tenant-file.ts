@@ -34,8 +34,40 @@ export interface RefusedTenantFile {
 }
 
 /**
- * Reads `<id>.env` as a tenant beside `others`: a valid file name, valid keys, and tokens no other
- * tenant uses.
+ * Which tenant uses each token (by its digest): the check that no two tenants share a token is one look
+ * per token, however many tenants there are.
+ */
+export class TokenOwners {
+  private readonly owners = new Map<string, Tenant>();
+
+  constructor(tenants: Iterable<Tenant> = []) {
+    for (const tenant of tenants) this.add(tenant);
+  }
+
+  add(tenant: Tenant): void {
+    for (const digest of tenant.tokenDigests) this.owners.set(digest.toString('base64'), tenant);
+  }
+
+  remove(tenant: Tenant): void {
+    for (const digest of tenant.tokenDigests) {
+      const key = digest.toString('base64');
+      if (this.owners.get(key) === tenant) this.owners.delete(key);
+    }
+  }
+
+  /** A tenant other than `tenant` (by id) that uses one of its tokens. */
+  otherOwner(tenant: Tenant): Tenant | undefined {
+    for (const digest of tenant.tokenDigests) {
+      const owner = this.owners.get(digest.toString('base64'));
+      if (owner && owner.id !== tenant.id) return owner;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Reads `<id>.env` as a tenant beside the tenants of `owners`: a valid file name, valid keys, and tokens
+ * no other tenant uses.
  */
 export function readTenantFile(
   id: string,
@@ -43,15 +75,15 @@ export function readTenantFile(
   content: string,
   sources: readonly LookupSource[],
   recordIdSecret: string | undefined,
-  others: Iterable<Tenant>,
+  owners: TokenOwners,
 ): { tenant: Tenant } | RefusedTenantFile {
   if (!TENANT_ID_PATTERN.test(id)) {
     return { problem: new ConfigurationError(path, [{ key: '(file name)', problem: 'the tenant id must start with a letter or digit and hold only letters, digits, - and _' }]) };
   }
   const parsed = parseTenantFile(id, path, content, sources, recordIdSecret);
   if (parsed.tenant === undefined) return { problem: new ConfigurationError(path, parsed.problems) };
-  for (const other of others) {
-    if (other.id === id || !parsed.tenant.tokenDigests.some((mine) => other.tokenDigests.some((theirs) => mine.equals(theirs)))) continue;
+  const other = owners.otherOwner(parsed.tenant);
+  if (other) {
     const problem = { key: 'TOKEN (value hidden)', problem: `the same token is also used by tenant ${other.id} (${other.file}); every tenant needs its own` };
     return { problem: new ConfigurationError(path, [problem]), becauseOfAnotherFile: true };
   }

@@ -9,7 +9,7 @@ import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { ConfigurationError } from '../config/settings-validation';
 import type { Tenant, TenantSource } from './tenant';
-import { digestToken, readTenantFile, type RefusedTenantFile } from './tenant-file';
+import { digestToken, readTenantFile, TokenOwners, type RefusedTenantFile } from './tenant-file';
 import { isMissing } from '../config/file-errors';
 import { contentDigest, listTenantFiles, type ListedTenantFile } from './tenant-files';
 
@@ -228,6 +228,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     const listed = await listTenantFiles(this.dir, { mustExist: !atStart });
     const current = new Map(this.tenants.map((t) => [t.id, t]));
     const next = new Map(current);
+    const owners = new TokenOwners(current.values());
     const changes: TenantChange[] = [];
     const attached: Array<{ tenantId: string; tenantSource: TenantSource }> = [];
     const applied: Array<[string, KnownFile]> = [];
@@ -236,6 +237,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     for (const id of this.files.keys()) if (!listedIds.has(id) && !current.has(id)) this.files.delete(id); // refused, then removed
     for (const id of current.keys()) {
       if (listedIds.has(id)) continue;
+      owners.remove(current.get(id)!);
       next.delete(id);
       this.files.delete(id);
       changes.push({ id, before: current.get(id), after: undefined });
@@ -243,12 +245,15 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
 
     for (const file of await this.readChanged(listed, readAll)) {
       const before = current.get(file.listed.id);
-      const outcome = await this.build(file, before, next);
+      const outcome = await this.build(file, before, owners);
       if ('problem' in outcome) {
         if (atStart) throw outcome.problem;
         this.refuse(file, before, outcome);
         continue;
       }
+      const replaced = next.get(outcome.tenant.id);
+      if (replaced) owners.remove(replaced);
+      owners.add(outcome.tenant);
       next.set(outcome.tenant.id, outcome.tenant);
       attached.push(...outcome.attached.map((tenantSource) => ({ tenantId: outcome.tenant.id, tenantSource })));
       applied.push([file.listed.id, { stamp: file.listed.stamp, digest: file.digest, status: { file: file.listed.path, appliedAt: new Date() } }]);
@@ -302,13 +307,13 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   private async build(
     file: ReadFile,
     before: Tenant | undefined,
-    others: ReadonlyMap<string, Tenant>,
+    owners: TokenOwners,
   ): Promise<{ tenant: Tenant; attached: TenantSource[] } | RefusedTenantFile> {
     const { id, path } = file.listed;
     if (file.content === undefined) {
       return { problem: new ConfigurationError(path, [{ key: '(file)', problem: `cannot be read: ${file.readError ?? 'unknown error'}` }]), becauseOfAnotherFile: true };
     }
-    const read = readTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET, others.values());
+    const read = readTenantFile(id, path, file.content, this.sources, this.settings.RECORD_ID_SECRET, owners);
     if ('problem' in read) return read;
     const { tenant } = read;
     const attached: TenantSource[] = [];

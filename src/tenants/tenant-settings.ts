@@ -57,7 +57,7 @@ export class TenantCoreSettings {
   CRM_ORDER?: string;
 
   @ValidateBy(
-    { name: 'isTimeZone', validator: { validate: (value: unknown) => typeof value === 'string' && IANAZone.isValidZone(value) } },
+    { name: 'isTimeZone', validator: { validate: (value: unknown) => typeof value === 'string' && isTimeZone(value) } },
     { message: 'must be an IANA time zone such as Europe/Zurich' },
   )
   TIMEZONE: string = 'Europe/Zurich';
@@ -90,6 +90,19 @@ export class TenantCoreSettings {
 }
 
 const commonSchemas = new Map<string, new () => object>();
+
+/** Zones already checked: luxon's check builds an `Intl.DateTimeFormat` each time, a millisecond or so. */
+const checkedZones = new Map<string, boolean>();
+
+function isTimeZone(zone: string): boolean {
+  let valid = checkedZones.get(zone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone);
+    // Bounded: a folder of files each naming another invalid zone must not grow it without end.
+    if (checkedZones.size < 1000) checkedZones.set(zone, valid);
+  }
+  return valid;
+}
 
 /**
  * `<PREFIX>_NAME`, `<PREFIX>_LOGO_URL` and `<PREFIX>_MAX_RPS`, which every source has; built once per
