@@ -1,34 +1,11 @@
-import { Logger } from '@nestjs/common';
-import type { ResolvedGlobalSettings } from '../config/global-settings';
-import { GatewayMetrics } from '../observability/gateway-metrics';
-import { RedisConnection } from '../shared-state/redis-connection';
 import { eventually } from '../../test/support/eventually';
 import { outboxContract } from '../../test/support/outbox-contract';
-import { RedisServer } from '../../test/support/redis-server';
+import { redisForSpec } from '../../test/support/redis-connections';
 import { OutboxUnavailableError, RedisOutbox } from './redis-outbox';
 
-let server: RedisServer;
-const connections: RedisConnection[] = [];
+const redis = redisForSpec();
+const connect = redis.connect;
 let stores = 0;
-
-beforeAll(async () => {
-  server = await RedisServer.start();
-  jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-  jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-});
-afterAll(async () => {
-  await Promise.all(connections.map((connection) => connection.onApplicationShutdown()));
-  await server.stop();
-  jest.restoreAllMocks();
-});
-
-async function connect(prefix: string): Promise<RedisConnection> {
-  const settings = { REDIS_URL: server.url, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: 50 } as ResolvedGlobalSettings;
-  const connection = new RedisConnection(settings, new GatewayMetrics());
-  connections.push(connection);
-  await connection.onModuleInit();
-  return connection;
-}
 
 outboxContract('RedisOutbox', async () => {
   const prefix = `outbox-spec-${++stores}:`;
@@ -47,7 +24,7 @@ outboxContract('RedisOutbox', async () => {
 
 describe('RedisOutbox on Redis', () => {
   it('keeps everything under the prefix, and leaves no key behind a removed delivery', async () => {
-    const keys = async (): Promise<string[]> => (await server.command('KEYS *')).split('\r\n').filter((line) => line.includes(':'));
+    const keys = async (): Promise<string[]> => (await redis.server().command('KEYS *')).split('\r\n').filter((line) => line.includes(':'));
     const before = new Set(await keys());
     const connection = await connect('outbox-keys:');
     const outbox = new RedisOutbox(connection);
@@ -60,7 +37,7 @@ describe('RedisOutbox on Redis', () => {
     expect(added.filter((key) => !key.startsWith('outbox-keys:outbox:'))).toEqual([]);
     expect(await outbox.remove('d-1')).toBe(true);
     expect(await outbox.counts()).toEqual([]);
-    const left = (await server.command('KEYS outbox-keys:*')).split('\r\n').filter((line) => line.startsWith('outbox-keys:'));
+    const left = (await redis.server().command('KEYS outbox-keys:*')).split('\r\n').filter((line) => line.startsWith('outbox-keys:'));
     expect(left).toEqual([]);
   });
 
@@ -76,9 +53,9 @@ describe('RedisOutbox on Redis', () => {
   it('fails with OutboxUnavailableError while Redis is down, then works again', async () => {
     const connection = await connect('outbox-down:');
     const outbox = new RedisOutbox(connection);
-    await server.stop();
+    await redis.server().stop();
     await expect(outbox.get('d-3')).rejects.toBeInstanceOf(OutboxUnavailableError);
-    await server.start();
+    await redis.server().start();
     await eventually(() => connection.up, 10_000);
     expect(await outbox.get('d-3')).toBeUndefined();
   });

@@ -1,40 +1,18 @@
-import { Logger } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResolvedGlobalSettings } from '../config/global-settings';
-import { GatewayMetrics } from '../observability/gateway-metrics';
-import { RedisConnection } from '../shared-state/redis-connection';
+import type { RedisConnection } from '../shared-state/redis-connection';
 import { eventually } from '../../test/support/eventually';
 import { outboxContract } from '../../test/support/outbox-contract';
-import { RedisServer } from '../../test/support/redis-server';
+import { redisForSpec } from '../../test/support/redis-connections';
 import type { NewDelivery } from './outbox';
 import { RedisOutbox } from './redis-outbox';
 import { SharedOutbox } from './shared-outbox';
 import { SqliteOutbox } from './sqlite-outbox';
 
-let server: RedisServer;
-const connections: RedisConnection[] = [];
+const redis = redisForSpec({ durable: true });
+const connect = redis.connect;
 let stores = 0;
-
-beforeAll(async () => {
-  server = await RedisServer.start({ durable: true });
-  jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-  jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-});
-afterAll(async () => {
-  await Promise.all(connections.map((connection) => connection.onApplicationShutdown()));
-  await server.dispose();
-  jest.restoreAllMocks();
-});
-
-async function connect(prefix: string): Promise<RedisConnection> {
-  const settings = { REDIS_URL: server.url, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: 50 } as ResolvedGlobalSettings;
-  const connection = new RedisConnection(settings, new GatewayMetrics());
-  connections.push(connection);
-  await connection.onModuleInit();
-  return connection;
-}
 
 interface Replica {
   readonly redis: RedisConnection;
@@ -72,7 +50,7 @@ describe('SharedOutbox between replicas', () => {
 
   beforeEach(() => (folder = mkdtempSync(join(tmpdir(), 'shared-outbox-'))));
   afterEach(async () => {
-    await server.start();
+    await redis.server().start();
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -97,7 +75,7 @@ describe('SharedOutbox between replicas', () => {
     const prefix = `shared-down-${++stores}:`;
     const a = await replica(prefix, folder, 'a');
     const onRedis = await a.outbox.add(delivery({ sourceId: 'salesforce' }), T0);
-    await server.stop();
+    await redis.server().stop();
     await eventually(() => !a.redis.up);
 
     const inFile = await a.outbox.add(delivery({ sourceId: 'salesforce', nextAttemptAt: T0 + 5 }), T0 + 5);
@@ -109,7 +87,7 @@ describe('SharedOutbox between replicas', () => {
     expect(await a.outbox.counts()).toEqual([{ tenantId: 'acme', sourceId: 'salesforce', queued: 1, sending: 0, dead: 0, oldestWaitingSince: T0 + 5 }]);
     expect((await a.outbox.claimDue(T0 + 10, 30_000, 5)).map((claim) => claim.id)).toEqual([inFile.id]);
 
-    await server.start();
+    await redis.server().start();
     await eventually(() => a.redis.up, 10_000);
     expect(await a.outbox.counts()).toEqual([{ tenantId: 'acme', sourceId: 'salesforce', queued: 1, sending: 1, dead: 0, oldestWaitingSince: T0 }]);
     expect(await a.outbox.delivered(inFile.id, 2, '{"id":"00T1"}', T0 + 20)).toBe(true);
