@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMissing } from '../config/file-errors';
@@ -18,7 +19,7 @@ export async function listTenantFiles(dir: string, { mustExist = false } = {}): 
   let names: string[];
   try {
     // Hidden files are no tenants: `.env` (the global settings, when the folder is also the working one), editors' copies.
-    names = (await readdir(dir)).filter((name) => name.endsWith(TENANT_FILE_SUFFIX) && !name.startsWith('.')).sort();
+    names = (await readdir(dir)).filter(isTenantFileName).sort();
   } catch (error) {
     if (isMissing(error) && !mustExist) return [];
     if (isMissing(error)) throw new Error(`the folder ${dir} is gone`, { cause: error });
@@ -30,12 +31,42 @@ export async function listTenantFiles(dir: string, { mustExist = false } = {}): 
     try {
       const stats = await stat(path);
       if (!stats.isFile()) continue;
-      listed.push({ id: name.slice(0, -TENANT_FILE_SUFFIX.length), path, stamp: `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` });
+      listed.push({ id: name.slice(0, -TENANT_FILE_SUFFIX.length), path, stamp: stampOf(stats) });
     } catch (error) {
       if (!isMissing(error)) throw error; // removed between the listing and its stat: gone
     }
   }
   return listed;
+}
+
+/** Whether a file name of the tenants folder names a tenant file (hidden files never do). */
+export function isTenantFileName(name: string): boolean {
+  return name.endsWith(TENANT_FILE_SUFFIX) && !name.startsWith('.');
+}
+
+/**
+ * The named tenants' files as `listTenantFiles` lists them, without reading the whole folder: for the
+ * files a change was announced for. `missing` holds the ids whose file is not there (or not a file).
+ */
+export async function statTenantFiles(dir: string, ids: readonly string[]): Promise<{ listed: ListedTenantFile[]; missing: string[] }> {
+  const listed: ListedTenantFile[] = [];
+  const missing: string[] = [];
+  for (const id of [...ids].sort()) {
+    const path = join(dir, `${id}${TENANT_FILE_SUFFIX}`);
+    try {
+      const stats = await stat(path);
+      if (stats.isFile()) listed.push({ id, path, stamp: stampOf(stats) });
+      else missing.push(id);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      missing.push(id);
+    }
+  }
+  return { listed, missing };
+}
+
+function stampOf(stats: Stats): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
 export function contentDigest(content: string): string {

@@ -116,4 +116,22 @@ describe('TenantRegistry with many tenants', () => {
     const changed = started.all().filter((tenant) => tenant.sources[0]!.settings !== before.get(tenant.id));
     expect(changed.map((tenant) => tenant.id)).toEqual(['t123']);
   });
+
+  it('applies a file the watcher announces without reading the others, and a removed one by reading the folder', async () => {
+    const crm = recordingSource();
+    writeTenants(300);
+    const started = await start(crm.source);
+    const urlOf = (id: string): string | undefined => (started.all().find((tenant) => tenant.id === id)?.sources[0]?.settings as CrmSettings | undefined)?.CRM_URL;
+    // Changed before the watching starts: nobody announces it, so only a reading of the folder finds it.
+    writeFileSync(join(dir, 't7.env'), 'TOKEN=token-of-tenant-7\nCRM_URL=https://unannounced.example.ch\n');
+    started.onApplicationBootstrap();
+    writeFileSync(join(dir, 't5.env'), 'TOKEN=token-of-tenant-5\nCRM_URL=https://announced.example.ch\n');
+    await eventually(() => urlOf('t5') === 'https://announced.example.ch');
+    expect(urlOf('t7')).toBe('https://crm.example.ch');
+
+    rmSync(join(dir, 't9.env'));
+    await eventually(() => urlOf('t9') === undefined);
+    expect(urlOf('t7')).toBe('https://unannounced.example.ch');
+    expect(started.all()).toHaveLength(299);
+  });
 });

@@ -11,7 +11,7 @@ import { ConfigurationError } from '../config/settings-validation';
 import type { Tenant, TenantSource } from './tenant';
 import { digestToken, readTenantFile, TokenOwners, type RefusedTenantFile } from './tenant-file';
 import { isMissing } from '../config/file-errors';
-import { contentDigest, listTenantFiles, type ListedTenantFile } from './tenant-files';
+import { contentDigest, isTenantFileName, listTenantFiles, statTenantFiles, TENANT_FILE_SUFFIX, type ListedTenantFile } from './tenant-files';
 
 /** Changes to the tenants folder are applied this long after the last event, so an editor's save is read whole. */
 export const RELOAD_SETTLE_MS = 150;
@@ -109,7 +109,9 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   private rescanTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private queued: { readAll: boolean } | undefined;
+  private queued: ReloadScope | undefined;
+  /** Tenant ids whose files the watcher announced changes of since the last settled reload; undefined: the whole folder. */
+  private announced: Set<string> | undefined = new Set();
   private lastFailure: string | undefined;
   private stopped = false;
   private readonly warmUps: BulkheadPolicy = bulkhead(WARM_UPS_AT_ONCE, Number.MAX_SAFE_INTEGER);
@@ -135,7 +137,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   /** Watching starts once the application is up, so a start that fails leaves nothing behind. */
   onApplicationBootstrap(): void {
     try {
-      this.watcher = watch(this.dir, { persistent: false }, () => this.scheduleReload());
+      this.watcher = watch(this.dir, { persistent: false }, (_event, name) => this.scheduleReload(name));
       this.watcher.on('error', (error) => this.logger.warn(`Tenants folder ${this.dir} no longer watched (${error.message}); still read every ${RESCAN_INTERVAL_MS / 1000} s`));
     } catch (error) {
       this.logger.warn(`Tenants folder ${this.dir} cannot be watched (${messageOf(error)}); it is read every ${RESCAN_INTERVAL_MS / 1000} s instead`);
@@ -172,21 +174,23 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /**
    * Applies the folder as it is now. `readAll` reads every file again (`SIGHUP`), not only those whose
-   * size or times changed. Reloads run one at a time; asked during one, another follows it.
+   * size or times changed; `only` looks at those tenants' files alone (the ones the watcher announced),
+   * so that one changed file among thousands is applied without listing the folder. Reloads run one at
+   * a time; asked during one, another follows it.
    */
-  async reload(options: { readAll?: boolean; reason?: string } = {}): Promise<void> {
+  async reload(options: { readAll?: boolean; reason?: string; only?: ReadonlySet<string> } = {}): Promise<void> {
     if (options.reason) this.logger.log(`Reloading the tenants folder (${options.reason})`);
-    const wanted = { readAll: options.readAll ?? false };
+    const wanted: ReloadScope = { readAll: options.readAll ?? false, only: options.only };
     if (this.running) {
-      this.queued = { readAll: (this.queued?.readAll ?? false) || wanted.readAll };
+      this.queued = this.queued ? widerScope(this.queued, wanted) : wanted;
       return this.running; // its loop runs the queued one too
     }
     this.running = (async () => {
-      let next: { readAll: boolean } | undefined = wanted;
+      let next: ReloadScope | undefined = wanted;
       while (next && !this.stopped) {
         this.queued = undefined;
         try {
-          await this.apply({ readAll: next.readAll, atStart: false });
+          await this.apply({ ...next, atStart: false });
           this.lastFailure = undefined;
         } catch (error) {
           // Said once, not at every rescan while the folder stays unreadable.
@@ -218,15 +222,35 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     return undefined;
   }
 
-  private scheduleReload(): void {
+  /** A change announced by the watcher: `name` is the file's, when the platform tells it. */
+  private scheduleReload(name?: string | null): void {
+    if (name && isTenantFileName(name)) this.announced?.add(name.slice(0, -TENANT_FILE_SUFFIX.length));
+    else if (name && name.startsWith('.')) return; // an editor's swap file, a hidden .env: no tenant
+    else this.announced = undefined;
     clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => void this.reload(), RELOAD_SETTLE_MS).unref();
+    this.settleTimer = setTimeout(() => {
+      const only = this.announced;
+      this.announced = new Set();
+      void this.reload(only ? { only } : {});
+    }, RELOAD_SETTLE_MS).unref();
   }
 
   /** At start, the first refused file stops the start; later, a refused file keeps its tenant as it was. */
-  private async apply({ readAll, atStart }: { readAll: boolean; atStart: boolean }): Promise<void> {
-    // Later, a folder that is gone (a deploy replacing it, a share not mounted) is an error, not "no tenants".
-    const listed = await listTenantFiles(this.dir, { mustExist: !atStart });
+  private async apply({ readAll, atStart, only }: ReloadScope & { atStart: boolean }): Promise<void> {
+    let listed: ListedTenantFile[];
+    let gone: Iterable<string>;
+    if (only) {
+      const named = await statTenantFiles(this.dir, [...only]);
+      // A file that went away is left to a reading of the whole folder, which tells a removed file from a folder gone.
+      if (named.missing.length > 0) return this.apply({ readAll, atStart });
+      listed = named.listed;
+      gone = [];
+    } else {
+      // Later, a folder that is gone (a deploy replacing it, a share not mounted) is an error, not "no tenants".
+      listed = await listTenantFiles(this.dir, { mustExist: !atStart });
+      const listedIds = new Set(listed.map((f) => f.id));
+      gone = [...this.files.keys(), ...this.tenants.map((t) => t.id)].filter((id) => !listedIds.has(id));
+    }
     const current = new Map(this.tenants.map((t) => [t.id, t]));
     const next = new Map(current);
     const owners = new TokenOwners(current.values());
@@ -234,11 +258,13 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     const attached: Array<{ tenantId: string; tenantSource: TenantSource }> = [];
     const applied: Array<[string, KnownFile]> = [];
 
-    const listedIds = new Set(listed.map((f) => f.id));
-    for (const id of this.files.keys()) if (!listedIds.has(id) && !current.has(id)) this.files.delete(id); // refused, then removed
-    for (const id of current.keys()) {
-      if (listedIds.has(id)) continue;
-      owners.remove(current.get(id)!);
+    for (const id of new Set(gone)) {
+      const removed = current.get(id);
+      if (!removed) {
+        this.files.delete(id); // refused, then removed
+        continue;
+      }
+      owners.remove(removed);
       next.delete(id);
       this.files.delete(id);
       changes.push({ id, before: current.get(id), after: undefined });
@@ -399,6 +425,18 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
         },
       );
   }
+}
+
+/** What a reload looks at: the whole folder, or the files of `only`; `readAll` reads them even when unchanged. */
+interface ReloadScope {
+  readonly readAll: boolean;
+  readonly only?: ReadonlySet<string>;
+}
+
+/** Two reloads asked while one runs: one that covers both. */
+function widerScope(a: ReloadScope, b: ReloadScope): ReloadScope {
+  const readAll = a.readAll || b.readAll;
+  return a.only && b.only ? { readAll, only: new Set([...a.only, ...b.only]) } : { readAll };
 }
 
 /** Detaches the sources of the previous version whose settings the new one does not use; answers their settings. */
