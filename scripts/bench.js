@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 const autocannon = require('autocannon');
+const { manyTenantsLoad, rows: manyTenantsRows } = require('./bench/many-tenants');
 
 const ROOT = path.join(__dirname, '..');
 const LATENCY_MS = { salesforce: 80, hubspot: 120, sugar: 60 };
@@ -23,6 +24,8 @@ const CACHED = 'bench-cached-token';
 const CACHED_NUMBER = '41789072228';
 const UNCACHED = 'bench-uncached-token';
 const children = [];
+/** `--only many-tenants`: that section alone (it starts its own fakes and gateways). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[name];
 
@@ -306,6 +309,9 @@ async function main() {
   const metrics = await fetch(`${gateway.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text());
   const heapUsed = Number(/^gateway_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
   results.memory = { lookups: memoryRun.requests, distinctNumbers: 10_000, rssMb: rssMb(gateway.pid), heapUsedMb: Math.round(heapUsed / 1048576), rps: memoryRun.rps };
+
+  // 6. Many tenants (issue 19): gateways of 1, 1,000 and 10,000 tenants, each started fresh, on fakes of its own.
+  results.manyTenants = await manyTenantsLoad({ latenciesMs: LATENCY_MS, deadlineMs: DEADLINE_MS, v8Limits: V8_LIMITS });
   results.durationS = Math.round((Date.now() - started) / 1000);
 
   fs.rmSync(gateway.tenants, { recursive: true, force: true });
@@ -642,6 +648,7 @@ function report(r, file) {
       `${r.replicas.outbox.tasksWrittenAfterRecovery} Tasks for ${r.replicas.outbox.queued.calls} queued calls; about ${r.replicas.outbox.bytesPerQueuedWrite} bytes of Redis per queued write`,
     ],
     ['memory after lookups (RSS, heap used)', `${r.memory.rssMb} MB, ${r.memory.heapUsedMb} MB`, `${r.memory.lookups} lookups over ${r.memory.distinctNumbers} numbers (target ≤ 150 MB)`],
+    ...manyTenantsRows(r.manyTenants),
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   process.stdout.write(`\nBenchmark (${r.machine.cpus} cores, Node ${r.machine.node}; fakes at ${JSON.stringify(r.latenciesMs)} ms; ${r.durationS} s)\n\n`);
@@ -661,11 +668,31 @@ function replicaRows(r) {
   ];
 }
 
+/** The many-tenants section alone, written to bench/results and printed like a full run's rows. */
+async function onlyManyTenants() {
+  const started = Date.now();
+  const results = { machine: { cpus: os.cpus().length, node: process.version }, manyTenants: await manyTenantsLoad({ latenciesMs: LATENCY_MS, deadlineMs: DEADLINE_MS, v8Limits: V8_LIMITS }) };
+  results.durationS = Math.round((Date.now() - started) / 1000);
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-many-tenants.json`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const rows = manyTenantsRows(results.manyTenants);
+  const width = Math.max(...rows.map((row) => row[0].length));
+  process.stdout.write(`\nBenchmark, many tenants only (${results.machine.cpus} cores, Node ${results.machine.node}; ${results.durationS} s)\n\n`);
+  for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${String(value).padEnd(18)}  ${note}\n`);
+  process.stdout.write(`\nWritten to ${path.relative(ROOT, file)}\n`);
+}
+
 function stopAll() {
   for (const child of children) child.kill('SIGKILL');
 }
 
-main()
+if (ONLY !== undefined && ONLY !== 'many-tenants') {
+  console.error(`--only: unknown section ${ONLY} (known: many-tenants)`);
+  process.exit(2);
+}
+(ONLY === 'many-tenants' ? onlyManyTenants() : main())
   .then(() => {
     stopAll();
     process.exit(0);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ResolvedGlobalSettings } from '../config/global-settings';
 import type { LookupSource } from '../core/source';
 import { eventually } from '../../test/support/eventually';
+import { SIGN_INS_FOR_REQUESTS } from '../resilience/paced-queue';
 import { TenantRegistry, WARM_UPS_AT_ONCE } from './tenant-registry';
 
 class CrmSettings {
@@ -133,5 +134,18 @@ describe('TenantRegistry with many tenants', () => {
     await eventually(() => urlOf('t9') === undefined);
     expect(urlOf('t7')).toBe('https://unannounced.example.ch');
     expect(started.all()).toHaveLength(299);
+  });
+
+  it("makes way for the sign-ins lookups are waiting for: fewer warm-ups at once while they run", async () => {
+    const crm = recordingSource();
+    writeTenants(20);
+    let lookupSignedIn!: () => void;
+    const lookupSignIn = SIGN_INS_FOR_REQUESTS.track(new Promise<void>((resolve) => (lookupSignedIn = resolve)));
+    await start(crm.source);
+    await eventually(() => crm.warming.length === WARM_UPS_AT_ONCE - 1);
+    lookupSignedIn();
+    await lookupSignIn;
+    await eventually(() => crm.warming.length === WARM_UPS_AT_ONCE);
+    crm.warming.forEach((release) => release());
   });
 });

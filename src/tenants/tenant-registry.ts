@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { LOOKUP_SOURCES, type LookupSource } from '../core/source';
+import { PacedQueue, SIGN_INS_FOR_REQUESTS } from '../resilience/paced-queue';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { ConfigurationError } from '../config/settings-validation';
 import type { Tenant, TenantSource } from './tenant';
@@ -21,9 +21,10 @@ export const RESCAN_INTERVAL_MS = 5_000;
 const FILES_PER_TURN = 50;
 const TENANTS_PER_TURN = 10;
 /**
- * Sources signing in at once in the background (after a start, or a reload of many files): a thousand
- * tenants starting together must not look like an attack to the CRMs' login limits, nor hold up the
- * event loop. A lookup never waits for this queue: a tenant not warmed up yet signs in on its first lookup.
+ * Sources signing in at once in the background (after a start, or a reload of many files), counting the
+ * sign-ins lookups and workflows are waiting for: a thousand tenants starting together must not look like
+ * an attack to the CRMs' login limits, nor hold up the event loop. A lookup never waits for this queue (a
+ * tenant not warmed up yet signs in on its first lookup); the queue waits for the lookups' sign-ins.
  */
 export const WARM_UPS_AT_ONCE = 10;
 
@@ -114,13 +115,15 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
   private announced: Set<string> | undefined = new Set();
   private lastFailure: string | undefined;
   private stopped = false;
-  private readonly warmUps: BulkheadPolicy = bulkhead(WARM_UPS_AT_ONCE, Number.MAX_SAFE_INTEGER);
+  private readonly warmUps = new PacedQueue(WARM_UPS_AT_ONCE, () => SIGN_INS_FOR_REQUESTS.value);
+  private readonly stopWaking: () => void;
 
   constructor(
     @Inject(globalSettings.KEY) private readonly settings: ResolvedGlobalSettings,
     @Inject(LOOKUP_SOURCES) private readonly sources: readonly LookupSource[],
   ) {
     this.dir = resolve(settings.TENANTS_DIR);
+    this.stopWaking = SIGN_INS_FOR_REQUESTS.onEnd(() => this.warmUps.wake());
   }
 
   async onModuleInit(): Promise<void> {
@@ -147,6 +150,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
 
   onModuleDestroy(): void {
     this.stopped = true;
+    this.stopWaking();
     this.watcher?.close();
     clearInterval(this.rescanTimer);
     clearTimeout(this.settleTimer);
@@ -408,7 +412,7 @@ export class TenantRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     const queued: SourceReadiness = { state: 'starting', at: new Date() };
     this.readiness.set(settings, queued);
     this.warmUps
-      .execute(async () => {
+      .run(async () => {
         // Reloaded, removed or stopped meanwhile: nothing left to warm up.
         if (this.stopped || this.readiness.get(settings) !== queued) return 'skipped';
         await warmUp(settings);

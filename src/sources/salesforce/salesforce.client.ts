@@ -6,6 +6,7 @@ import type { Transport } from 'jsforce/lib/transport';
 import type { HttpRequestOptions } from 'jsforce/lib/types';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/deadline';
+import { SIGN_INS_FOR_REQUESTS } from '../../resilience/paced-queue';
 import { parseRetryAfter } from '../../core/retry-after';
 import { mayHaveReachedCrm, SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SalesforceAuth } from './salesforce.settings';
@@ -119,7 +120,8 @@ export class SalesforceClient {
 
   /** Sends one REST request, answering or failing by `deadlineAt` (a `Date.now()` time). */
   async request<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
-    const token = await this.currentToken(deadlineAt);
+    // A sign-in a request waits for: the background warm-ups make way for it.
+    const token = this.token ?? (await SIGN_INS_FOR_REQUESTS.track(this.currentToken(deadlineAt)));
     try {
       return await this.send<T>(request, deadlineAt);
     } catch (error) {

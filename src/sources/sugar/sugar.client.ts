@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { RefusalBackoff } from '../../resilience/refusal-backoff';
 import { withTimeout } from '../../resilience/deadline';
+import { SIGN_INS_FOR_REQUESTS } from '../../resilience/paced-queue';
 import { CrmHttpClient, refusalAnswer, type CrmRefusal } from '../crm-http-client';
 import { SourceError, type SourceErrorCode } from '../../core/source-error';
 import { REDIS_UNAVAILABLE, type RedisConnection } from '../../shared-state/redis-connection';
@@ -95,7 +96,8 @@ export class SugarClient extends CrmHttpClient {
   }
 
   async request<T>(request: SugarRequest, deadlineAt: number): Promise<T> {
-    let tokens = await this.currentTokens(deadlineAt);
+    // A sign-in a request waits for: the background warm-ups make way for it.
+    let tokens = this.tokens ?? (await SIGN_INS_FOR_REQUESTS.track(this.currentTokens(deadlineAt)));
     for (let renewals = 0; ; renewals++) {
       try {
         return await this.sendWith<T>(request, tokens, deadlineAt);
