@@ -24,9 +24,11 @@ const TENANTS_PER_TURN = 10;
  * Sources signing in at once in the background (after a start, or a reload of many files), counting the
  * sign-ins lookups and workflows are waiting for: a thousand tenants starting together must not look like
  * an attack to the CRMs' login limits, nor hold up the event loop. A lookup never waits for this queue (a
- * tenant not warmed up yet signs in on its first lookup); the queue waits for the lookups' sign-ins.
+ * tenant not warmed up yet signs in on its first lookup); the queue waits for the lookups' sign-ins. Eight,
+ * so that a lookup's own sign-ins (Salesforce and Sugar) arriving while the queue is full keep the whole
+ * within ten.
  */
-export const WARM_UPS_AT_ONCE = 10;
+export const WARM_UPS_AT_ONCE = 8;
 
 export interface TokenMatch {
   readonly tenant: Tenant;

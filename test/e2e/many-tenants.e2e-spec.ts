@@ -45,7 +45,7 @@ describe('many tenants starting at once (e2e, a gateway process)', () => {
     gateway = new GatewayProcess(process.execPath, [MAIN], { cwd: workdir, env, port: await freePort() });
     await gateway.waitForLine(/^Gateway listening on /);
 
-    // The last tenant in the queue: its warm-up comes after 39 others, 300 ms each, 10 at a time. Had
+    // The last tenant in the queue: its warm-up comes after 39 others, 300 ms each, 8 at a time. Had
     // its lookup waited for them, Salesforce would have missed the deadline and the card would be missing.
     const response = await fetch(`${gateway.url}/lookup?PhoneNumber=41789072228`, { headers: { 'X-Execution-Token': tokenOf(TENANTS) } });
     expect(response.status).toBe(200);
