@@ -39,11 +39,14 @@ describe('many tenants starting at once (e2e, a gateway process)', () => {
     rmSync(workdir, { recursive: true, force: true });
   });
 
-  it(`signs its tenants in ${WARM_UPS_AT_ONCE} at a time, while a tenant not warmed up yet signs in on its own first lookup, on time`, async () => {
+  it(`is ready only once it serves, signs its tenants in ${WARM_UPS_AT_ONCE} at a time, and a tenant not warmed up yet signs in on its own first lookup, on time`, async () => {
     salesforce.tokenDelayMs = 300;
     const env = { TENANTS_DIR: tenants, DATA_DIR: join(workdir, 'data'), LOOKUP_TIMEOUT_MS: String(DEADLINE_MS) };
     gateway = new GatewayProcess(process.execPath, [MAIN], { cwd: workdir, env, port: await freePort() });
-    await gateway.waitForLine(/^Gateway listening on /);
+    const running = gateway;
+    // Readiness first: the moment it says ready, a lookup for any tenant is served.
+    const readiness = async (): Promise<number> => (await fetch(`${running.url}/health/ready`).catch(() => undefined))?.status ?? 0;
+    await eventually(async () => (await readiness()) === 200, 30_000);
 
     // The last tenant in the queue: its warm-up comes after 39 others, 300 ms each, 8 at a time. Had
     // its lookup waited for them, Salesforce would have missed the deadline and the card would be missing.
