@@ -27,8 +27,11 @@ export interface ReceivedRequest {
 export class ScriptedServer extends LoopbackFake {
   readonly received: ReceivedRequest[] = [];
 
-  /** `'silence'`: the request is never answered (the socket stays open until the server stops). */
-  constructor(public answer: (request: ReceivedRequest) => ScriptedAnswer | 'silence') {
+  /**
+   * `'silence'`: the request is never answered (the socket stays open until the server stops). `'cut'`:
+   * the request is read whole, then the connection is destroyed without an answer.
+   */
+  constructor(public answer: (request: ReceivedRequest) => ScriptedAnswer | 'silence' | 'cut') {
     super();
   }
 
@@ -38,6 +41,10 @@ export class ScriptedServer extends LoopbackFake {
     this.received.push(request);
     const answer = this.answer(request);
     if (answer === 'silence') return;
+    if (answer === 'cut') {
+      req.socket.destroy();
+      return;
+    }
     const { status, json, text, headers } = answer;
     const content = json === undefined ? (text ?? '') : JSON.stringify(json);
     const type = json === undefined ? {} : { 'Content-Type': 'application/json;charset=UTF-8' };

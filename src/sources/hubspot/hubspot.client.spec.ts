@@ -1,7 +1,5 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SourceError } from '../../core/source-error';
 import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
@@ -187,21 +185,13 @@ describe('HubSpotClient', () => {
     });
 
     it('says the write may have been carried out when HubSpot read the request and then cut the connection', async () => {
-      let received = 0;
-      const cutting = createServer((req) => {
-        req.resume();
-        req.on('end', () => {
-          received++;
-          req.socket.destroy();
-        });
-      });
-      await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+      const cutting = await new ScriptedServer(() => 'cut').start();
       try {
-        const url = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+        const url = cutting.url;
         await expectSourceError(createCall(new HubSpotClient(http, url, 'pat-eu1-token', {}, 5)), { code: 'UNAVAILABLE', message: 'cannot reach HubSpot (ECONNRESET)', mayHaveWritten: true });
-        expect(received).toBe(1);
+        expect(cutting.received).toHaveLength(1);
       } finally {
-        await new Promise((resolve) => cutting.close(resolve));
+        await cutting.stop();
       }
     });
 

@@ -5,8 +5,6 @@ jest.mock('jsforce', () => {
 });
 
 import { Logger } from '@nestjs/common';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SourceError } from '../../core/source-error';
 import { expectSourceError, type AnswerRow } from '../../../test/support/source-errors';
 import { ScriptedServer, type ScriptedAnswer } from '../../../test/support/scripted-server';
@@ -151,22 +149,14 @@ describe('SalesforceClient', () => {
     });
 
     it('says the write may have been carried out when Salesforce read the request and then cut the connection', async () => {
-      let received = 0;
-      const cutting = createServer((req) => {
-        req.resume();
-        req.on('end', () => {
-          received++;
-          req.socket.destroy();
-        });
-      });
-      await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+      const cutting = await new ScriptedServer(() => 'cut').start();
       try {
-        const url = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+        const url = cutting.url;
         const client = new SalesforceClient('acme', { kind: 'fixed-token', instanceUrl: url, accessToken: '00DXX!token' }, '62.0');
         await expectSourceError(createTask(client), { code: 'UNAVAILABLE', message: 'cannot reach Salesforce (ECONNRESET)', mayHaveWritten: true });
-        expect(received).toBe(1);
+        expect(cutting.received).toHaveLength(1);
       } finally {
-        await new Promise((resolve) => cutting.close(resolve));
+        await cutting.stop();
       }
     });
 

@@ -101,10 +101,14 @@ const CALL_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
  */
 async function findLoggedCall(tenant: SalesforceTenant, { callKey }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult | undefined> {
   if (!callKey || !CALL_KEY.test(callKey)) return undefined;
-  const soql = `SELECT Id FROM Task WHERE CallObject = '${callKey}' AND CreatedDate = LAST_N_DAYS:${KEYED_TASKS_DAYS}`;
+  return firstFound(tenant, 'Task', `SELECT Id FROM Task WHERE CallObject = '${callKey}' AND CreatedDate = LAST_N_DAYS:${KEYED_TASKS_DAYS}`);
+}
+
+/** The first record of `object` a `SELECT Id …` query finds, as a workflow's result. */
+async function firstFound(tenant: SalesforceTenant, object: 'Task' | 'Case', soql: string): Promise<WorkflowResult | undefined> {
   const found = await tenant.client.request<{ records: Array<{ Id: string }> }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline());
   const id = found.records[0]?.Id;
-  return id === undefined ? undefined : result(tenant, 'Task', id);
+  return id === undefined ? undefined : result(tenant, object, id);
 }
 
 /** CallFlow: the call as a Task (`TaskSubtype` Call) on the Contact or Lead, carrying the write's key in `CallObject`. */
@@ -134,10 +138,7 @@ async function logCall(tenant: SalesforceTenant, { facts, contact, userId, timez
 export async function findOpenedCase(tenant: SalesforceTenant, { settings, callKey }: WorkflowCall<SalesforceSettings>): Promise<WorkflowResult | undefined> {
   const keyField = settings.SALESFORCE_CASE_KEY_FIELD;
   if (!keyField || !callKey || !CALL_KEY.test(callKey)) return undefined;
-  const soql = `SELECT Id FROM Case WHERE ${keyField} = '${callKey}' LIMIT 1`;
-  const found = await tenant.client.request<{ records: Array<{ Id: string }> }>({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }, crmWriteDeadline());
-  const id = found.records[0]?.Id;
-  return id === undefined ? undefined : result(tenant, 'Case', id);
+  return firstFound(tenant, 'Case', `SELECT Id FROM Case WHERE ${keyField} = '${callKey}' LIMIT 1`);
 }
 
 /**
