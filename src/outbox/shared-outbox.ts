@@ -60,7 +60,7 @@ export class SharedOutbox implements Outbox {
 
   async remove(id: string): Promise<boolean> {
     const local = await this.local.remove(id);
-    return (await this.shared.remove(id)) || local;
+    return (await this.fromShared((outbox) => outbox.remove(id), false)) || local;
   }
 
   async list(state: DeliveryState, limit: number): Promise<Delivery[]> {
@@ -86,7 +86,10 @@ export class SharedOutbox implements Outbox {
     await Promise.all([this.shared.close(), this.local.close()]);
   }
 
-  /** What the shared store answers, or `otherwise` while it cannot be used (reads only: writes must not be lost silently). */
+  /**
+   * What the shared store answers, or `otherwise` while it cannot be used: for reads, and for removing (a
+   * delivery on Redis while Redis is away is out of reach either way). Other changes fail then.
+   */
   private async fromShared<T>(read: (outbox: Outbox) => Promise<T>, otherwise: T): Promise<T> {
     try {
       return await read(this.shared);

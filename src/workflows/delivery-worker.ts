@@ -54,7 +54,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }));
     });
     this.timer = setInterval(() => {
-      this.current ??= this.round(outbox).finally(() => (this.current = undefined));
+      this.current ??= this.round(outbox)
+        // The store failed (Redis gone in the middle of a try, a full disk): the writes stay where they are
+        // (a claimed one is free again once its lease is over), and the next round tries again.
+        .catch((error: unknown) => this.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'Outbox round failed; its writes stay queued and are tried again'))
+        .finally(() => (this.current = undefined));
     }, POLL_MS);
     this.timer.unref();
   }
