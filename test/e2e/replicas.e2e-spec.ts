@@ -170,14 +170,17 @@ describe('two replicas sharing a Redis (e2e, two processes)', () => {
     expect(await second.outcomes()).toEqual({ salesforce: 'cached', hubspot: 'cached', sugar: 'cached' });
   });
 
-  it('spends one HubSpot search budget: 16 lookups over both replicas within a second get no 429', async () => {
+  it('spends one HubSpot search budget: 16 lookups over both replicas at once send the portal 5 searches together, not 5 each', async () => {
     const arrived = hubspot.searchArrivals.length;
-    const let_through = hubspot.searchTimes.length;
     const numbers = Array.from({ length: 16 }, (_, i) => `4179555${String(i).padStart(4, '0')}`);
     const answers = await Promise.all(numbers.map((number, i) => lookup(i % 2 === 0 ? a() : b(), number)));
     expect(answers.map((answer) => answer.status)).toEqual(Array(16).fill(200));
-    expect(hubspot.searchArrivals.length - arrived).toBeGreaterThan(0);
-    expect(hubspot.searchArrivals.length - arrived).toBe(hubspot.searchTimes.length - let_through);
+    const sent = hubspot.searchArrivals.slice(arrived);
+    expect(sent.length).toBeGreaterThan(5);
+    // The next slots come a second after the first five. A budget per replica would let 5 go at once on
+    // each (10 together). On a loaded machine a search can still reach the portal late, inside the next
+    // second's slots, and be refused (the gateway retries it): counted here is what was sent together.
+    expect(sent.filter((at) => at < sent[0]! + 500).length).toBeLessThanOrEqual(5);
   });
 
   it('signs in to Sugar once for both replicas, with lookups alternating between them', async () => {
