@@ -5,7 +5,7 @@ export type SourceOutcomeLabel = 'ok' | 'cached' | 'stale' | 'timeout' | 'error'
 export type CacheEvent = 'hit' | 'miss' | 'stale';
 export type BreakerStateLabel = 'closed' | 'half_open' | 'open';
 
-const BREAKER_STATE_VALUE: Readonly<Record<BreakerStateLabel, number>> = { closed: 0, half_open: 1, open: 2 };
+const BREAKER_STATE_VALUE: Readonly<Record<Exclude<BreakerStateLabel, 'closed'>, number>> = { half_open: 1, open: 2 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5];
 
 /** Everything `/metrics` exposes, in a registry of its own (not prom-client's global one). */
@@ -43,12 +43,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Per tenant only while not closed: a gateway with thousands of tenants would otherwise expose three
+   * series per tenant for breakers that are nearly all closed (and take a noticeable time to render them).
+   */
   private readonly breakerState = new Gauge({
     name: 'gateway_breaker_state',
-    help: 'Circuit breaker state per tenant and source: 0 closed, 1 half-open, 2 open',
+    help: 'Circuit breakers that are not closed, per tenant and source: 1 half-open, 2 open (a closed one has no series)',
     labelNames: ['tenant', 'source'] as const,
     registers: [this.registry],
   });
+
+  /** Every breaker's state, by `tenant\0source`, for the counts per source. */
+  private readonly breakerStates = new Map<string, { readonly source: string; readonly state: BreakerStateLabel }>();
 
   private readonly workflowOutcomes = new Counter({
     name: 'gateway_workflow_outcomes_total',
@@ -82,6 +89,22 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    const states = this.breakerStates;
+    new Gauge({
+      name: 'gateway_breakers',
+      help: 'Circuit breakers per source and state (closed, half_open, open), over all tenants',
+      labelNames: ['source', 'state'] as const,
+      registers: [this.registry],
+      collect(this: Gauge) {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const { source, state } of states.values()) counts.set(`${source}\0${state}`, (counts.get(`${source}\0${state}`) ?? 0) + 1);
+        for (const [key, count] of counts) {
+          const [source, state] = key.split('\0') as [string, string];
+          this.labels(source, state).set(count);
+        }
+      },
+    });
   }
 
   private child<T extends { inc(): void } | { observe(value: number): void }>(key: string, make: () => T): T {
@@ -110,10 +133,13 @@ export class GatewayMetrics {
   }
 
   breaker(tenant: string, source: string, state: BreakerStateLabel): void {
-    this.breakerState.set({ tenant, source }, BREAKER_STATE_VALUE[state]);
+    this.breakerStates.set(`${tenant}\0${source}`, { source, state });
+    if (state === 'closed') this.breakerState.remove({ tenant, source });
+    else this.breakerState.set({ tenant, source }, BREAKER_STATE_VALUE[state]);
   }
 
   forgetBreaker(tenant: string, source: string): void {
+    this.breakerStates.delete(`${tenant}\0${source}`);
     this.breakerState.remove({ tenant, source });
   }
 

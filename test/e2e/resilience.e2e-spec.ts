@@ -160,7 +160,7 @@ describe('cache, single-flight, circuit breaker and budget (e2e)', () => {
         'gateway_source_outcomes_total{source="alpha",outcome="skipped"}',
         'gateway_cache_events_total{source="alpha",event="hit"}',
         'gateway_cache_events_total{source="alpha",event="stale"}',
-        'gateway_breaker_state{tenant="short",source="alpha"} 0',
+        'gateway_breakers{source="alpha",state="closed"}',
         'gateway_workflow_outcomes_total{workflow="CreateContact",source="alpha",status="200"} 1',
         'gateway_process_resident_memory_bytes',
       ]) {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 // jsforce's core only: its main entry also loads the Bulk, Metadata, SOAP, Streaming, Tooling, Apex,
 // Chatter and Analytics APIs, about 9 MB of resident memory that a lookup never uses.
 import { Connection, OAuth2 } from 'jsforce/lib/core';
@@ -11,6 +12,8 @@ import { parseRetryAfter } from '../../core/retry-after';
 import { mayHaveReachedCrm, SourceError, type SourceErrorCode } from '../../core/source-error';
 import type { SalesforceAuth } from './salesforce.settings';
 import { guardTransport } from './salesforce-transport';
+import { SharedSignIn } from '../../shared-state/shared-sign-in';
+import { REDIS_UNAVAILABLE, type RedisConnection } from '../../shared-state/redis-connection';
 
 /** After Salesforce refused our credentials, wait this long before asking again. */
 export const AUTH_BACKOFF_MS = 60_000;
@@ -19,6 +22,12 @@ export const REAUTH_MIN_INTERVAL_MS = 10_000;
 /** Token requests have no timeout of their own in jsforce; none may hang for longer than this. */
 export const TOKEN_REQUEST_CAP_MS = 30_000;
 const AUTH_LOG_INTERVAL_MS = 60_000;
+/**
+ * How long a token stays in Redis for the other replicas and the next start. Salesforce does not say
+ * when a token ends (its org's session timeout, 2 hours by default, counted from the last use): a token
+ * that ended sooner is refused once and replaced for everyone.
+ */
+export const SHARED_TOKEN_KEEP_MS = 2 * 60 * 60 * 1000;
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PATCH';
@@ -80,12 +89,17 @@ export class SalesforceClient {
   private readonly answerHeads = new WeakMap<HttpRequestOptions, AnswerHead>();
   /** The answer each jsforce error of `send` was made from. */
   private readonly errorHeads = new WeakMap<object, AnswerHead>();
+  /** With Redis: the token every replica uses, kept across restarts (none for a fixed token). */
+  private readonly sharedToken: SharedSignIn<Token> | undefined;
+  /** Tokens another replica (or an earlier start) got: when Salesforce refuses them too, this one signs in once more. */
+  private readonly fromElsewhere = new WeakSet<Token>();
 
   constructor(
     private readonly tenantId: string,
     private readonly auth: SalesforceAuth,
     apiVersion: string,
     private readonly now: () => number = Date.now,
+    redis?: RedisConnection,
   ) {
     this.refusals = new RefusalBackoff(
       (failure, backoffMs) =>
@@ -106,6 +120,10 @@ export class SalesforceClient {
       this.oauth2 = new OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret });
       guardTransport(this.oauth2._transport);
     }
+    this.sharedToken =
+      redis?.configured && auth.kind !== 'fixed-token'
+        ? new SharedSignIn(redis, { key: sharedTokenKey(tenantId, auth), parse: parseToken, same: (a, b) => a.accessToken === b.accessToken })
+        : undefined;
   }
 
   /** The org's instance URL, known once a token was obtained. */
@@ -121,19 +139,27 @@ export class SalesforceClient {
   /** Sends one REST request, answering or failing by `deadlineAt` (a `Date.now()` time). */
   async request<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
     // A sign-in a request waits for: the background warm-ups make way for it.
-    const token = this.token ?? (await SIGN_INS_FOR_REQUESTS.track(this.currentToken(deadlineAt)));
-    try {
-      return await this.send<T>(request, deadlineAt);
-    } catch (error) {
-      if (vendorCodeOf(error) !== 'INVALID_SESSION_ID' || this.auth.kind === 'fixed-token') throw this.translate(error);
-      const fresh = await this.renewToken(token, deadlineAt);
+    let token = this.token ?? (await SIGN_INS_FOR_REQUESTS.track(this.currentToken(deadlineAt)));
+    for (let renewals = 0; ; renewals++) {
       try {
         return await this.send<T>(request, deadlineAt);
-      } catch (retryError) {
-        if (vendorCodeOf(retryError) === 'INVALID_SESSION_ID') this.refuseAuthFor(REAUTH_MIN_INTERVAL_MS, fresh, retryError);
-        throw this.translate(retryError);
+      } catch (error) {
+        if (vendorCodeOf(error) !== 'INVALID_SESSION_ID' || this.auth.kind === 'fixed-token') throw this.translate(error);
+        if (!this.mayRenew(token, renewals)) {
+          this.refuseAuthFor(REAUTH_MIN_INTERVAL_MS, token, error);
+          throw this.translate(error);
+        }
+        token = await this.renewToken(token, deadlineAt);
       }
     }
+  }
+
+  /**
+   * Once per request; twice when the renewed token came from elsewhere (Redis) and Salesforce refused it
+   * too: then this replica signs in itself.
+   */
+  private mayRenew(refused: Token, renewals: number): boolean {
+    return renewals === 0 || (renewals === 1 && this.fromElsewhere.has(refused));
   }
 
   private async send<T>(request: HttpRequest, deadlineAt: number): Promise<T> {
@@ -152,25 +178,51 @@ export class SalesforceClient {
 
   private async currentToken(deadlineAt: number): Promise<Token> {
     if (this.token) return this.token;
-    return this.fetchToken(deadlineAt);
+    return this.fetchToken(deadlineAt, undefined);
   }
 
   /** One re-authentication for everyone who saw the same stale token. */
   private async renewToken(stale: Token, deadlineAt: number): Promise<Token> {
     if (this.token && this.token !== stale) return this.token;
     this.token = undefined;
-    return this.fetchToken(deadlineAt);
+    return this.fetchToken(deadlineAt, stale);
   }
 
-  private async fetchToken(deadlineAt: number): Promise<Token> {
+  private async fetchToken(deadlineAt: number, stale: Token | undefined): Promise<Token> {
     this.refusals.check();
-    this.pendingToken ??= this.requestToken().finally(() => {
+    this.pendingToken ??= this.obtainToken(stale).finally(() => {
       this.pendingToken = undefined;
     });
     return withTimeout(this.pendingToken, deadlineAt - this.now(), 'obtaining a Salesforce token');
   }
 
-  private async requestToken(): Promise<Token> {
+  /**
+   * With Redis, a token other than `stale` that another replica or an earlier start stored, else one
+   * obtained here under the shared lock and stored; without Redis (or while it is away), one obtained here.
+   */
+  private async obtainToken(stale: Token | undefined): Promise<Token> {
+    if (this.sharedToken) {
+      let obtainedHere: Token | undefined;
+      const shared = await this.sharedToken.renew(stale, async (_latest, endBy) => {
+        obtainedHere = await this.requestToken(endBy);
+        return { value: obtainedHere, keepMs: SHARED_TOKEN_KEEP_MS };
+      });
+      if (shared !== REDIS_UNAVAILABLE) {
+        if (shared !== obtainedHere) this.fromElsewhere.add(shared);
+        return this.use(shared);
+      }
+    }
+    return this.use(await this.requestToken(this.now() + TOKEN_REQUEST_CAP_MS));
+  }
+
+  private use(token: Token): Token {
+    this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
+    this.token = token;
+    return token;
+  }
+
+  /** A token from Salesforce, by `endBy` at the latest. */
+  private async requestToken(endBy: number): Promise<Token> {
     const { auth, oauth2 } = this;
     if (!oauth2 || auth.kind === 'fixed-token') throw new SourceError('AUTH', 'the fixed SALESFORCE_ACCESS_TOKEN was refused');
     try {
@@ -178,12 +230,9 @@ export class SalesforceClient {
         auth.kind === 'password'
           ? oauth2.authenticate(auth.username, auth.password)
           : oauth2.requestToken({ grant_type: 'client_credentials' });
-      const response = await withTimeout(grant, TOKEN_REQUEST_CAP_MS, 'the Salesforce token endpoint');
-      const token = { instanceUrl: response.instance_url, accessToken: response.access_token };
-      this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
-      this.token = token;
+      const response = await withTimeout(grant, Math.min(TOKEN_REQUEST_CAP_MS, endBy - this.now()), 'the Salesforce token endpoint');
       this.refusals.clear();
-      return token;
+      return { instanceUrl: response.instance_url, accessToken: response.access_token };
     } catch (error) {
       const failure = this.translateTokenError(error);
       if (failure.code === 'AUTH') this.refuseAuthFor(AUTH_BACKOFF_MS, undefined, error);
@@ -280,6 +329,18 @@ function fieldsOf(error: unknown): string[] {
   const data = typeof error === 'object' && error !== null ? (error as { data?: unknown }).data : undefined;
   const fields = typeof data === 'object' && data !== null ? (data as { fields?: unknown }).fields : undefined;
   return Array.isArray(fields) ? fields.filter((field): field is string => typeof field === 'string') : [];
+}
+
+/** The tenant and the account a token is for (login URL, connected app, user), as a digest: never a secret. */
+function sharedTokenKey(tenantId: string, auth: Exclude<SalesforceAuth, { kind: 'fixed-token' }>): string {
+  const user = auth.kind === 'password' ? auth.username : '';
+  const fingerprint = createHash('sha256').update(JSON.stringify([auth.loginUrl, auth.clientId, user])).digest('hex').slice(0, 16);
+  return `salesforce-token:${tenantId}:${fingerprint}`;
+}
+
+function parseToken(stored: unknown): Token | undefined {
+  const { instanceUrl, accessToken } = (stored ?? {}) as Partial<Record<keyof Token, unknown>>;
+  return typeof instanceUrl === 'string' && typeof accessToken === 'string' ? { instanceUrl, accessToken } : undefined;
 }
 
 function vendorCodeOf(error: unknown): string | undefined {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { RedisConnection } from '../../shared-state/redis-connection';
 import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import type { Candidate, SourceSearch, TenantAttachment } from '../../core/source';
 import { SalesforceClient } from './salesforce.client';
@@ -44,6 +45,11 @@ export class SalesforceSource implements SourceWithTenants<SalesforceSettings, S
 
   readonly tenants = new AttachedTenants<SalesforceSettings, SalesforceTenant>('Salesforce');
 
+  constructor(
+    /** Where the replicas share each tenant's token, which also outlives a restart. */
+    @Optional() private readonly redis?: RedisConnection,
+  ) {}
+
   isEnabled(settings: SalesforceSettings): boolean {
     return salesforceAuth(settings) !== undefined;
   }
@@ -54,7 +60,7 @@ export class SalesforceSource implements SourceWithTenants<SalesforceSettings, S
 
   async attachTenant({ tenantId, settings }: TenantAttachment<SalesforceSettings>): Promise<void> {
     const tenant: SalesforceTenant = {
-      client: new SalesforceClient(tenantId, salesforceAuth(settings)!, settings.SALESFORCE_API_VERSION),
+      client: new SalesforceClient(tenantId, salesforceAuth(settings)!, settings.SALESFORCE_API_VERSION, Date.now, this.redis),
       settings,
       objects: salesforceObjects(settings),
       custom: customDataFields(settings.SALESFORCE_CUSTOM_DATA),
