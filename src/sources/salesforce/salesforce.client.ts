@@ -79,9 +79,10 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIME
  * every request by a timeout, since jsforce ignores AbortSignal.
  */
 export class SalesforceClient {
-  private readonly logger = new Logger(SalesforceClient.name);
-  private readonly connection: Connection;
-  private readonly oauth2: OAuth2 | undefined;
+  private static readonly logger = new Logger(SalesforceClient.name);
+  /** jsforce's objects (about 5 KB a tenant), built on first use: an idle tenant needs none. */
+  private builtConnection: Connection | undefined;
+  private builtOAuth2: OAuth2 | undefined;
   private token: Token | undefined;
   private pendingToken: Promise<Token> | undefined;
   private readonly refusals: RefusalBackoff;
@@ -97,33 +98,46 @@ export class SalesforceClient {
   constructor(
     private readonly tenantId: string,
     private readonly auth: SalesforceAuth,
-    apiVersion: string,
+    private readonly apiVersion: string,
     private readonly now: () => number = Date.now,
     redis?: RedisConnection,
   ) {
     this.refusals = new RefusalBackoff(
       (failure, backoffMs) =>
-        this.logger.error(
+        SalesforceClient.logger.error(
           `Salesforce refused the credentials of tenant ${this.tenantId} (${failure.vendorCode ?? failure.code}: ${failure.message}); ` +
             `check the SALESFORCE_* keys and the connected app. Next attempt in ${Math.round(backoffMs / 1000)} s.`,
         ),
       AUTH_LOG_INTERVAL_MS,
       now,
     );
-    this.connection = new Connection({ version: apiVersion });
-    guardTransport(this.connection._transport);
-    noteAnswerHeads(this.connection._transport, this.answerHeads);
-    if (auth.kind === 'fixed-token') {
-      this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
-      this.connection._establish({ instanceUrl: auth.instanceUrl, accessToken: auth.accessToken });
-    } else {
-      this.oauth2 = new OAuth2({ loginUrl: auth.loginUrl, clientId: auth.clientId, clientSecret: auth.clientSecret });
-      guardTransport(this.oauth2._transport);
-    }
+    if (auth.kind === 'fixed-token') this.token = { instanceUrl: auth.instanceUrl, accessToken: auth.accessToken };
     this.sharedToken =
       redis?.configured && auth.kind !== 'fixed-token'
         ? new SharedSignIn(redis, { key: sharedTokenKey(tenantId, auth), parse: parseToken, same: (a, b) => a.accessToken === b.accessToken })
         : undefined;
+  }
+
+  private get connection(): Connection {
+    if (!this.builtConnection) {
+      const connection = new Connection({ version: this.apiVersion });
+      guardTransport(connection._transport);
+      noteAnswerHeads(connection._transport, this.answerHeads);
+      if (this.token) connection._establish({ instanceUrl: this.token.instanceUrl, accessToken: this.token.accessToken });
+      this.builtConnection = connection;
+    }
+    return this.builtConnection;
+  }
+
+  /** The token endpoint's client; none for a fixed token. */
+  private get oauth2(): OAuth2 | undefined {
+    if (this.auth.kind === 'fixed-token') return undefined;
+    if (!this.builtOAuth2) {
+      const { loginUrl, clientId, clientSecret } = this.auth;
+      this.builtOAuth2 = new OAuth2({ loginUrl, clientId, clientSecret });
+      guardTransport(this.builtOAuth2._transport);
+    }
+    return this.builtOAuth2;
   }
 
   /** The org's instance URL, known once a token was obtained. */
@@ -216,7 +230,7 @@ export class SalesforceClient {
   }
 
   private use(token: Token): Token {
-    this.connection._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
+    this.builtConnection?._establish({ instanceUrl: token.instanceUrl, accessToken: token.accessToken });
     this.token = token;
     return token;
   }
