@@ -292,6 +292,9 @@ async function main() {
   // 2c. The outbox: CallFlows answered while Salesforce refuses writes, and their delivery once it is back.
   results.outbox = await outboxLoad([gateway], fakes);
 
+  // 2d. The admin's console on (ADMIN_TOKEN, an admin's pages open), beside the same gateway without it.
+  results.console = await consoleLoad(gateway, tenants);
+
   // 3. Hostile load: normal lookups beside crafted requests sent by a tenant and by strangers (before
   // the hanging source, which leaves HubSpot's circuit open for a while).
   results.hostile = await hostileLoad(gateway);
@@ -320,6 +323,53 @@ async function main() {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   report(results, file);
+}
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/**
+ * A gateway with the console on (ADMIN_TOKEN) and an admin signed in who reloads the overview and the
+ * recent lookups every second (far more than a person does), beside the gateway without it, in turns:
+ * uncached lookups at 50 callers, then cached ones.
+ */
+async function consoleLoad(gateway, tenants) {
+  const withConsole = await startGateway(tenants, undefined, [], { ADMIN_TOKEN });
+  await lookupLoad(withConsole.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
+  const signIn = await fetch(`${withConsole.url}/admin/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${ADMIN_TOKEN}` });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+  if (signIn.status !== 303 || !cookie.startsWith('gateway_console=')) throw new Error(`the console sign-in answered ${signIn.status}`);
+  let pages = 0;
+  let pageMs = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      for (const page of ['/admin', '/admin/recent']) {
+        const started = performance.now();
+        const response = await fetch(`${withConsole.url}${page}`, { headers: { Cookie: cookie }, redirect: 'manual' });
+        if (response.status !== 200) throw new Error(`${page} answered ${response.status}`);
+        await response.text();
+        pageMs += performance.now() - started;
+        pages += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  })();
+  const uncachedRound = (side) => () => measured(side.pid, () => lookupLoad(side.url, UNCACHED, distinctNumber, { connections: 50, duration: 4 }));
+  const cachedRound = (side) => () => measured(side.pid, () => lookupLoad(side.url, CACHED, () => CACHED_NUMBER, { connections: 50, duration: 3 }));
+  try {
+    await lookupLoad(withConsole.url, CACHED, () => CACHED_NUMBER, { connections: 10, amount: 2000 });
+    const [uncachedOn, uncachedOff] = await inTurns([uncachedRound(withConsole), uncachedRound(gateway)]);
+    const [cachedOn, cachedOff] = await inTurns([cachedRound(withConsole), cachedRound(gateway)]);
+    return {
+      uncached: { on: uncachedOn, off: uncachedOff, ratioP50: middleRatio(uncachedOn, uncachedOff, 'p50'), ratioP99: middleRatio(uncachedOn, uncachedOff, 'p99') },
+      cached: { on: cachedOn, off: cachedOff, ratioRps: middleRatio(cachedOn, cachedOff, 'rps'), ratioP99: middleRatio(cachedOn, cachedOff, 'p99') },
+      pagesLoaded: pages,
+      pageMsMean: pages === 0 ? undefined : Math.round(pageMs / pages),
+    };
+  } finally {
+    polling = false;
+    await poller;
+  }
 }
 
 /** A redis-server of its own on a free port, with an append-only file in a temporary folder, as the README asks for the outbox. */
@@ -631,6 +681,7 @@ function report(r, file) {
       `alone ${r.hostile.alone.p50} / ${r.hostile.alone.p99} (×${r.hostile.ratioP50} / ×${r.hostile.ratioP99}); again ${r.hostile.attackedAgain.p50} / ${r.hostile.attackedAgain.p99}; deadline ${r.hostile.deadlineMs} ms; RSS ${r.hostile.rssMb.alone} → ${r.hostile.rssMb.attacked} → ${r.hostile.rssMb.attackedAgain} MB`,
     ],
     ...replicaRows(r.replicas),
+    ...consoleRows(r.console),
     [
       'outbox: CallFlow answered while writes fail',
       `p50 ${r.outbox.queued.p50} / p99 ${r.outbox.queued.p99} ms`,
@@ -654,6 +705,17 @@ function report(r, file) {
   process.stdout.write(`\nBenchmark (${r.machine.cpus} cores, Node ${r.machine.node}; fakes at ${JSON.stringify(r.latenciesMs)} ms; ${r.durationS} s)\n\n`);
   for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${String(value).padEnd(18)}  ${note}\n`);
   process.stdout.write(`\n50 callers and cached: ${ROUNDS} rounds taken in turns with the reference; figures are the middle round,\nratios the middle of the rounds' ratios.\nWritten to ${path.relative(ROOT, file)}\n`);
+}
+
+function consoleRows(c) {
+  return [
+    [
+      'console on: uncached, 50 callers, p50 / p99 (ms)',
+      `${c.uncached.on.p50} / ${c.uncached.on.p99}`,
+      `console off ${c.uncached.off.p50} / ${c.uncached.off.p99} (×${c.uncached.ratioP50} / ×${c.uncached.ratioP99}); an admin reloading the overview and recent lookups every second (${c.pagesLoaded} pages, ${c.pageMsMean} ms each)`,
+    ],
+    ['console on: cached, 50 callers, req/s, p99', `${c.cached.on.rps}, ${c.cached.on.p99}`, `console off ${c.cached.off.rps}, ${c.cached.off.p99} (req/s ×${c.cached.ratioRps}, p99 ×${c.cached.ratioP99})`],
+  ];
 }
 
 function replicaRows(r) {
@@ -684,15 +746,31 @@ async function onlyManyTenants() {
   process.stdout.write(`\nWritten to ${path.relative(ROOT, file)}\n`);
 }
 
+/** The console section alone (`--only console`): its gateways on fakes of their own. */
+async function onlyConsole() {
+  const fakes = {};
+  for (const [kind, latency] of Object.entries(LATENCY_MS)) fakes[kind] = await start(path.join(__dirname, 'bench/fake-process.js'), [kind, String(latency)]);
+  const tenants = writeTenants(fakes);
+  const gateway = await startGateway(tenants);
+  await lookupLoad(gateway.url, UNCACHED, distinctNumber, { connections: 4, amount: 40 });
+  await lookupLoad(gateway.url, CACHED, () => CACHED_NUMBER, { connections: 10, amount: 2000 });
+  const results = { machine: { cpus: os.cpus().length, node: process.version }, console: await consoleLoad(gateway, tenants) };
+  fs.rmSync(tenants, { recursive: true, force: true });
+  const rows = consoleRows(results.console);
+  const width = Math.max(...rows.map((row) => row[0].length));
+  process.stdout.write(`\nBenchmark, console only (${results.machine.cpus} cores, Node ${results.machine.node})\n\n`);
+  for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${String(value).padEnd(18)}  ${note}\n`);
+}
+
 function stopAll() {
   for (const child of children) child.kill('SIGKILL');
 }
 
-if (ONLY !== undefined && ONLY !== 'many-tenants') {
-  console.error(`--only: unknown section ${ONLY} (known: many-tenants)`);
+if (ONLY !== undefined && ONLY !== 'many-tenants' && ONLY !== 'console') {
+  console.error(`--only: unknown section ${ONLY} (known: many-tenants, console)`);
   process.exit(2);
 }
-(ONLY === 'many-tenants' ? onlyManyTenants() : main())
+(ONLY === 'many-tenants' ? onlyManyTenants() : ONLY === 'console' ? onlyConsole() : main())
   .then(() => {
     stopAll();
     process.exit(0);

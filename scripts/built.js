@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs before `npm run start:prod` and `npm run check`: they run the built files only (no TypeScript
+// Runs before `npm run start:prod`, `npm run check` and `npm run lookup`: they run the built files only (no TypeScript
 // needed on a server), so say how to build them when they are missing instead of a module-not-found trace.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-const missing = ['main.js', 'check.js'].filter((file) => !fs.existsSync(path.join(__dirname, '..', 'dist', file)));
+const missing = ['main.js', 'check.js', 'lookup-cli.js'].filter((file) => !fs.existsSync(path.join(__dirname, '..', 'dist', file)));
 if (missing.length > 0) {
   process.stderr.write(
     `\nThe gateway is not built yet (dist/${missing[0]} is missing).\n` +

@@ -7,9 +7,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 // The demo's own settings, whatever the shell holds: its CRMs are on this machine, its ids unsigned
-// (the README's workflow example uses them), and its metrics open with the token it prints.
+// (the README's workflow example uses them), its metrics and its admin console open with the tokens it prints.
 for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'RECORD_ID_SECRET']) delete process.env[name];
 process.env.METRICS_TOKEN = 'demo-metrics-token';
+process.env.ADMIN_TOKEN = 'demo-admin-token-change-me';
 
 async function main() {
   const { startDemoEnvironment } = require('../dist-fakes/demo-environment.js');
@@ -39,6 +40,9 @@ async function main() {
       '',
       `  curl -s -H 'Authorization: Bearer demo-metrics-token' '${base}/health/ready'`,
       `  curl -s -H 'Authorization: Bearer demo-metrics-token' '${base}/metrics'`,
+      '',
+      `The admin's console: open ${base}/admin in a browser and sign in with demo-admin-token-change-me`,
+      `(overview, a lookup explained, recent lookups, outbox, tenants). The API's description: ${base}/docs`,
       '',
       `The demo's tenant files are in ${demo.tenantsDir}: edit demo.env and the gateway applies it at once.`,
       'Ctrl-C stops it.',

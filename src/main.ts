@@ -11,6 +11,7 @@ import { STOP_SIGNALS } from './lifecycle';
 import { TenantRegistry } from './tenants/tenant-registry';
 import { StartUpChatterAtDebug } from './logging/framework-logger';
 import { flushStdoutLogs } from './logging/root-logger';
+import { serveApiDocs } from './openapi';
 import { RequestLogMiddleware } from './logging/request-log.middleware';
 
 /**
@@ -31,6 +32,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Before any body is read (the routes' readers run after every `app.use`); the guard reads its result.
   const earlyTokenCheck = app.get(EarlyTokenCheck);
   app.use(earlyTokenCheck.use.bind(earlyTokenCheck));
+  if (settings.API_DOCS === 'on') serveApiDocs(app);
   // Lookups are never conditional requests, and the framework's name is nobody's business.
   app.disable('etag');
   app.disable('x-powered-by');

@@ -217,6 +217,13 @@ export class GlobalSettings {
   @Matches(/^\S{24,}$/, ADMIN_TOKEN_RULE)
   ADMIN_TOKEN?: string;
 
+  /**
+   * Swagger UI at `/docs` and the OpenAPI document at `/docs-json`, open without a token: they describe
+   * the routes (as the README does) and hold no secret and no tenant. `off` answers them 404.
+   */
+  @IsIn(['on', 'off'], { message: 'must be on (serve /docs and /docs-json) or off' })
+  API_DOCS: 'on' | 'off' = 'on';
+
   @IsOptional()
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },

@@ -45,7 +45,20 @@ export interface SourceSearch<S> {
    * is missing and why: the answer is used, but not kept in the cache as if it were complete.
    */
   readonly partial?: (why: string) => void;
+  /**
+   * Set only when an admin asks to see into a lookup (`npm run lookup`, the console): the source tells
+   * what it sends (each query as text, never a credential) and what it noted. Unset on the CONNECTOR's
+   * lookups, which then pay nothing for it.
+   */
+  readonly trace?: (event: SourceTraceEvent) => void;
 }
+
+/** What a source tells a traced search. */
+export type SourceTraceEvent =
+  /** A request sent: method, path and the query or body (SOQL/SOSL, a search body, a filter), without credentials. */
+  | { readonly kind: 'query'; readonly text: string }
+  /** Something the answer depends on: a part not searched, a fallback taken. */
+  | { readonly kind: 'note'; readonly text: string };
 
 export interface TenantAttachment<S> {
   readonly tenantId: string;

@@ -1,5 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Inject, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrorAnswer, errorBody, SECURITY } from '../http/openapi-answers';
 import { Public } from '../auth/public.decorator';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import { TenantRegistry, type TenantFileStatus } from '../tenants/tenant-registry';
@@ -41,11 +43,61 @@ interface OutboxBacklog {
   readonly oldestWaitingSeconds?: number;
 }
 
+const DETAILS_REFUSED = 'Invalid token: the details need Authorization: Bearer <METRICS_TOKEN>.';
+
+const AT: SchemaObject = { type: 'string', format: 'date-time' };
+const SOURCE_DETAILS: SchemaObject = {
+  type: 'object',
+  properties: {
+    warmUp: { type: 'object', required: ['state', 'at'], properties: { state: { type: 'string' }, reason: { type: 'string' }, at: AT } },
+    lastLookup: { type: 'object', required: ['outcome', 'at'], properties: { outcome: { type: 'string' }, reason: { type: 'string' }, at: AT } },
+  },
+};
+
+/** `Readiness` as the OpenAPI document describes it; `implements` keeps the two in step. */
+class ReadinessAnswer implements Readiness {
+  @ApiProperty({ enum: ['ready', 'not ready'], description: 'Ready once the tenants are loaded.' })
+  status!: 'ready' | 'not ready';
+
+  @ApiPropertyOptional({ enum: ['up', 'down'], description: 'With REDIS_URL only: whether this replica shares its state through Redis now (down, it answers from its own memory and stays ready).' })
+  redis?: 'up' | 'down';
+
+  @ApiPropertyOptional({
+    description: 'With the token: workflow writes waiting in the outbox, being sent, given up, and the oldest waiting one\'s age; `unavailable` when the outbox could not be opened.',
+    oneOf: [
+      {
+        type: 'object',
+        required: ['queued', 'sending', 'dead'],
+        properties: { queued: { type: 'integer' }, sending: { type: 'integer' }, dead: { type: 'integer' }, oldestWaitingSeconds: { type: 'integer' } },
+      },
+      { type: 'string', enum: ['unavailable'] },
+    ],
+  })
+  outbox?: OutboxBacklog | 'unavailable';
+
+  @ApiPropertyOptional({
+    description: "With the token: per tenant, its file's state (applied, or its last refused version and why) and per source its sign-in and last lookup.",
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      required: ['file', 'sources'],
+      properties: {
+        file: { type: 'string' },
+        appliedAt: AT,
+        refused: { type: 'object', required: ['at', 'problem'], properties: { at: AT, problem: { type: 'string' } } },
+        sources: { type: 'object', additionalProperties: SOURCE_DETAILS },
+      },
+    },
+  })
+  tenants?: Record<string, TenantDetails>;
+}
+
 /**
  * Ready once tenants are loaded. Open to load balancers, it says only that (and whether Redis is up, when
  * one is configured); with `METRICS_TOKEN` as a bearer token it also shows per tenant its file's state and
  * per source its sign-in and last lookup.
  */
+@ApiTags('monitoring')
 @Controller('health/ready')
 export class ReadinessController {
   constructor(
@@ -59,9 +111,41 @@ export class ReadinessController {
   @Public()
   @Get()
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'For load balancers: 200 once the tenants are loaded, 503 before. Open without a token, it says only that (and, with REDIS_URL, whether Redis is up). With `Authorization: Bearer <METRICS_TOKEN>` it also shows the outbox and, per tenant and source, the sign-in and the last lookup; a tenant\'s token never opens them.',
+  })
+  @ApiSecurity({})
+  @ApiSecurity(SECURITY.metricsToken)
+  @ApiOkResponse({
+    description: 'Ready; with the token, the details.',
+    type: ReadinessAnswer,
+    examples: {
+      anonymous: { summary: 'Without a token', value: { status: 'ready' } },
+      details: {
+        summary: 'With METRICS_TOKEN',
+        value: {
+          status: 'ready',
+          outbox: { queued: 0, sending: 0, dead: 0 },
+          tenants: {
+            acme: {
+              file: '/etc/connector-gateway/tenants/acme.env',
+              appliedAt: '2026-11-24T09:00:00.000Z',
+              sources: { directory: { warmUp: { state: 'ready', at: '2026-11-24T09:00:00.000Z' }, lastLookup: { outcome: 'ok', at: '2026-11-24T09:15:00.120Z' } } },
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiResponse({ status: 503, description: 'Not ready yet: no tenant loaded.', type: ReadinessAnswer, example: { status: 'not ready' } })
+  @ApiErrorAnswer(401, 'An `Authorization` header that is not `Bearer <METRICS_TOKEN>` (also any, while METRICS_TOKEN is unset).', {
+    invalidToken: { summary: 'A wrong token', value: errorBody(401, DETAILS_REFUSED) },
+  })
   async ready(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const access = metricsAccess(this.settings.METRICS_TOKEN, authorization);
-    if (access === 'refused') throw new UnauthorizedException('Invalid token: the details need Authorization: Bearer <METRICS_TOKEN>.');
+    if (access === 'refused') throw new UnauthorizedException(DETAILS_REFUSED);
     const ready = this.tenants.all().length > 0;
     if (!ready) response.status(503);
     const status = ready ? 'ready' : 'not ready';

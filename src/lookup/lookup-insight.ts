@@ -46,6 +46,8 @@ export interface SourceOverview {
   readonly tenant: string;
   readonly source: string;
   readonly state: 'ok' | 'slow' | 'failing' | 'circuit open' | 'Redis down' | 'idle';
+  /** Why the state is not `ok` or `idle`, in words (counts, the last failure's code and reason), never a number or secret. */
+  readonly reason?: string;
   /** The last 60 minutes, oldest first, one entry per minute (empty minutes included, with zeros). */
   readonly lastHour: readonly SourceMinute[];
 }
@@ -73,6 +75,8 @@ export interface ExplainedSource {
   /** The queries sent, as text (SOQL/SOSL, request bodies, URLs), secrets masked. */
   readonly queries: readonly string[];
   readonly candidates: readonly ExplainedCandidate[];
+  /** What else shaped its answer: answered from the cache, a part not searched, a stale answer standing in, a fallback taken. */
+  readonly notes?: readonly string[];
 }
 
 /** A lookup explained: what the CONNECTOR would get and why. */

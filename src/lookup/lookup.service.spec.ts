@@ -10,6 +10,7 @@ import { SourceHealth } from '../observability/source-health';
 import type { Tenant } from '../tenants/tenant';
 import type { PascalCard } from './card.presenter';
 import { LookupService, type LookupAnswer } from './lookup.service';
+import { LookupHistory } from './lookup-history';
 import { CIRCUIT_OPEN } from '../source-access/source-access';
 
 const ANNA = (sourceId: string, overrides: Partial<Candidate> = {}): Candidate =>
@@ -22,6 +23,7 @@ describe('LookupService', () => {
   let logs: LogCapture;
   let health: SourceHealth;
   let service: LookupService;
+  let history: LookupHistory;
   let sources: Record<'alpha' | 'beta', ScriptedSource>;
   let tenant: Tenant;
 
@@ -32,7 +34,8 @@ describe('LookupService', () => {
     __resetOutOfContextForTests();
     const logger = new PinoLogger({ pinoHttp: { logger: createRootLogger('debug', logs) } });
     health = new SourceHealth();
-    service = new LookupService(ctx.settings, ctx.door, { namesOf: (id) => (id === 'alpha' ? ['CallFlow'] : []) }, ctx.metrics, health, logger);
+    history = new LookupHistory(ctx.tenants, ctx.breakers, health, ctx.redis, ctx.settings, () => now);
+    service = new LookupService(ctx.settings, ctx.door, { namesOf: (id) => (id === 'alpha' ? ['CallFlow'] : []) }, ctx.metrics, health, logger, history);
     sources = { alpha: new ScriptedSource('alpha', { kind: 'answer', candidates: [] }), beta: new ScriptedSource('beta', { kind: 'answer', candidates: [] }) };
     tenant = factory.tenant({
       sources: [factory.tenantSource({ source: sources.alpha }), factory.tenantSource({ source: sources.beta, maxRps: 1 })],
@@ -65,6 +68,26 @@ describe('LookupService', () => {
       sources: { alpha: { outcome: 'ok', ms: expect.any(Number) }, beta: { outcome: 'ok', ms: expect.any(Number) } },
     });
     expect(answer.cards).toEqual([expect.objectContaining({ Name: 'Anna Muster', CrmActions: ['CallFlow'] })]);
+  });
+
+  it('records every lookup in the history, the number masked and each source as it took part, withheld ones too', async () => {
+    script({ kind: 'answer', candidates: [ANNA('alpha')] }, { kind: 'throw', error: new SourceError('AUTH', 'invalid client credentials') });
+    await lookup();
+    await lookup('anonymous');
+    const [withheld, found] = history.recent(tenant.id);
+    expect(withheld).toEqual({ at: new Date(0).toISOString(), tenant: tenant.id, number: 'withheld', totalMs: expect.any(Number), cards: 0, sources: [] });
+    expect(found).toEqual({
+      at: new Date(0).toISOString(),
+      tenant: tenant.id,
+      number: '+41******228',
+      totalMs: expect.any(Number),
+      cards: 1,
+      sources: [
+        { source: 'alpha', outcome: 'ok', ms: expect.any(Number), matches: 1 },
+        { source: 'beta', outcome: 'error', ms: expect.any(Number), matches: 0, reason: 'AUTH: invalid client credentials' },
+      ],
+    });
+    expect(JSON.stringify(history.recent())).not.toContain('789072228');
   });
 
   describe('one outcome per source', () => {

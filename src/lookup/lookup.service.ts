@@ -14,6 +14,8 @@ import type { VerifiedCandidate } from '../core/source';
 import { rankCandidates } from './rank';
 import { CIRCUIT_OPEN, SourceAccess, type SourcePlan } from '../source-access/source-access';
 import { SourceHealth } from '../observability/source-health';
+import { LookupHistory } from './lookup-history';
+import type { RecentSourceOutcome } from './lookup-insight';
 
 export interface LookupAnswer {
   readonly cards: Card[];
@@ -48,6 +50,7 @@ export class LookupService {
     private readonly metrics: GatewayMetrics,
     private readonly health: SourceHealth,
     private readonly logger: PinoLogger,
+    private readonly history: LookupHistory,
   ) {
     logger.setContext(LookupService.name);
   }
@@ -56,7 +59,9 @@ export class LookupService {
     const started = performance.now();
     const number = this.numbers.read(rawNumber, tenant.defaultRegion);
     if (!number) {
-      this.metrics.lookup('withheld', (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.lookup('withheld', seconds);
+      this.history.record(tenant, undefined, seconds * 1000, 0);
       return { cards: [], summary: { results: 0, sources: {} } };
     }
 
@@ -69,9 +74,11 @@ export class LookupService {
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
+    const recent: RecentSourceOutcome[] = [];
     for (const { tenantSource, sourceId, plan } of plans) {
       const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
+      recent.push({ source: sourceId, outcome: result.outcome, ms: result.ms, matches: result.verified.length, reason: result.reason });
       this.metrics.sourceOutcome(sourceId, result.outcome);
       this.health.record(tenantSource.settings, result.outcome, result.reason);
     }
@@ -80,7 +87,9 @@ export class LookupService {
       [...results.values()].flatMap((r) => r.verified),
       { sourceOrder: tenant.sourceOrder, maxResults: this.settings.LOOKUP_MAX_RESULTS },
     );
-    this.metrics.lookup(ranked.length > 0 ? 'found' : 'not_found', (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.lookup(ranked.length > 0 ? 'found' : 'not_found', seconds);
+    this.history.record(tenant, number, seconds * 1000, ranked.length, recent);
     return {
       cards: ranked.map(({ candidate }) => presentCard(candidate, tenant, this.settings.publicUrl, this.workflows.namesOf(candidate.sourceId))),
       summary: {

@@ -14,9 +14,8 @@ import { SourceBreakers } from './source-breakers';
 import { CACHE_MAX_BYTES, SourceCache, type CacheRead } from './source-cache';
 import { sourceKey } from './source-key';
 import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
-import type { Candidate } from '../core/source';
+import type { Candidate, SourceTraceEvent, VerifiedCandidate } from '../core/source';
 import { SourceError } from '../core/source-error';
-import type { VerifiedCandidate } from '../core/source';
 
 /** How one source takes part in one lookup (or one workflow's search). */
 export type SourcePlan =
@@ -27,6 +26,22 @@ export type SourcePlan =
       run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
       readonly stale?: readonly VerifiedCandidate[];
     };
+
+/** What a traced search tells: the source's own events, then each candidate it returned as verification judged it. */
+export type DoorTraceEvent =
+  | SourceTraceEvent
+  /** `strength` is `MatchStrength.None` for a candidate none of whose stored phones is the number: dropped here. */
+  | { readonly kind: 'checked'; readonly candidate: Candidate; readonly strength: MatchStrength };
+
+/**
+ * A lookup an admin looks into (`LookupExplainer`): asked on its own (it never joins another asker's
+ * query, so its trace is complete), under the same circuit and budget as any lookup.
+ */
+export interface TracedLookup {
+  /** Neither read from the cache nor written to it: the answer is the source's now, and leaves the CONNECTOR's cache as it was. */
+  readonly bypassCache: boolean;
+  readonly trace: (event: DoorTraceEvent) => void;
+}
 
 /** Why the door does not ask a source now. */
 export type SkipReason = 'circuit open' | 'over budget';
@@ -70,9 +85,12 @@ export class SourceAccess {
     tenants.onChange((change) => this.forgetReplaced(change));
   }
 
-  /** For a lookup: a fresh answer, a reason not to ask (with the stale stand-in), or the query to run. */
-  plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber): Promise<SourcePlan> {
-    return this.planWith(tenant, tenantSource, number, () => true);
+  /**
+   * For a lookup: a fresh answer, a reason not to ask (with the stale stand-in), or the query to run.
+   * `traced` is an admin's look into the lookup; the CONNECTOR's lookups leave it out.
+   */
+  plan(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, traced?: TracedLookup): Promise<SourcePlan> {
+    return this.planWith(tenant, tenantSource, number, () => true, traced);
   }
 
   /**
@@ -104,11 +122,12 @@ export class SourceAccess {
     tenantSource: TenantSource,
     number: IncomingNumber,
     usable: (verified: readonly VerifiedCandidate[]) => boolean,
+    traced?: TracedLookup,
   ): Promise<SourcePlan> {
     const sourceId = tenantSource.source.id;
     const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
     const sharedKey: SharedAnswerKey = { tenantId: tenant.id, sourceId, settings: tenantSource.settings, number: numberKey(number) };
-    const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0;
+    const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0 && !traced?.bypassCache;
     const policy = cacheable ? tenant.cache : NO_CACHE;
     const cached = cacheable ? await this.read(key, sharedKey, policy) : undefined;
     if (cached?.state === 'fresh' && usable(cached.verified)) {
@@ -119,34 +138,42 @@ export class SourceAccess {
     const stale = cached?.verified;
     if (this.breakers.isOpen(tenant.id, sourceId)) return { kind: 'skipped', reason: 'circuit open', stale };
     const flights = this.flightsOf(tenantSource.settings);
-    if (!flights.has(key.text) && !(await this.budgetFor(tenant.id, tenantSource).tryTake())) return { kind: 'skipped', reason: 'over budget', stale };
+    const joins = !traced && flights.has(key.text);
+    if (!joins && !(await this.budgetFor(tenant.id, tenantSource).tryTake())) return { kind: 'skipped', reason: 'over budget', stale };
+    const query = async (signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]> => {
+      const started = performance.now();
+      let complete = true;
+      const trace = traced?.trace;
+      const partial = (why: string): void => {
+        complete = false;
+        trace?.({ kind: 'note', text: `answered in part, not cached: ${why}` });
+      };
+      try {
+        const candidates = await this.breakers
+          .for(tenant.id, sourceId)
+          .execute(() =>
+            tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt, partial, trace }),
+          )
+          .catch((error: unknown) => {
+            if (error instanceof BrokenCircuitError) throw new SourceError('UNAVAILABLE', 'circuit open: a probe request is deciding', { vendorCode: CIRCUIT_OPEN });
+            throw error;
+          });
+        const verified = verify(candidates, number, tenant, trace);
+        // A partial answer serves this asker; the next one asks again (and an earlier complete answer stays the stand-in).
+        if (complete && !this.retired.has(tenantSource.settings) && cacheable) {
+          this.cache.write(key, verified, policy);
+          if (this.shared.active) void this.shared.write(sharedKey, verified, policy);
+        }
+        return verified;
+      } finally {
+        this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);
+      }
+    };
     return {
       kind: 'live',
       stale,
-      run: (signal, deadlineAt) =>
-        flights.run(key.text, async () => {
-          const started = performance.now();
-          let complete = true;
-          const partial = (): void => void (complete = false);
-          try {
-            const candidates = await this.breakers
-              .for(tenant.id, sourceId)
-              .execute(() => tenantSource.source.search({ tenantId: tenant.id, number, region: tenant.defaultRegion, settings: tenantSource.settings, signal, deadlineAt, partial }))
-              .catch((error: unknown) => {
-                if (error instanceof BrokenCircuitError) throw new SourceError('UNAVAILABLE', 'circuit open: a probe request is deciding', { vendorCode: CIRCUIT_OPEN });
-                throw error;
-              });
-            const verified = verify(candidates, number, tenant);
-            // A partial answer serves this asker; the next one asks again (and an earlier complete answer stays the stand-in).
-            if (complete && !this.retired.has(tenantSource.settings) && cacheable) {
-              this.cache.write(key, verified, policy);
-              if (this.shared.active) void this.shared.write(sharedKey, verified, policy);
-            }
-            return verified;
-          } finally {
-            this.metrics.sourceQuery(sourceId, (performance.now() - started) / 1000);
-          }
-        }),
+      // Traced: asked on its own, so what it shows is this query's, whoever else asks the number now.
+      run: traced ? query : (signal, deadlineAt) => flights.run(key.text, () => query(signal, deadlineAt)),
     };
   }
 
@@ -236,11 +263,15 @@ function refusal(reason: SkipReason, tenantSource: TenantSource): SourceError {
 
 const NO_CACHE = { ttlMs: 0, missTtlMs: 0, staleMs: 0 };
 
-/** Keeps only candidates whose own stored phones prove the match, whatever the source claimed. */
-export function verify(candidates: readonly Candidate[], number: IncomingNumber, tenant: Tenant): VerifiedCandidate[] {
+/**
+ * Keeps only candidates whose own stored phones prove the match, whatever the source claimed; a traced
+ * lookup is told of every candidate, the dropped ones too.
+ */
+export function verify(candidates: readonly Candidate[], number: IncomingNumber, tenant: Tenant, trace?: (event: DoorTraceEvent) => void): VerifiedCandidate[] {
   const verified: VerifiedCandidate[] = [];
   for (const candidate of candidates) {
     const strength = scoreStoredPhones(candidate.phones, number, tenant.defaultRegion);
+    trace?.({ kind: 'checked', candidate, strength });
     if (strength !== MatchStrength.None) verified.push({ candidate, strength });
   }
   return verified;

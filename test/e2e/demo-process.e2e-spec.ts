@@ -28,6 +28,10 @@ describe('the demo process (e2e)', () => {
       const lookup = /curl -s -H 'X-Execution-Token: demo-token' '(http:\/\/localhost:\d+\/lookup\?PhoneNumber=\d+)'/.exec(demo.stdout)?.[1] ?? '';
       const cards = (await (await fetch(lookup.replace('localhost', '127.0.0.1'), { headers: { 'X-Execution-Token': 'demo-token' } })).json()) as Array<{ Name: string }>;
       expect(cards.map((card) => card.Name)).toContain('Anna Muster');
+      // The console it prints opens with the admin token it prints.
+      const [, consoleUrl, adminToken] = /open (http:\/\/localhost:\d+\/admin) in a browser and sign in with (\S+)/.exec(demo.stdout) ?? [];
+      const signIn = await fetch(`${consoleUrl!.replace('localhost', '127.0.0.1')}/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${adminToken}` });
+      expect({ status: signIn.status, cookie: signIn.headers.get('set-cookie') }).toEqual({ status: 303, cookie: expect.stringMatching(/^gateway_console=/) });
       demo.signal(signal);
       expect(await demo.exited).toEqual({ code: 0, signal: null });
       expect(existsSync(tenants)).toBe(false);

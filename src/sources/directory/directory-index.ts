@@ -32,8 +32,12 @@ export class DirectoryIndex {
   }
 
   find(number: IncomingNumber): readonly Candidate[] {
-    const key = number.kind === 'extension' ? extensionKey(number.extension) : number.e164;
-    return this.byKey.get(key) ?? [];
+    return this.byKey.get(DirectoryIndex.keyOf(number)) ?? [];
+  }
+
+  /** The key a number is found by: its E.164, or `ext:<digits>`. */
+  static keyOf(number: IncomingNumber): string {
+    return number.kind === 'extension' ? extensionKey(number.extension) : number.e164;
   }
 }
 

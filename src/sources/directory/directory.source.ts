@@ -69,8 +69,10 @@ export class DirectorySource implements LookupSource<DirectorySettings>, OnModul
     if (directory) this.unwatch(directory);
   }
 
-  async search({ settings, number }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
-    return this.directories.of(settings).index.find(number);
+  async search({ settings, number, trace }: SourceSearch<DirectorySettings>): Promise<readonly Candidate[]> {
+    const directory = this.directories.of(settings);
+    trace?.({ kind: 'query', text: `look up ${DirectoryIndex.keyOf(number)} in ${directory.path} (${directory.index.size} entries, indexed by every number a stored value can mean)` });
+    return directory.index.find(number);
   }
 
   onModuleDestroy(): void {

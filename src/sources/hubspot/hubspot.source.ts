@@ -52,6 +52,7 @@ interface LookupContext {
   /** When every search of this lookup must have answered. */
   readonly answerBy: number;
   readonly partial?: (why: string) => void;
+  readonly trace?: SourceSearch<HubSpotSettings>['trace'];
 }
 
 interface SearchAnswer {
@@ -110,11 +111,11 @@ export class HubSpotSource implements SourceWithTenants<HubSpotSettings, HubSpot
    * others' matches are answered, the failure is logged, and the core is told the answer is partial.
    * When every object's search fails, the source fails.
    */
-  async search({ tenantId, settings, number, deadlineAt, partial }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
+  async search({ tenantId, settings, number, deadlineAt, partial, trace }: SourceSearch<HubSpotSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenants.of(settings);
     const answerBy = deadlineAt - ANSWER_MARGIN_MS;
-    const lookup: LookupContext = { tenantId, tenant, number, answerBy, partial, links: tenant.client.portalLinks(answerBy).catch(() => undefined) };
+    const lookup: LookupContext = { tenantId, tenant, number, answerBy, partial, trace, links: tenant.client.portalLinks(answerBy).catch(() => undefined) };
     const settled = await Promise.allSettled(tenant.objects.map((object) => (object === 'contacts' ? this.contacts(lookup) : this.companies(lookup))));
     const failures = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ object: tenant.objects[i]!, error: result.reason as unknown }] : []));
     if (failures.length === settled.length) throw failures[0]!.error;
@@ -123,9 +124,9 @@ export class HubSpotSource implements SourceWithTenants<HubSpotSettings, HubSpot
   }
 
   /** Contacts on HubSpot's searchable phone properties (documented for contacts), with their companies' names. */
-  private async contacts({ tenantId, tenant, number, links, answerBy, partial }: LookupContext): Promise<Candidate[]> {
-    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), answerBy);
-    const companyNames = await this.primaryCompanyNames(tenant, contacts, answerBy).catch((error: unknown) => {
+  private async contacts({ tenantId, tenant, number, links, answerBy, partial, trace }: LookupContext): Promise<Candidate[]> {
+    const contacts = await this.searchObject(tenant, 'contacts', phoneFilterGroups(SEARCHABLE_PHONE_PROPERTIES, number), answerBy, trace);
+    const companyNames = await this.primaryCompanyNames(tenant, contacts, answerBy, trace).catch((error: unknown) => {
       this.answeredWithout(tenantId, partial, 'companies', error, "contacts' company names not read; their cards come without them");
       return new Map<string, string>();
     });
@@ -134,31 +135,46 @@ export class HubSpotSource implements SourceWithTenants<HubSpotSettings, HubSpot
   }
 
   /** Companies on the searchable phone properties they have, else on `phone`'s written forms. */
-  private async companies({ tenant, number, links, answerBy }: LookupContext): Promise<Candidate[]> {
+  private async companies({ tenant, number, links, answerBy, trace }: LookupContext): Promise<Candidate[]> {
     const searchable = await tenant.companyPhones.properties(answerBy);
-    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), answerBy);
+    if (searchable === undefined) trace?.({ kind: 'note', text: "companies: which searchable phone properties they have is not known yet; searched on `phone`'s written forms" });
+    const companies = await this.searchObject(tenant, 'companies', phoneFilterGroups(searchable, number), answerBy, trace);
     const portal = await links;
     return companies.map((c) => companyToCandidate(c, portal, tenant.custom));
   }
 
-  private async searchObject(tenant: HubSpotTenant, object: HubSpotObjectType, filterGroups: FilterGroup[], deadlineAt: number): Promise<HubSpotRecord[]> {
+  private async searchObject(
+    tenant: HubSpotTenant,
+    object: HubSpotObjectType,
+    filterGroups: FilterGroup[],
+    deadlineAt: number,
+    trace: LookupContext['trace'],
+  ): Promise<HubSpotRecord[]> {
     const body: PublicObjectSearchRequest = {
       limit: SEARCH_LIMIT,
       properties: [...new Set([...PROPERTIES[object], ...tenant.custom.map((c) => c.field)])],
       filterGroups,
     };
-    const answer = await tenant.client.request<SearchAnswer>({ method: 'POST', path: `/crm/v3/objects/${object}/search`, body, search: true }, deadlineAt);
+    const path = `/crm/v3/objects/${object}/search`;
+    trace?.({ kind: 'query', text: `POST ${path} ${JSON.stringify(body)}` });
+    const answer = await tenant.client.request<SearchAnswer>({ method: 'POST', path, body, search: true }, deadlineAt);
     return answer.results;
   }
 
   /** Names of the primary companies of contacts whose own `company` property is empty: one batch read. */
-  private async primaryCompanyNames(tenant: HubSpotTenant, contacts: readonly HubSpotRecord[], deadlineAt: number): Promise<Map<string, string>> {
+  private async primaryCompanyNames(
+    tenant: HubSpotTenant,
+    contacts: readonly HubSpotRecord[],
+    deadlineAt: number,
+    trace: LookupContext['trace'],
+  ): Promise<Map<string, string>> {
     const ids = [
       ...new Set(contacts.filter((c) => !c.properties.company && c.properties.associatedcompanyid).map((c) => c.properties.associatedcompanyid!)),
     ];
     if (ids.length === 0) return new Map();
     // `propertiesWithHistory` is required by HubSpot's spec of this body, even empty.
     const body = { inputs: ids.map((id) => ({ id })), properties: ['name'], propertiesWithHistory: [] };
+    trace?.({ kind: 'query', text: `POST /crm/v3/objects/companies/batch/read ${JSON.stringify(body)}` });
     const answer = await tenant.client.request<{ results: HubSpotRecord[] }>({ method: 'POST', path: '/crm/v3/objects/companies/batch/read', body, read: true }, deadlineAt);
     return new Map(answer.results.map((c) => [c.id, c.properties.name ?? '']));
   }

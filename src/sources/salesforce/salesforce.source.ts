@@ -77,11 +77,12 @@ export class SalesforceSource implements SourceWithTenants<SalesforceSettings, S
     await Promise.all(tenant.objects.map((object) => this.visibleFields(tenant, object, deadlineAt)));
   }
 
-  async search({ settings, number, deadlineAt }: SourceSearch<SalesforceSettings>): Promise<readonly Candidate[]> {
+  async search({ settings, number, deadlineAt, trace }: SourceSearch<SalesforceSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenants.of(settings);
     const returning = await Promise.all(tenant.objects.map((object) => this.returning(tenant, object, deadlineAt)));
     const sosl = buildPhoneSosl(phoneSearchTerms(number), returning);
+    trace?.({ kind: 'query', text: `GET /search?q=${sosl}` });
     const body = await tenant.client.request<{ searchRecords?: SalesforceRecord[] } | SalesforceRecord[]>(
       { method: 'GET', url: `/search?q=${encodeURIComponent(sosl)}` },
       deadlineAt,

@@ -12,6 +12,7 @@ import { SUGAR_RECORD_IDS, SUGAR_SOURCE_ID, SUGAR_USER_IDS, toCandidate, type Su
 import { sugarEnabled, sugarModules, sugarSettingProblems, SugarSettings, type SugarModule } from './sugar.settings';
 
 const SEARCH_LIMIT = 20;
+type Trace = SourceSearch<SugarSettings>['trace'];
 const WARM_UP_TIMEOUT_MS = 10_000;
 const BASE_FIELDS: Readonly<Record<SugarModule, readonly string[]>> = {
   Contacts: ['id', 'name', 'first_name', 'last_name', 'account_name', 'account_id', 'date_modified'],
@@ -66,10 +67,11 @@ export class SugarSource implements SourceWithTenants<SugarSettings, SugarTenant
     await this.tenants.of(settings).client.connect(Date.now() + WARM_UP_TIMEOUT_MS);
   }
 
-  async search({ tenantId, settings, number, deadlineAt }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
+  async search({ tenantId, settings, number, deadlineAt, trace }: SourceSearch<SugarSettings>): Promise<readonly Candidate[]> {
     if (number.kind !== 'phone') return [];
     const tenant = this.tenants.of(settings);
-    const records = tenant.searchBy === 'globalsearch' ? await this.globalSearch(tenant, tenantId, number, deadlineAt) : await this.filter(tenant, number, deadlineAt);
+    const records =
+      tenant.searchBy === 'globalsearch' ? await this.globalSearch(tenant, tenantId, number, deadlineAt, trace) : await this.filter(tenant, number, deadlineAt, trace);
     return records.map((r) => toCandidate(r, tenant.client.siteUrl, tenant.custom)).filter((c): c is Candidate => c !== undefined);
   }
 
@@ -78,36 +80,31 @@ export class SugarSource implements SourceWithTenants<SugarSettings, SugarTenant
   }
 
   /** Elasticsearch compares digits only, the query as a substring: the national number finds every form. */
-  private async globalSearch(tenant: SugarTenant, tenantId: string, number: PhoneIncomingNumber, deadlineAt: number): Promise<SugarRecord[]> {
+  private async globalSearch(tenant: SugarTenant, tenantId: string, number: PhoneIncomingNumber, deadlineAt: number, trace: Trace): Promise<SugarRecord[]> {
     try {
-      const answer = await tenant.client.request<{ records: SugarRecord[] }>(
-        {
-          method: 'GET',
-          path: '/globalsearch',
-          params: { q: number.nationalSignificant, module_list: tenant.modules.join(','), max_num: SEARCH_LIMIT, fields: this.fields(tenant, tenant.modules) },
-        },
-        deadlineAt,
-      );
+      const params = { q: number.nationalSignificant, module_list: tenant.modules.join(','), max_num: SEARCH_LIMIT, fields: this.fields(tenant, tenant.modules) };
+      trace?.({ kind: 'query', text: `GET /globalsearch?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString()}` });
+      const answer = await tenant.client.request<{ records: SugarRecord[] }>({ method: 'GET', path: '/globalsearch', params }, deadlineAt);
       return answer.records;
     } catch (error) {
       if (!(error instanceof SourceError) || error.vendorCode !== 'search_unavailable') throw error;
       tenant.searchBy = 'filter';
       this.logger.warn(`Sugar of tenant ${tenantId} has no search service (search_unavailable): using the filter API from now on`);
-      return this.filter(tenant, number, deadlineAt);
+      trace?.({ kind: 'note', text: 'Sugar has no search service (search_unavailable): searched with the filter API, as from now on' });
+      return this.filter(tenant, number, deadlineAt, trace);
     }
   }
 
   /** The filter API compares raw strings: one request per module with the number's common forms ORed. */
-  private async filter(tenant: SugarTenant, number: PhoneIncomingNumber, deadlineAt: number): Promise<SugarRecord[]> {
+  private async filter(tenant: SugarTenant, number: PhoneIncomingNumber, deadlineAt: number, trace: Trace): Promise<SugarRecord[]> {
     const answers = await Promise.all(
-      tenant.modules.map((module) =>
-        tenant.client
-          .request<{ records: Array<Omit<SugarRecord, '_module'> & { _module?: string }> }>(
-            { method: 'POST', path: `/${module}/filter`, body: { filter: phoneFilter(module, number), fields: this.fields(tenant, [module]), max_num: SEARCH_LIMIT }, read: true },
-            deadlineAt,
-          )
-          .then((answer) => answer.records.map((r) => ({ ...r, _module: r._module ?? module }) as SugarRecord)),
-      ),
+      tenant.modules.map((module) => {
+        const body = { filter: phoneFilter(module, number), fields: this.fields(tenant, [module]), max_num: SEARCH_LIMIT };
+        trace?.({ kind: 'query', text: `POST /${module}/filter ${JSON.stringify(body)}` });
+        return tenant.client
+          .request<{ records: Array<Omit<SugarRecord, '_module'> & { _module?: string }> }>({ method: 'POST', path: `/${module}/filter`, body, read: true }, deadlineAt)
+          .then((answer) => answer.records.map((r) => ({ ...r, _module: r._module ?? module }) as SugarRecord));
+      }),
     );
     return answers.flat();
   }
