@@ -39,7 +39,7 @@ describe('LookupExplainer', () => {
 
   beforeEach(() => {
     now = 0;
-    ctx = openDoor({ env: { LOOKUP_TIMEOUT_MS: '200', LOOKUP_MAX_RESULTS: '2', BREAKER_FAILURES: '100' }, now: () => now });
+    ctx = openDoor({ env: { LOOKUP_TIMEOUT_MS: '200', LOOKUP_MAX_RESULTS: '2', BREAKER_FAILURES: '100', ADMIN_TOKEN: 'admin-token-0123456789abcdef' }, now: () => now });
     alpha = new TracingSource('alpha', { kind: 'answer', candidates: [] });
     beta = new ScriptedSource('beta', { kind: 'answer', candidates: [] });
     tenant = factory.tenant({

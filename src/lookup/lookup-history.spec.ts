@@ -47,7 +47,7 @@ describe('LookupHistory', () => {
       { isOpen: (tenant, source) => open.has(`${tenant}/${source}`) },
       { lastOf: (settings) => last.get(settings) },
       redis,
-      { LOOKUP_TIMEOUT_MS: 1000 },
+      { LOOKUP_TIMEOUT_MS: 1000, ADMIN_TOKEN: 'admin-token-0123456789abcdef' },
       () => now,
     );
   });
@@ -57,6 +57,15 @@ describe('LookupHistory', () => {
   const row = (tenant: string, source: string): SourceOverview => history.overview().find((r) => r.tenant === tenant && r.source === source)!;
 
   describe('the recent lookups', () => {
+    it('keeps nothing while the console is off (no ADMIN_TOKEN): nobody could see it', () => {
+      const off = new LookupHistory({ all: () => tenants }, { isOpen: () => false }, { lastOf: () => undefined }, redis, { LOOKUP_TIMEOUT_MS: 1000 }, () => now);
+      expect(off.keeping).toBe(false);
+      off.record(acme(), ANNA, 12, 1, [ok('alpha', 10)]);
+      expect(off.recent()).toEqual([]);
+      expect(off.overview('acme').map((r) => r.state)).toEqual(['idle', 'idle']);
+      expect(history.keeping).toBe(true);
+    });
+
     it('lists them newest first, with the time, the masked number, the cards and how each source took part', () => {
       history.record(acme(), ANNA, 12.34, 1, [ok('alpha', 10), failed('beta', 11)]);
       now += 1000;

@@ -29,7 +29,7 @@ describe('LookupService', () => {
 
   beforeEach(() => {
     now = 0;
-    ctx = openDoor({ env: { LOOKUP_TIMEOUT_MS: '100', LOOKUP_MAX_RESULTS: '3', BREAKER_FAILURES: '100' }, now: () => now });
+    ctx = openDoor({ env: { LOOKUP_TIMEOUT_MS: '100', LOOKUP_MAX_RESULTS: '3', BREAKER_FAILURES: '100', ADMIN_TOKEN: 'admin-token-0123456789abcdef' }, now: () => now });
     logs = new LogCapture();
     __resetOutOfContextForTests();
     const logger = new PinoLogger({ pinoHttp: { logger: createRootLogger('debug', logs) } });

@@ -74,11 +74,11 @@ export class LookupService {
     const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
 
     const results = new Map<string, SourceResult>();
-    const recent: RecentSourceOutcome[] = [];
+    const recent: RecentSourceOutcome[] | undefined = this.history.keeping ? [] : undefined;
     for (const { tenantSource, sourceId, plan } of plans) {
       const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
       results.set(sourceId, result);
-      recent.push({ source: sourceId, outcome: result.outcome, ms: result.ms, matches: result.verified.length, reason: result.reason });
+      recent?.push({ source: sourceId, outcome: result.outcome, ms: result.ms, matches: result.verified.length, reason: result.reason });
       this.metrics.sourceOutcome(sourceId, result.outcome);
       this.health.record(tenantSource.settings, result.outcome, result.reason);
     }

@@ -38,7 +38,8 @@ describe('explaining a lookup (e2e against the CRM fakes)', () => {
   beforeAll(async () => {
     await Promise.all([salesforce.start(), hubspot.start(), sugar.start()]);
     gateway = await startTestApp({
-      env: { LOOKUP_TIMEOUT_MS: '3000' },
+      // The console on: the history of the CONNECTOR's lookups is kept only then.
+      env: { LOOKUP_TIMEOUT_MS: '3000', ADMIN_TOKEN: 'admin-token-0123456789abcdef' },
       files: {
         'acme.env': tenantFile('acme-token-123', 'CH'),
         'berlin.env': tenantFile('berlin-token-123', 'DE'),
