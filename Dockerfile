@@ -25,7 +25,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 RUN cd node_modules/better-sqlite3 \
  && rm -rf deps src build/Release/obj build/Release/obj.target build/Release/sqlite3.a build/Release/test_extension.node
 
-# --- runtime: dist/, production node_modules, and what `npm run start:prod` / `npm run check` read ---
+# --- runtime: dist/, production node_modules, templates/, and what `npm run start:prod` / `npm run check` read ---
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -42,6 +42,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY scripts/built.js ./scripts/
+# The shipped templates (docs/templates.md), read at start from beside dist/.
+COPY templates ./templates
 USER node
 VOLUME ["/var/lib/connector-gateway"]
 EXPOSE 3000

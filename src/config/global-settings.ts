@@ -120,6 +120,15 @@ export class GlobalSettings {
   @IsNotEmpty({ message: 'must be the folder that holds the <tenant-id>.env files' })
   TENANTS_DIR: string = './tenants';
 
+  /**
+   * A folder of the admin's own template files (`*.yaml`, docs/templates.md), read at start beside the
+   * shipped ones in `templates/`; unset, only the shipped templates.
+   */
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty({ message: 'must be a folder of template files (*.yaml), e.g. ./my-templates' })
+  TEMPLATES_DIR?: string;
+
   @IsInt(TIMEOUT_RULE)
   @Min(100, TIMEOUT_RULE)
   @Max(30000, TIMEOUT_RULE)

@@ -52,3 +52,13 @@ export function writtenForms(number: PhoneIncomingNumber): string[] {
   // A tail cut inside brackets ("415) 555-1212") is a part of a value, never a whole one.
   return [...forms].filter((form) => (form.match(/\(/g) ?? []).length === (form.match(/\)/g) ?? []).length);
 }
+
+/** The national form grouped as libphonenumber formats it for the number's country: `044 668 18 00`, `(415) 555-1212`. */
+export function groupedNational(number: PhoneIncomingNumber): string {
+  return parsePhoneNumberFromString(number.e164)?.formatNational() ?? number.national;
+}
+
+/** The international form grouped as libphonenumber formats it: `+41 44 668 18 00`, `+1 415 555 1212`. */
+export function groupedInternational(number: PhoneIncomingNumber): string {
+  return parsePhoneNumberFromString(number.e164)?.formatInternational() ?? number.e164;
+}

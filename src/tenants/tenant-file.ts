@@ -4,6 +4,8 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import { recordIdKey } from '../core/record-id';
 import type { LookupSource } from '../core/source';
 import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from '../config/settings-validation';
+import { TemplateSource } from '../sources/template/template.source';
+import { listedTemplates } from '../sources/template/template-settings';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
 import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 
@@ -141,6 +143,7 @@ export function parseTenantFile(
   }
 
   const sourceOrder = resolveSourceOrder(core.settings.CRM_ORDER, sources, problems);
+  if (!core.problems.some((p) => p.key.startsWith('TEMPLATES'))) checkTemplateIds(core.settings.TEMPLATES, sources, problems);
   const defaultCrm = core.settings.WORKFLOW_DEFAULT_CRM;
   if (defaultCrm !== undefined && !enabled.some((s) => s.source.id === defaultCrm)) {
     problems.push({
@@ -189,6 +192,17 @@ function duplicateKeyProblems(content: string): SettingProblem[] {
         `given ${at.length} times (lines ${at.join(', ')}); keep one line` +
         (key === 'TOKEN' ? ': to rotate, list both tokens in it, comma-separated (TOKEN=new-token,old-token)' : ''),
     }));
+}
+
+/** `TEMPLATES` may name only the templates that were loaded (shipped, or in `TEMPLATES_DIR`). */
+function checkTemplateIds(templates: string | undefined, sources: readonly LookupSource[], problems: SettingProblem[]): void {
+  const known = sources.filter((s) => s instanceof TemplateSource).map((s) => s.id);
+  const unknown = listedTemplates(templates).filter((id) => !known.includes(id));
+  if (unknown.length === 0) return;
+  problems.push({
+    key: describeValue(TenantCoreSettings, 'TEMPLATES', templates),
+    problem: `names unknown template(s) ${unknown.join(', ')}; known templates: ${known.join(', ') || 'none'} (the shipped ones in templates/ and those of TEMPLATES_DIR; see docs/templates.md)`,
+  });
 }
 
 function resolveSourceOrder(

@@ -56,6 +56,11 @@ export class TenantCoreSettings {
   @IsString()
   CRM_ORDER?: string;
 
+  /** The templates this tenant uses, by id (`pipedrive,zoho`): docs/templates.md. */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z][A-Za-z0-9-]*(\s*,\s*[A-Za-z][A-Za-z0-9-]*)*\s*$/, { message: 'must list template ids, comma-separated, e.g. pipedrive' })
+  TEMPLATES?: string;
+
   @ValidateBy(
     { name: 'isTimeZone', validator: { validate: (value: unknown) => typeof value === 'string' && isTimeZone(value) } },
     { message: 'must be an IANA time zone such as Europe/Zurich' },

@@ -146,7 +146,7 @@ describe('the Dockerfile and its build context', () => {
     for (const path of ['.env', '.env.production', 'tenants/acme.env', 'tenants/book.csv', 'data/outbox.sqlite', 'node_modules/typescript/package.json', 'dist/main.js', '.git/HEAD', 'test/e2e/lookup.e2e-spec.ts', 'src/layers.spec.ts']) {
       expect([path, dockerIgnore.ignores(path)]).toEqual([path, true]);
     }
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/main.ts', 'scripts/built.js']) {
+    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/main.ts', 'scripts/built.js', 'templates/pipedrive.yaml']) {
       expect([path, dockerIgnore.ignores(path)]).toEqual([path, false]);
     }
     const context = [...buildContext(ROOT, dockerIgnore)];
@@ -233,7 +233,8 @@ describe('the image, replayed from the Dockerfile (e2e)', () => {
 
   it("holds the built files, package.json, scripts/built.js and every production package, but no dev dependency, sources or tests", () => {
     const tenantsMount = replay.hostPath(runtime, runtimeEnv.TENANTS_DIR!);
-    expect(readdirSync(workdir()).filter((name) => join(workdir(), name) !== tenantsMount).sort()).toEqual(['dist', 'node_modules', 'package.json', 'scripts']);
+    expect(readdirSync(workdir()).filter((name) => join(workdir(), name) !== tenantsMount).sort()).toEqual(['dist', 'node_modules', 'package.json', 'scripts', 'templates']);
+    expect(existsSync(join(workdir(), 'templates/pipedrive.yaml'))).toBe(true);
     expect(readdirSync(join(workdir(), 'scripts'))).toEqual(['built.js']);
     expect(existsSync(join(workdir(), 'dist/main.js'))).toBe(true);
     expect(existsSync(join(workdir(), 'dist/check.js'))).toBe(true);

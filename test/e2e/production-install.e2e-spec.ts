@@ -56,6 +56,7 @@ describe('a production install (e2e)', () => {
 
   it('starts the built gateway with npm run start:prod, answers, and stops on SIGTERM', async () => {
     cpSync(join(ROOT, 'dist'), join(server, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'templates'), join(server, 'templates'), { recursive: true });
     const gateway = new GatewayProcess(NPM, ['run', 'start:prod', '--silent'], { cwd: server, env: serverEnv({ TENANTS_DIR: tenants }), port: await freePort() });
     try {
       await gateway.waitForLine(/^Gateway listening on /, 60_000);

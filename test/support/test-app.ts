@@ -11,7 +11,9 @@ import { globalSettings, loadGlobalSettings } from '../../src/config/global-sett
 import { LOG_DESTINATION } from '../../src/logging/root-logger';
 import { APP_OPTIONS, configureApp } from '../../src/main';
 import { LOOKUP_SOURCES, type LookupSource } from '../../src/core/source';
-import { SOURCE_CLASSES } from '../../src/sources/sources.module';
+import { SOURCE_CLASSES, withTemplates } from '../../src/sources/sources.module';
+import { TEMPLATE_SOURCES } from '../../src/sources/template/template.module';
+import type { TemplateSource } from '../../src/sources/template/template.source';
 import { SOURCE_ACCESS_CLOCK } from '../../src/source-access/source-access';
 import { LogCapture } from './log-capture';
 
@@ -63,8 +65,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     if (options.extraSources) {
       const extra = options.extraSources;
       builder = builder.overrideProvider(LOOKUP_SOURCES).useFactory({
-        inject: [...SOURCE_CLASSES],
-        factory: (...sources: LookupSource[]) => [...sources, ...extra],
+        inject: [TEMPLATE_SOURCES, ...SOURCE_CLASSES],
+        factory: (templates: readonly TemplateSource[], ...sources: LookupSource[]) => [...withTemplates(sources, templates), ...extra],
       });
     }
     const moduleRef = await builder.compile();
