@@ -172,8 +172,8 @@ describe('templates that stop the start (e2e)', () => {
   });
 
   it('stops the start at a tenant naming a template that does not exist', async () => {
-    await expect(startTestApp({ files: { ...acme, 'acme.env': 'TOKEN=acme-token-1\nTEMPLATES=pipedrive,zoho\nPIPEDRIVE_API_TOKEN=659c9fddb16335e48cc67114694b52074e812e03\n' } })).rejects.toThrow(
-      'TEMPLATES="pipedrive,zoho": names unknown template(s) zoho',
+    await expect(startTestApp({ files: { ...acme, 'acme.env': 'TOKEN=acme-token-1\nTEMPLATES=pipedrive,zohocrm\nPIPEDRIVE_API_TOKEN=659c9fddb16335e48cc67114694b52074e812e03\n' } })).rejects.toThrow(
+      'TEMPLATES="pipedrive,zohocrm": names unknown template(s) zohocrm',
     );
   });
 });

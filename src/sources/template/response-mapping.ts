@@ -27,13 +27,16 @@ export function select(path: string, json: unknown): unknown[] {
  */
 export const UNSAFE_PATH_CHARACTERS = /[()?`]|(?<!\['[\w.@-]*)@|@(?![\w.@-]*'\])/;
 
-/** Scalars become text; lists are flattened one level; objects and empty values are left out. */
+/**
+ * Scalars become text; lists are flattened one level; objects and empty values are left out, `false`
+ * among them (Odoo answers an empty field as `false`: no phone "false", no company "false").
+ */
 function texts(values: readonly unknown[]): string[] {
   const out: string[] = [];
   for (const value of values.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]))) {
     if (typeof value === 'string' && value.trim() !== '') out.push(value.trim().slice(0, MAX_TEXT));
     else if (typeof value === 'number' && Number.isFinite(value)) out.push(String(value));
-    else if (typeof value === 'boolean') out.push(String(value));
+    else if (value === true) out.push('true');
   }
   return out;
 }

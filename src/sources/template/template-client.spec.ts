@@ -51,7 +51,7 @@ class Crm {
     this.apiRequests.push({ url: req.url ?? '', authorization: req.headers.authorization });
     if (this.apiDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.apiDelayMs));
     if (this.apiStatus !== 200) return json(this.apiStatus, { message: 'slow down', code: 'TOO_MANY' }, this.apiHeaders);
-    if (req.headers.authorization !== undefined && req.headers.authorization !== `Bearer ${this.valid}`) return json(401, { message: 'invalid token', code: 'INVALID_TOKEN' });
+    if (req.headers.authorization !== undefined && !['Bearer', 'Zoho-oauthtoken'].some((scheme) => req.headers.authorization === `${scheme} ${this.valid}`)) return json(401, { message: 'invalid token', code: 'INVALID_TOKEN' });
     return json(200, { data: [{ id: 1, name: 'Anna Muster', phone: '044 668 18 00' }] });
   }
 }
@@ -158,6 +158,13 @@ describe('a template client', () => {
     await ask(clientOf(loaded), loaded);
     expect(Object.fromEntries(crm.tokenRequests[0]!.form)).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-1' });
     expect(crm.tokenRequests[0]!.authorization).toBe(`Basic ${Buffer.from('client-1:s3cr%3Aet').toString('base64')}`);
+  });
+
+  it("sends the access token after the template's own scheme word (Zoho's Zoho-oauthtoken)", async () => {
+    const loaded = template(REFRESH.replace('clientAuth: basic', 'scheme: Zoho-oauthtoken'));
+    await ask(clientOf(loaded), loaded);
+    expect(crm.apiRequests.map((r) => r.authorization)).toEqual(['Zoho-oauthtoken token-1']);
+    expect(() => template(REFRESH.replace('clientAuth: basic', 'scheme: "Bearer x"'))).toThrow('auth.scheme');
   });
 
   it('fails as AUTH, with the endpoint’s error code, when the token endpoint refuses', async () => {

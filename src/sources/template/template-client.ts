@@ -193,7 +193,7 @@ export class TemplateClient extends CrmHttpClient {
         return auth.in === 'header' ? { headers: { [auth.name]: field('value') } } : { headers: {}, query: `${encodeQueryValue(auth.name)}=${encodeQueryValue(field('value'))}` };
       case 'oauth2': {
         const token = await this.accessToken(deadlineAt);
-        return { headers: { Authorization: `Bearer ${token.accessToken}` }, token };
+        return { headers: { Authorization: `${auth.scheme ?? 'Bearer'} ${token.accessToken}` }, token };
       }
     }
   }

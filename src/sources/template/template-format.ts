@@ -44,6 +44,8 @@ export type TemplateAuth =
       readonly scope?: string;
       /** Where the client's id and secret go: the form body (default), or HTTP Basic. */
       readonly clientAuth?: 'body' | 'basic';
+      /** The word before the access token in `Authorization` (default `Bearer`; Zoho wants `Zoho-oauthtoken`). */
+      readonly scheme?: string;
     };
 
 /** Whether a record is a person or a company: a constant, or a field whose values name companies. */
@@ -85,6 +87,10 @@ export interface TemplateRequest {
   readonly forEach?: { readonly numberForm: readonly NumberForm[] };
   /** Answers that mean "no match" rather than a failure, e.g. 204 (Zoho) or 404. */
   readonly emptyStatuses: readonly number[];
+  /** Sent only when the tenant's parameter holds this value (Odoo's `ODOO_API`: json2 or jsonrpc). */
+  readonly when?: { readonly param: string; readonly equals: string };
+  /** A 2xx answer that is a failure when `path` selects something (JSON-RPC's `error`, answered with 200). */
+  readonly failure?: { readonly path: string; readonly message?: string; readonly vendorCode?: string; readonly auth: readonly string[]; readonly code: 'UNAVAILABLE' | 'BAD_REQUEST' };
   readonly response: ResponseMapping;
 }
 
@@ -195,6 +201,7 @@ export const TEMPLATE_SCHEMA = {
             refreshToken: TEXT,
             scope: TEXT,
             clientAuth: { enum: ['body', 'basic'] },
+            scheme: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9._-]{0,31}$' },
           },
         },
       ],
@@ -224,6 +231,24 @@ export const TEMPLATE_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             properties: { statuses: { type: 'array', items: { type: 'integer', minimum: 200, maximum: 599 }, uniqueItems: true } },
+          },
+          when: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['param', 'equals'],
+            properties: { param: { type: 'string', pattern: NAME, maxLength: 40 }, equals: { type: 'string', maxLength: 200 } },
+          },
+          failure: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path'],
+            properties: {
+              path: JSON_PATH,
+              message: JSON_PATH,
+              vendorCode: JSON_PATH,
+              auth: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 20 },
+              code: { enum: ['UNAVAILABLE', 'BAD_REQUEST'] },
+            },
           },
           response: {
             type: 'object',

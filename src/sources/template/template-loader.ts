@@ -214,6 +214,8 @@ interface RawTemplate {
     body?: unknown;
     forEach?: { numberForm: NumberForm[] };
     empty?: { statuses?: number[] };
+    when?: { param: string; equals: string };
+    failure?: { path: string; message?: string; vendorCode?: string; auth?: string[]; code?: 'UNAVAILABLE' | 'BAD_REQUEST' };
     response: Omit<ResponseMapping, 'name' | 'phones' | 'customData' | 'kind'> & { name: string | string[]; phones: string | string[]; customData?: Record<string, string>; kind: KindMapping };
   }>;
   limits?: Partial<TemplateLimits>;
@@ -309,8 +311,15 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
       ...(r.body === undefined ? {} : { body: r.body }),
       ...(r.forEach ? { forEach: r.forEach } : {}),
       emptyStatuses: r.empty?.statuses ?? [],
+      ...(r.when ? { when: r.when } : {}),
+      ...(r.failure ? { failure: { ...r.failure, auth: r.failure.auth ?? [], code: r.failure.code ?? 'UNAVAILABLE' } } : {}),
       response,
     };
+    if (r.when && !paramNames.has(r.when.param)) flag([...here, 'when', 'param'], `no parameter ${r.when.param} is declared (declared: ${[...paramNames].join(', ')})`);
+    for (const key of ['path', 'message', 'vendorCode'] as const) {
+      const path = r.failure?.[key];
+      if (path !== undefined && UNSAFE_PATH_CHARACTERS.test(path)) flag([...here, 'failure', key], 'a plain JSONPath without ( ) ? @ or ` (no scripts or filters)');
+    }
     const contactUrl = link('contactUrl');
     const companyUrl = link('companyUrl');
     return {

@@ -9,6 +9,7 @@ import type { RedisConnection } from '../../shared-state/redis-connection';
 import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import { distinctForms, numberForm } from './number-forms';
 import { render, type Placeholder, type PlaceholderValues } from './placeholders';
+import { answerFailure, isRequestOn } from './request-conditions';
 import { mapAnswer, type MappedAnswer } from './response-mapping';
 import { prepareRequest, TemplateClient, type PreparedRequest } from './template-client';
 import type { Template } from './template-format';
@@ -96,7 +97,14 @@ export class TemplateSource implements SourceWithTenants<TemplateSettings, Templ
     // Rendered before any is sent: a value refused for its place stops the whole search, nothing sent.
     const jobs = this.jobs(number, client);
     for (const job of jobs) trace?.({ kind: 'query', text: job.prepared.text });
-    const settled = await Promise.allSettled(jobs.map(async (job) => this.mapped(job, client, await client.fetch(job.compiled, job.prepared, answerBy))));
+    const settled = await Promise.allSettled(
+      jobs.map(async (job) => {
+        const answer = await client.fetch(job.compiled, job.prepared, answerBy);
+        const failure = answerFailure(job.compiled.request, this.template.name, answer);
+        if (failure) throw failure;
+        return this.mapped(job, client, answer);
+      }),
+    );
     const failures = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ job: jobs[i]!, error: result.reason as unknown }] : []));
     if (failures.length === settled.length && failures.length > 0) throw failures[0]!.error;
     for (const { job, error } of failures) {
@@ -120,6 +128,7 @@ export class TemplateSource implements SourceWithTenants<TemplateSettings, Templ
 
   private jobs(number: PhoneIncomingNumber, client: TemplateClient): Job[] {
     return this.loaded.requests.flatMap((compiled) => {
+      if (!isRequestOn(compiled.request, (name) => client.paramValue(name))) return [];
       const forms = compiled.request.forEach ? distinctForms(number, compiled.request.forEach.numberForm) : [undefined];
       return forms.map((form) => {
         const values: PlaceholderValues = (p: Placeholder) => {
