@@ -18,6 +18,12 @@ function ms(value: number | undefined): string {
   return value === undefined ? '–' : `${Math.round(value)} ms`;
 }
 
+/** A tenant picker's options, `selected` marked; with `everyTenant`, first an option for all of them. */
+function tenantOptions(tenants: readonly string[], selected: string | undefined, everyTenant: boolean): SafeHtml[] {
+  const options = tenants.map((id) => html`<option value="${id}"${id === selected ? html` selected` : ''}>${id}</option>`);
+  return everyTenant ? [html`<option value="">every tenant</option>`, ...options] : options;
+}
+
 function stateClass(state: string): string {
   return `state state-${state.toLowerCase().replace(/[^a-z]+/g, '-')}`;
 }
@@ -124,7 +130,7 @@ export function overviewPage(frame: PageFrame, data: OverviewData): SafeHtml {
     'Overview',
     html`<form method="get" action="/admin" class="filter">
 <label for="tenant">Tenant</label>
-<select id="tenant" name="tenant"><option value="">every tenant</option>${(data.tenantIds ?? []).map((id) => html`<option value="${id}"${id === data.tenant ? html` selected` : ''}>${id}</option>`)}</select>
+<select id="tenant" name="tenant">${tenantOptions(data.tenantIds ?? [], data.tenant, true)}</select>
 <button type="submit">Show</button>
 </form>
 ${data.totalRows !== undefined && data.totalRows > data.sources.length && html`<p class="notice">The first ${data.sources.length} of ${data.totalRows} sources are shown: pick a tenant to see its own.</p>`}
@@ -170,7 +176,7 @@ ${source.candidates.length > 0
 }
 
 export function explainPage(frame: PageFrame, tenants: readonly string[], form: ExplainForm, result?: LookupExplanation | { readonly problem: string }): SafeHtml {
-  const options = tenants.map((id) => html`<option value="${id}"${id === form.tenant ? html` selected` : ''}>${id}</option>`);
+  const options = tenantOptions(tenants, form.tenant, false);
   let outcome: SafeHtml | undefined;
   if (result !== undefined && 'problem' in result) outcome = html`<p class="problem" role="alert">${result.problem}</p>`;
   else if (result !== undefined) {
@@ -206,7 +212,7 @@ ${outcome}`,
 // ---------------------------------------------------------------------------------------------- recent
 
 export function recentPage(frame: PageFrame, tenants: readonly string[], selected: string | undefined, lookups: readonly RecentLookup[]): SafeHtml {
-  const options = [html`<option value="">every tenant</option>`, ...tenants.map((id) => html`<option value="${id}"${id === selected ? html` selected` : ''}>${id}</option>`)];
+  const options = tenantOptions(tenants, selected, true);
   const rows = lookups.map(
     (lookup) => html`<tr>
 <td>${when(lookup.at)}</td>
