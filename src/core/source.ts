@@ -69,6 +69,18 @@ export interface TenantAttachment<S> {
   readonly settings: S;
 }
 
+/** Searches of one tenant's source per calendar day and month (`<PREFIX>_QUOTA_PER_DAY`, `_PER_MONTH`); absent: no cap. */
+export interface QuotaLimits {
+  readonly perDay?: number;
+  readonly perMonth?: number;
+}
+
+/**
+ * `primary` sources are asked at once on every lookup; a `fallback` source (a public directory) only when
+ * none of the tenant's primary sources matched, within what is left of the deadline.
+ */
+export type SourceTier = 'primary' | 'fallback';
+
 export interface SourceBadge {
   /** Two or three letters. */
   readonly letters: string;
@@ -89,8 +101,20 @@ export interface LookupSource<S extends object = object> {
   /** Prefix of its tenant keys; `<PREFIX>_NAME` and `<PREFIX>_LOGO_URL` are handled by the core. */
   readonly keyPrefix: string;
   readonly defaultDisplayName: string;
-  /** False for sources that answer from memory anyway (the directory): the lookup cache skips them. */
+  /**
+   * False for sources that answer from memory anyway (the directory), or whose answers may not be kept
+   * (search.ch's terms): the lookup cache skips them, so there is no stale stand-in either.
+   */
   readonly cacheable?: boolean;
+  /** `primary` when absent. */
+  readonly tier?: SourceTier;
+  /** The default of the tenant's `<PREFIX>_QUOTA_PER_DAY` / `_PER_MONTH` (a service with a monthly quota). */
+  readonly quota?: QuotaLimits;
+  /**
+   * Whether this source can know the number at all (search.ch: Swiss numbers only). One that cannot is not
+   * asked, and spends neither budget nor quota. Every number when absent.
+   */
+  covers?(number: IncomingNumber): boolean;
   /**
    * The object types whose ids this source hands out (in cards and workflow answers), each with the
    * strict pattern of its record ids: an id of another type or form is refused before any request.

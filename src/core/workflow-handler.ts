@@ -119,3 +119,10 @@ export interface WorkflowHandler<S extends object = object> {
 }
 
 export const WorkflowHandlerProvider = DiscoveryService.createDecorator<void>();
+
+/** Handlers made at start rather than declared as classes (one per template file and workflow): mark the provider `@WorkflowHandlerSetProvider()`. */
+export interface WorkflowHandlerSet {
+  readonly handlers: readonly WorkflowHandler[];
+}
+
+export const WorkflowHandlerSetProvider = DiscoveryService.createDecorator<void>();

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import type { Candidate, VerifiedCandidate } from '../core/source';
 import { MatchStrength, normalizeIncoming, MAX_NUMBER_LENGTH, tooLongForANumber, type IncomingNumber } from '../phone';
-import { CIRCUIT_OPEN, SourceAccess, type DoorTraceEvent, type SourcePlan } from '../source-access/source-access';
+import { CIRCUIT_OPEN, skipText, SourceAccess, type DoorTraceEvent, type SourcePlan } from '../source-access/source-access';
 import { WorkflowRegistry } from '../sources/workflow-registry';
 import type { Tenant, TenantSource } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
@@ -12,6 +12,7 @@ import { presentCard } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import type { ExplainedCandidate, ExplainedSource, LookupExplanation, SourceOutcomeName } from './lookup-insight';
 import { rankCandidates } from './rank';
+import { FALLBACK_MIN_MS, tiersOf } from './source-tiers';
 
 /** Asked for a tenant the registry does not have. */
 export class UnknownTenantError extends Error {
@@ -93,17 +94,19 @@ export class LookupExplainer {
     const base = { tenant: tenant.id, input, readAs: readingOf(input, number, tenant.defaultRegion), bypassedCache: options.bypassCache };
     if (!number) return { ...base, totalMs: elapsedSince(started), sources: [], cards: [] };
 
-    const traces = tenant.sources.map(() => new SourceTrace());
-    const plans = await Promise.all(tenant.sources.map((tenantSource, i) => this.door.plan(tenant, tenantSource, number, { bypassCache: options.bypassCache, trace: traces[i]!.add })));
-    const tasks: SourceTask<VerifiedCandidate>[] = [];
-    plans.forEach((plan, i) => {
-      if (plan.kind === 'live') tasks.push({ sourceId: tenant.sources[i]!.source.id, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) });
-    });
-    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, started)).map((o) => [o.sourceId, o]));
-    for (const trace of traces) trace.close();
-
-    const results = tenant.sources.map((tenantSource, i) => resultOf(plans[i]!, outcomes.get(tenantSource.source.id), traces[i]!));
-    const verified = results.flatMap((r) => r.verified);
+    const results = new Map<TenantSource, SourceResult>();
+    const { primary, fallback } = tiersOf(tenant);
+    await this.ask(tenant, primary, number, options, started, results);
+    if (fallback.length > 0) {
+      const matched = [...results.values()].some((r) => r.verified.length > 0);
+      const leftMs = this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - started);
+      if (!matched && leftMs >= FALLBACK_MIN_MS) await this.ask(tenant, fallback, number, options, started, results);
+      else {
+        const reason = matched ? 'not asked: another source matched (a fallback is asked only for callers no other source knows)' : 'not asked: too little of the deadline left after the other sources';
+        for (const tenantSource of fallback) results.set(tenantSource, { outcome: 'skipped', reason, verified: [], listed: [], queries: [], notes: [] });
+      }
+    }
+    const verified = [...results.values()].flatMap((r) => r.verified);
     const order = { sourceOrder: tenant.sourceOrder, maxResults: this.settings.LOOKUP_MAX_RESULTS };
     const ranked = rankCandidates(verified, order);
     const deduplicated = new Set(rankCandidates(verified, { ...order, maxResults: Number.POSITIVE_INFINITY }));
@@ -111,10 +114,23 @@ export class LookupExplainer {
     const cutReason = `cut: only the best ${this.settings.LOOKUP_MAX_RESULTS} cards are answered (LOOKUP_MAX_RESULTS)`;
     const verdictOf = (item: VerifiedCandidate): string | undefined => (shown.has(item) ? undefined : deduplicated.has(item) ? cutReason : DROPPED_DUPLICATE);
 
-    const sources = tenant.sources.map((tenantSource, i) => explainSource(tenantSource, results[i]!, verdictOf));
+    const sources = tenant.sources.map((tenantSource) => explainSource(tenantSource, results.get(tenantSource)!, verdictOf));
     const cards = ranked.map(({ candidate }) => presentCard(candidate, tenant, this.settings.publicUrl, this.workflows.namesOf(candidate.sourceId)));
     const explanation: LookupExplanation = { ...base, totalMs: elapsedSince(started), sources, cards };
     return redactSecrets(explanation, secretsOf(tenant));
+  }
+
+  /** These sources asked at once through the door, traced, under the deadline counted from `started`. */
+  private async ask(tenant: Tenant, sources: readonly TenantSource[], number: IncomingNumber, options: { bypassCache: boolean }, started: number, results: Map<TenantSource, SourceResult>): Promise<void> {
+    const traces = sources.map(() => new SourceTrace());
+    const plans = await Promise.all(sources.map((tenantSource, i) => this.door.plan(tenant, tenantSource, number, { bypassCache: options.bypassCache, trace: traces[i]!.add })));
+    const tasks: SourceTask<VerifiedCandidate>[] = [];
+    plans.forEach((plan, i) => {
+      if (plan.kind === 'live') tasks.push({ sourceId: sources[i]!.source.id, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) });
+    });
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, started)).map((o) => [o.sourceId, o]));
+    for (const trace of traces) trace.close();
+    sources.forEach((tenantSource, i) => results.set(tenantSource, resultOf(plans[i]!, outcomes.get(tenantSource.source.id), traces[i]!)));
   }
 }
 
@@ -145,7 +161,7 @@ function resultOf(plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | 
       notes: [...notes, `its last good answer (from the cache) stands in: ${extra.reason ?? outcome}`],
     };
   };
-  if (plan.kind === 'skipped') return failed('skipped', { reason: plan.reason });
+  if (plan.kind === 'skipped') return failed('skipped', { reason: skipText(plan) });
   if (outcome?.status === 'ok') return asked('ok', { ms: outcome.elapsedMs }, outcome.candidates);
   if (outcome?.status === 'timeout') return failed('timeout', { ms: outcome.elapsedMs, reason: 'no answer within the lookup deadline' });
   if (outcome?.status === 'error' && outcome.vendorCode === CIRCUIT_OPEN) return failed('skipped', { reason: 'circuit open' });

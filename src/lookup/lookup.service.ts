@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { performance } from 'node:perf_hooks';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
-import type { Tenant } from '../tenants/tenant';
+import type { Tenant, TenantSource } from '../tenants/tenant';
 import { maskPhoneNumber } from '../logging/mask';
 import type { LookupSummary } from '../logging/request-log';
 import { GatewayMetrics, type SourceOutcomeLabel } from '../observability/gateway-metrics';
@@ -12,7 +12,8 @@ import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import type { VerifiedCandidate } from '../core/source';
 import { rankCandidates } from './rank';
-import { CIRCUIT_OPEN, SourceAccess, type SourcePlan } from '../source-access/source-access';
+import { FALLBACK_MIN_MS, tiersOf } from './source-tiers';
+import { CIRCUIT_OPEN, skipText, SourceAccess, type SourcePlan } from '../source-access/source-access';
 import { SourceHealth } from '../observability/source-health';
 import { LookupHistory } from './lookup-history';
 import type { RecentSourceOutcome } from './lookup-insight';
@@ -65,22 +66,16 @@ export class LookupService {
       return { cards: [], summary: { results: 0, sources: {} } };
     }
 
-    // Planned together: with Redis, the sources' cache reads go out in one pipeline.
-    const plans = await Promise.all(
-      tenant.sources.map(async (tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: await this.door.plan(tenant, tenantSource, number) })),
-    );
-    const live = plans.filter((p): p is (typeof plans)[number] & { plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
-    const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
-    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, request.receivedAt)).map((o) => [o.sourceId, o]));
-
+    const receivedAt = request.receivedAt ?? started;
     const results = new Map<string, SourceResult>();
     const recent: RecentSourceOutcome[] | undefined = this.history.keeping ? [] : undefined;
-    for (const { tenantSource, sourceId, plan } of plans) {
-      const result = this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId));
-      results.set(sourceId, result);
-      recent?.push({ source: sourceId, outcome: result.outcome, ms: result.ms, matches: result.verified.length, reason: result.reason });
-      this.metrics.sourceOutcome(sourceId, result.outcome);
-      this.health.record(tenantSource.settings, result.outcome, result.reason);
+    const { primary, fallback } = tiersOf(tenant);
+    await this.ask(tenant, primary, number, request, receivedAt, results, recent);
+    // A fallback (the public directory) only for a caller none of the tenant's own sources knows.
+    if (fallback.length > 0 && ![...results.values()].some((r) => r.verified.length > 0)) {
+      const leftMs = this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - receivedAt);
+      if (leftMs >= FALLBACK_MIN_MS) await this.ask(tenant, fallback, number, request, receivedAt, results, recent);
+      else for (const tenantSource of fallback) this.note(tenantSource, { outcome: 'skipped', reason: 'too little of the deadline left after the other sources', verified: [] }, results, recent);
     }
 
     const ranked = rankCandidates(
@@ -100,6 +95,32 @@ export class LookupService {
     };
   }
 
+  /** Asks these sources at once (through the door, under the lookup's deadline) and notes each one's result. */
+  private async ask(
+    tenant: Tenant,
+    sources: readonly TenantSource[],
+    number: IncomingNumber,
+    request: LookupRequest,
+    receivedAt: number,
+    results: Map<string, SourceResult>,
+    recent: RecentSourceOutcome[] | undefined,
+  ): Promise<void> {
+    // Planned together: with Redis, the sources' cache reads go out in one pipeline.
+    const plans = await Promise.all(sources.map(async (tenantSource) => ({ tenantSource, sourceId: tenantSource.source.id, plan: await this.door.plan(tenant, tenantSource, number) })));
+    const live = plans.filter((p): p is (typeof plans)[number] & { plan: Extract<SourcePlan, { kind: 'live' }> } => p.plan.kind === 'live');
+    const tasks: SourceTask<VerifiedCandidate>[] = live.map(({ sourceId, plan }) => ({ sourceId, run: (signal, deadlineAt) => plan.run(signal, deadlineAt) }));
+    const outcomes = new Map((await fanOut(tasks, this.settings.LOOKUP_TIMEOUT_MS, receivedAt)).map((o) => [o.sourceId, o]));
+    for (const { tenantSource, sourceId, plan } of plans) this.note(tenantSource, this.resultOf(tenant, request, sourceId, plan, outcomes.get(sourceId)), results, recent);
+  }
+
+  private note(tenantSource: TenantSource, result: SourceResult, results: Map<string, SourceResult>, recent: RecentSourceOutcome[] | undefined): void {
+    const sourceId = tenantSource.source.id;
+    results.set(sourceId, result);
+    recent?.push({ source: sourceId, outcome: result.outcome, ms: result.ms, matches: result.verified.length, reason: result.reason });
+    this.metrics.sourceOutcome(sourceId, result.outcome);
+    this.health.record(tenantSource.settings, result.outcome, result.reason);
+  }
+
   private resultOf(
     tenant: Tenant,
     request: LookupRequest,
@@ -109,8 +130,9 @@ export class LookupService {
   ): SourceResult {
     if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
     if (plan.kind === 'skipped') {
-      this.logger.debug({ ...logFields(tenant, request, sourceId), reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
-      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: plan.reason, verified: [] });
+      const reason = skipText(plan);
+      this.logger.debug({ ...logFields(tenant, request, sourceId), reason }, `Source ${sourceId} skipped (${reason})`);
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason, verified: [] });
     }
     if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
     if (outcome?.status === 'timeout') {

@@ -201,6 +201,50 @@ describe.each([
     });
   });
 
+  describe('quota (<PREFIX>_QUOTA_PER_DAY / _PER_MONTH)', () => {
+    const THIRD = phone('41793334455');
+
+    it("skips a source whose day's share is used, naming it, and asks it again the next day (in the tenant's time zone)", async () => {
+      now = Date.parse('2026-12-06T10:00:00Z');
+      source = { ...source, quota: { perDay: 2 } };
+      tenant = { ...tenant, sources: [source], cache: { ...POLICY, ttlMs: 0 } };
+      await ask(CALLER);
+      await ask(SOMEONE_ELSE);
+      expect(await planOf(THIRD)).toEqual({ kind: 'skipped', reason: 'quota used', detail: "today's share of the quota (2 searches) is used", stale: undefined });
+      expect(alpha.searches).toHaveLength(2);
+      await expect(ctx.door.findByNumber(tenant, source, THIRD, Date.now() + 1000)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('ALPHA_QUOTA_PER_DAY') });
+      now = Date.parse('2026-12-06T23:30:00Z'); // 00:30 on the 7th in Zurich
+      expect((await planOf(THIRD)).kind).toBe('live');
+    });
+
+    it('spends none for a lookup that joins a query already running, nor for one the budget keeps back', async () => {
+      now = Date.parse('2026-12-06T10:00:00Z');
+      source = { ...source, quota: { perDay: 1 }, maxRps: 1 };
+      tenant = { ...tenant, sources: [source], cache: { ...POLICY, ttlMs: 0 } };
+      alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 100 };
+      const first = ask();
+      await eventually(() => alpha.searches.length === 1);
+      expect((await planOf()).kind).toBe('live'); // joins
+      expect(await planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'over budget' });
+      await first;
+      now += 1000;
+      // Once the budget has a slot again (a shared budget counts on Redis's clock): the quota, spent by the first search alone.
+      await eventually(async () => {
+        const plan = await planOf(SOMEONE_ELSE);
+        return plan.kind === 'skipped' && plan.reason === 'quota used';
+      }, 3000);
+      expect(alpha.searches).toHaveLength(1);
+    });
+
+    it('does not ask a source for a number it does not cover, and spends nothing on it', async () => {
+      source = { ...source, quota: { perDay: 1 } };
+      Object.assign(alpha, { covers: (number: IncomingNumber) => number.kind === 'phone' && number.country === 'CH' });
+      expect(await planOf(phone('+4930123456'))).toEqual({ kind: 'skipped', reason: 'not its numbers' });
+      expect((await planOf()).kind).toBe('live');
+      expect(alpha.searches).toHaveLength(0);
+    });
+  });
+
   describe('single-flight', () => {
     it('lets concurrent askers of one number share one query', async () => {
       alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 20 };

@@ -5,7 +5,9 @@ import { performance } from 'node:perf_hooks';
 import type { CachePolicy, Tenant, TenantSource } from '../tenants/tenant';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone';
-import { RateBudget } from '../resilience/rate-budget';
+import { NOT_SENT_OVER_BUDGET, RateBudget } from '../resilience/rate-budget';
+import { MemoryQuota, type QuotaDecision } from '../resilience/call-quota';
+import { SharedQuota } from '../shared-state/shared-quota';
 import { REDIS_UNAVAILABLE, RedisConnection } from '../shared-state/redis-connection';
 import { SharedRateBudget } from '../shared-state/shared-rate-budget';
 import { SharedAnswers, type SharedAnswerKey } from './shared-answers';
@@ -14,13 +16,13 @@ import { SourceBreakers } from './source-breakers';
 import { CACHE_MAX_BYTES, SourceCache, type CacheRead } from './source-cache';
 import { sourceKey } from './source-key';
 import { TenantRegistry, type TenantChange } from '../tenants/tenant-registry';
-import type { Candidate, SourceTraceEvent, VerifiedCandidate } from '../core/source';
+import type { Candidate, QuotaLimits, SourceTraceEvent, VerifiedCandidate } from '../core/source';
 import { SourceError } from '../core/source-error';
 
 /** How one source takes part in one lookup (or one workflow's search). */
 export type SourcePlan =
   | { readonly kind: 'cached'; readonly verified: readonly VerifiedCandidate[] }
-  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly stale?: readonly VerifiedCandidate[] }
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail?: string; readonly stale?: readonly VerifiedCandidate[] }
   | {
       readonly kind: 'live';
       run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
@@ -44,7 +46,12 @@ export interface TracedLookup {
 }
 
 /** Why the door does not ask a source now. */
-export type SkipReason = 'circuit open' | 'over budget';
+export type SkipReason = 'circuit open' | 'over budget' | 'quota used' | 'not its numbers';
+
+/** A skip as told to the admin: its reason, and what was used up when it was a quota. */
+export function skipText(plan: { readonly reason: SkipReason; readonly detail?: string }): string {
+  return plan.detail === undefined ? plan.reason : `${plan.reason}: ${plan.detail}`;
+}
 
 /** The vendor code of the failure a source gets while its circuit is open. */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
@@ -70,6 +77,8 @@ export class SourceAccess {
   /** Settings a reload replaced: their queries still running answer their lookups but write no cache. */
   private readonly retired = new WeakSet<object>();
   private readonly budgets = new Map<string, Budget>();
+  /** Per tenant and source; kept across reloads (the counts are the CRM's, whatever the file says now). */
+  private readonly quotas = new Map<string, SharedQuota | MemoryQuota>();
   /** The cache the replicas share when `REDIS_URL` is set; `cache` is then this replica's stand-in for when Redis is away. */
   private readonly shared: SharedAnswers;
 
@@ -102,7 +111,7 @@ export class SourceAccess {
   async findByNumber(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, deadlineAt: number): Promise<readonly VerifiedCandidate[]> {
     const plan = await this.planWith(tenant, tenantSource, number, (verified) => verified.length > 0);
     if (plan.kind === 'cached') return plan.verified;
-    if (plan.kind === 'skipped') throw refusal(plan.reason, tenantSource);
+    if (plan.kind === 'skipped') throw refusal(plan, tenantSource);
     const controller = new AbortController();
     const timeoutMs = Math.max(0, deadlineAt - Date.now());
     const deadline = deadlineIn(timeoutMs, () => controller.abort(new SourceError('TIMEOUT', `no answer within ${timeoutMs} ms`)));
@@ -125,6 +134,7 @@ export class SourceAccess {
     traced?: TracedLookup,
   ): Promise<SourcePlan> {
     const sourceId = tenantSource.source.id;
+    if (tenantSource.source.covers?.(number) === false) return { kind: 'skipped', reason: 'not its numbers' };
     const key = SourceCache.key(tenant.id, sourceId, numberKey(number));
     const sharedKey: SharedAnswerKey = { tenantId: tenant.id, sourceId, settings: tenantSource.settings, number: numberKey(number) };
     const cacheable = tenantSource.source.cacheable !== false && tenant.cache.ttlMs > 0 && !traced?.bypassCache;
@@ -140,6 +150,11 @@ export class SourceAccess {
     const flights = this.flightsOf(tenantSource.settings);
     const joins = !traced && flights.has(key.text);
     if (!joins && !(await this.budgetFor(tenant.id, tenantSource).tryTake())) return { kind: 'skipped', reason: 'over budget', stale };
+    // After the budget, so a search the budget keeps back spends no quota.
+    if (!joins && tenantSource.quota) {
+      const decision = await this.quotaFor(tenant.id, sourceId).tryTake(tenantSource.quota, tenant.timezone);
+      if (!decision.taken) return { kind: 'skipped', reason: 'quota used', detail: decision.reason, stale };
+    }
     const query = async (signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]> => {
       const started = performance.now();
       let complete = true;
@@ -233,6 +248,17 @@ export class SourceAccess {
     return flights;
   }
 
+  /** `<PREFIX>_QUOTA_PER_DAY` / `_PER_MONTH`: one count for every replica sharing the Redis, this replica's own while Redis is away. */
+  private quotaFor(tenantId: string, sourceId: string): { tryTake(limits: QuotaLimits, timezone: string): QuotaDecision | Promise<QuotaDecision> } {
+    const key = sourceKey(tenantId, sourceId);
+    let quota = this.quotas.get(key);
+    if (!quota) {
+      quota = this.redis.configured ? new SharedQuota(this.redis, `quota:${tenantId}:${sourceId}`, this.now) : new MemoryQuota(this.now);
+      this.quotas.set(key, quota);
+    }
+    return quota;
+  }
+
   /** `<PREFIX>_MAX_RPS`: one budget for every replica sharing the Redis, this replica's own while Redis is away. */
   private budgetFor(tenantId: string, tenantSource: TenantSource): Budget {
     if (!tenantSource.maxRps) return UNLIMITED;
@@ -255,10 +281,17 @@ interface Budget {
 const UNLIMITED: Budget = { tryTake: () => true };
 
 /** Not asked: said as a failure of the source, so a workflow answers as it does when the CRM is down. */
-function refusal(reason: SkipReason, tenantSource: TenantSource): SourceError {
-  return reason === 'circuit open'
-    ? new SourceError('UNAVAILABLE', 'circuit open after repeated failures: not asked, nothing written', { vendorCode: CIRCUIT_OPEN })
-    : new SourceError('RATE_LIMITED', `over its budget of ${tenantSource.maxRps} requests per second (${tenantSource.source.keyPrefix}_MAX_RPS): not asked, nothing written`);
+function refusal(plan: Extract<SourcePlan, { kind: 'skipped' }>, tenantSource: TenantSource): SourceError {
+  switch (plan.reason) {
+    case 'circuit open':
+      return new SourceError('UNAVAILABLE', 'circuit open after repeated failures: not asked, nothing written', { vendorCode: CIRCUIT_OPEN });
+    case 'over budget':
+      return new SourceError('RATE_LIMITED', `over its budget of ${tenantSource.maxRps} requests per second (${tenantSource.source.keyPrefix}_MAX_RPS): not asked, nothing written`);
+    case 'quota used':
+      return new SourceError('RATE_LIMITED', `${skipText(plan)} (${tenantSource.source.keyPrefix}_QUOTA_PER_DAY, _PER_MONTH): not asked, nothing written`, { vendorCode: NOT_SENT_OVER_BUDGET });
+    case 'not its numbers':
+      return new SourceError('BAD_REQUEST', `${tenantSource.displayName} does not know numbers of this kind: not asked`);
+  }
 }
 
 const NO_CACHE = { ttlMs: 0, missTtlMs: 0, staleMs: 0 };

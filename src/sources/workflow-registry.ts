@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { WorkflowHandler } from '../core/workflow-handler';
-import { WorkflowHandlerProvider } from '../core/workflow-handler';
+import { WorkflowHandlerProvider, WorkflowHandlerSetProvider, type WorkflowHandler, type WorkflowHandlerSet } from '../core/workflow-handler';
 
 export class DuplicateWorkflowHandlerError extends Error {
   constructor(sourceId: string, workflow: string) {
@@ -52,7 +51,7 @@ export class WorkflowHandlers {
   }
 }
 
-/** Finds every `@WorkflowHandlerProvider()` at start; refuses to start on two for one name and source. */
+/** Finds every `@WorkflowHandlerProvider()` (and the handlers of every `@WorkflowHandlerSetProvider()`) at start; refuses to start on two for one name and source. */
 @Injectable()
 export class WorkflowRegistry implements OnModuleInit {
   private handlers = new WorkflowHandlers([]);
@@ -64,7 +63,10 @@ export class WorkflowRegistry implements OnModuleInit {
       .getProviders({ metadataKey: WorkflowHandlerProvider.KEY })
       .map((wrapper) => wrapper.instance as WorkflowHandler)
       .filter((instance) => instance !== undefined && instance !== null);
-    this.handlers = new WorkflowHandlers(found);
+    const made = this.discovery
+      .getProviders({ metadataKey: WorkflowHandlerSetProvider.KEY })
+      .flatMap((wrapper) => (wrapper.instance as WorkflowHandlerSet | undefined)?.handlers ?? []);
+    this.handlers = new WorkflowHandlers([...found, ...made]);
   }
 
   find(sourceId: string, workflow: string): WorkflowHandler | undefined {

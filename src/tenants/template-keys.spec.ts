@@ -61,3 +61,29 @@ describe('the tenant keys of a template', () => {
     expect(parse(`TEMPLATES=pipedrive\n${TOKEN}\nCRM_ORDER=pipedrive\n`).tenant?.sourceOrder).toEqual(['pipedrive']);
   });
 });
+
+describe('the quota keys (<PREFIX>_QUOTA_PER_DAY, _PER_MONTH) of a source with a quota of its own (search.ch)', () => {
+  const searchch = new TemplateSource(
+    loadTemplateText(readFileSync(join(SHIPPED_TEMPLATES_DIR, 'searchch.yaml'), 'utf8'), 'templates/searchch.yaml'),
+    undefined as unknown as HttpService,
+  );
+  const parseWith = (content: string) => parseTenantFile('acme', '/t/acme.env', `TOKEN=secret-token-1\nTEMPLATES=searchch\nSEARCHCH_KEY=8e8a84fd0f10d3b44920e49bc3b06a37\n${content}`, [searchch]);
+
+  it("takes the template's quota (1000 a month) unless the tenant sets its own, and 0 lifts a cap", () => {
+    expect(parseWith('').tenant?.sources[0]?.quota).toEqual({ perMonth: 1000 });
+    expect(parseWith('SEARCHCH_QUOTA_PER_DAY=20\n').tenant?.sources[0]?.quota).toEqual({ perDay: 20, perMonth: 1000 });
+    expect(parseWith('SEARCHCH_QUOTA_PER_MONTH=5000\n').tenant?.sources[0]?.quota).toEqual({ perMonth: 5000 });
+    expect(parseWith('SEARCHCH_QUOTA_PER_MONTH=0\n').tenant?.sources[0]?.quota).toBeUndefined();
+  });
+
+  it('names a quota that is not a whole number of searches', () => {
+    expect(parseWith('SEARCHCH_QUOTA_PER_DAY=ten\nSEARCHCH_QUOTA_PER_MONTH=-1\n').problems.map((p) => `${p.key}: ${p.problem}`)).toEqual([
+      'SEARCHCH_QUOTA_PER_DAY="ten": must be the most searches sent to this source per calendar day (0 = no cap)',
+      'SEARCHCH_QUOTA_PER_MONTH="-1": must be the most searches sent to this source per calendar month (0 = no cap)',
+    ]);
+  });
+
+  it('is a fallback tier, never cached, asked for Swiss numbers only', () => {
+    expect(searchch).toMatchObject({ tier: 'fallback', cacheable: false, quota: { perMonth: 1000 } });
+  });
+});

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { parse as parseEnv } from 'dotenv';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { recordIdKey } from '../core/record-id';
-import type { LookupSource } from '../core/source';
+import type { LookupSource, QuotaLimits } from '../core/source';
 import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from '../config/settings-validation';
 import { TemplateSource } from '../sources/template/template.source';
 import { listedTemplates } from '../sources/template/template-settings';
@@ -139,6 +139,7 @@ export function parseTenantFile(
       displayName: (common[`${source.keyPrefix}_NAME`] as string | undefined) ?? source.defaultDisplayName,
       logoUrl: common[`${source.keyPrefix}_LOGO_URL`] as string | undefined,
       maxRps: maxRps ? maxRps : undefined,
+      quota: quotaOf(source, common),
     });
   }
 
@@ -173,6 +174,14 @@ export function parseTenantFile(
       recordIdKey: recordIdSecret === undefined ? undefined : recordIdKey(recordIdSecret, id),
     },
   };
+}
+
+/** The tenant's quota keys over the source's defaults; 0 lifts a cap. Undefined when nothing is capped. */
+function quotaOf(source: LookupSource, common: Record<string, string | number | undefined>): QuotaLimits | undefined {
+  const perDay = (common[`${source.keyPrefix}_QUOTA_PER_DAY`] as number | undefined) ?? source.quota?.perDay;
+  const perMonth = (common[`${source.keyPrefix}_QUOTA_PER_MONTH`] as number | undefined) ?? source.quota?.perMonth;
+  const quota = { ...(perDay ? { perDay } : {}), ...(perMonth ? { perMonth } : {}) };
+  return Object.keys(quota).length > 0 ? quota : undefined;
 }
 
 /**

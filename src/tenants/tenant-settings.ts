@@ -131,6 +131,15 @@ function buildSourceCommonSchema(prefix: string): new () => object {
   IsOptional()(SourceDisplaySettings.prototype, rpsKey);
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))(SourceDisplaySettings.prototype, rpsKey);
   Min(0, { message: 'must be the most lookups per second sent to this source (0 = no limit)' })(SourceDisplaySettings.prototype, rpsKey);
+  for (const [quotaKey, period] of [
+    [`${prefix}_QUOTA_PER_DAY`, 'day'],
+    [`${prefix}_QUOTA_PER_MONTH`, 'month'],
+  ] as const) {
+    IsOptional()(SourceDisplaySettings.prototype, quotaKey);
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))(SourceDisplaySettings.prototype, quotaKey);
+    IsInt({ message: `must be the most searches sent to this source per calendar ${period} (0 = no cap)` })(SourceDisplaySettings.prototype, quotaKey);
+    Min(0, { message: `must be the most searches sent to this source per calendar ${period} (0 = no cap)` })(SourceDisplaySettings.prototype, quotaKey);
+  }
   IsOptional()(SourceDisplaySettings.prototype, nameKey);
   IsNotEmpty({ message: 'must be the name shown as the CRM tooltip' })(SourceDisplaySettings.prototype, nameKey);
   IsOptional()(SourceDisplaySettings.prototype, logoKey);

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { LookupSource } from '../core/source';
+import type { LookupSource, QuotaLimits } from '../core/source';
 import type { Language } from '../calls/call-texts';
 
 export type ResponseCase = 'pascal' | 'camel';
@@ -15,6 +15,8 @@ export interface TenantSource {
   readonly logoUrl: string | undefined;
   /** Most lookups per second sent to this source (`<PREFIX>_MAX_RPS`); no limit when absent. */
   readonly maxRps?: number;
+  /** Searches per calendar day / month in the tenant's time zone (`<PREFIX>_QUOTA_PER_DAY`, `_PER_MONTH`, or the source's default); no cap when absent. */
+  readonly quota?: QuotaLimits;
 }
 
 /** How long a source's answer for a number is reused: fresh, then only when the source fails. */

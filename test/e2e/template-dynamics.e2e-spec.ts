@@ -18,12 +18,7 @@ const ANNA = '70bf4d48-34cb-ed11-b596-0022481d68cd';
 function tenant(token: string, fake: FakeDynamics, extra = ''): string {
   return [
     `TOKEN=${token}`,
-    'TEMPLATES=dynamics',
-    `DYNAMICS_BASE_URL=${fake.url}`,
-    `DYNAMICS_TOKEN_URL=${fake.tokenUrl}`,
-    `DYNAMICS_TENANT_ID=${fake.tenantId}`,
-    `DYNAMICS_CLIENT_ID=${fake.clientId}`,
-    `DYNAMICS_CLIENT_SECRET=${fake.clientSecret}`,
+    ...fake.tenantKeys(),
     'DIRECTORY_FILE=book.csv',
     'CACHE_TTL_S=0',
     extra,

@@ -8,7 +8,40 @@ import { LAST_DIGITS_FORM, NAMED_NUMBER_FORMS } from './template-format';
  * value is never read again as a template, and a caller's number never leaves its place.
  */
 
-export type PlaceholderSource = 'number' | 'param' | 'record';
+export type PlaceholderSource = 'number' | 'param' | 'record' | 'call' | 'contact' | 'previous' | 'user';
+
+/**
+ * What a workflow's write may say of the call (`{{call.subject}}`): the facts every CRM writes
+ * (src/calls/call-facts.ts), the key of the write (`call.key`, the same for every try of it) and typed
+ * values (`call.outgoing` a boolean, `call.talkSeconds` a number) that keep their type when a JSON value is
+ * the placeholder alone.
+ */
+export const CALL_VALUES = [
+  'key',
+  'subject',
+  'description',
+  'direction',
+  'outgoing',
+  'outcome',
+  'outcomeLabel',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'talkSeconds',
+  'talkMinutes',
+  'ringSeconds',
+  'externalNumber',
+  'externalName',
+  'externalFirstName',
+  'externalLastName',
+  'externalLabel',
+  'internalNumber',
+  'internalName',
+] as const;
+export type CallValue = (typeof CALL_VALUES)[number];
+
+/** `{{contact.accountId}}`: the contact's id when its object type is `account`, no value otherwise. */
+export const CONTACT_ID_OF_TYPE = /^([A-Za-z][A-Za-z0-9_]*)Id$/;
 /** A literal of a query language, built around the value: `odata` `'…'` with `'` doubled; `quoted` `"…"` with `\` and `"` escaped. */
 export type LiteralFilter = 'odata' | 'quoted';
 export const LITERAL_FILTERS: readonly LiteralFilter[] = ['odata', 'quoted'];
@@ -67,8 +100,23 @@ function placeholderOf(source: string, name: string, filter: string | undefined)
     case 'record':
       if (name !== 'id') throw new PlaceholderSyntaxError(`unknown record value "${name}": only {{record.id}} is known`);
       return { source, name, ...withFilter };
+    case 'call':
+      if (!(CALL_VALUES as readonly string[]).includes(name)) throw new PlaceholderSyntaxError(`unknown call value "${name}": use one of ${CALL_VALUES.join(', ')}`);
+      return { source, name, ...withFilter };
+    case 'contact':
+      // `contact.<type>Id`: the contact's id only when it is of that type (a binding that differs by type).
+      if (name !== 'id' && name !== 'type' && !CONTACT_ID_OF_TYPE.test(name)) {
+        throw new PlaceholderSyntaxError(`unknown contact value "${name}": use {{contact.id}}, {{contact.type}} or {{contact.<type>Id}} (its id when it is of that type)`);
+      }
+      return { source, name, ...withFilter };
+    case 'previous':
+      if (name !== 'id' && name !== 'type') throw new PlaceholderSyntaxError(`unknown previous value "${name}": use {{previous.id}} or {{previous.type}}`);
+      return { source, name, ...withFilter };
+    case 'user':
+      if (name !== 'id') throw new PlaceholderSyntaxError(`unknown user value "${name}": only {{user.id}} is known`);
+      return { source, name, ...withFilter };
     default:
-      throw new PlaceholderSyntaxError(`unknown placeholder {{${source}.${name}}}: use number.<form>, param.<NAME> or record.id`);
+      throw new PlaceholderSyntaxError(`unknown placeholder {{${source}.${name}}}: use number.<form>, param.<NAME>, record.id, or in a workflow call.<value>, contact.id, previous.id, user.id`);
   }
 }
 
@@ -76,8 +124,11 @@ export function placeholdersOf(parts: readonly TemplatePart[]): Placeholder[] {
   return parts.filter((part): part is Placeholder => typeof part !== 'string');
 }
 
-/** What a placeholder stands for in one request; undefined for a parameter the tenant did not set. */
-export type PlaceholderValues = (placeholder: Placeholder) => string | undefined;
+/** A placeholder's value: text, or a number or boolean of a call (text wherever it goes but a JSON value of its own). */
+export type PlaceholderValue = string | number | boolean;
+
+/** What a placeholder stands for in one request; undefined for a parameter the tenant did not set (or a call without that value). */
+export type PlaceholderValues = (placeholder: Placeholder) => PlaceholderValue | undefined;
 
 /** An OData string literal: `'O''Brien'`. */
 export function odataLiteral(value: string): string {
@@ -122,9 +173,11 @@ export function render(parts: readonly TemplatePart[], place: Place, values: Pla
       out += part;
       continue;
     }
-    const raw = values(part);
-    if (raw === undefined) return undefined;
-    if (CONTROL.test(raw)) throw refuse(part, place, 'it holds control characters');
+    const given = values(part);
+    if (given === undefined) return undefined;
+    const raw = String(given);
+    // A call's description has its lines: JSON escapes them; no other place carries them.
+    if (CONTROL.test(place === 'json' && part.source === 'call' ? raw.replace(/[\n\r\t]/g, '') : raw)) throw refuse(part, place, 'it holds control characters');
     const value = applyFilter(raw, part.filter);
     if (place === 'link' && index === 0 && part.source === 'param' && part.name === 'BASE_URL') {
       out += value;

@@ -107,4 +107,14 @@ describe('mapping an answer with JSONPath', () => {
       expect([unsafe, UNSAFE_PATH_CHARACTERS.test(unsafe)]).toEqual([unsafe, true]);
     }
   });
+
+  it("takes a fixed text as custom data (an attribution), and the record's own link from the answer only when it is http(s)", () => {
+    const mapping: ResponseMapping = { ...PERSONS, contactUrl: undefined, link: '$.href', customData: { Source: { value: 'search.ch, Swisscom Directories AG' }, Email: '$.emails[0]' } };
+    const record = (href: string) => ({ data: { items: [{ item: { id: 1, name: 'Anna', phones: ['044 668 18 00'], href } }] } });
+    const [candidate] = mapAnswer(record('https://search.ch/tel/abc'), mapping, /^\d+$/, context).candidates;
+    expect(candidate).toMatchObject({ contactUri: 'https://search.ch/tel/abc', customData: { Source: 'search.ch, Swisscom Directories AG' } });
+    for (const href of ['javascript:alert(1)', 'data:text/html,x', '/tel/abc', 'not a url']) {
+      expect(mapAnswer(record(href), mapping, /^\d+$/, context).candidates[0]!.contactUri).toBeUndefined();
+    }
+  });
 });

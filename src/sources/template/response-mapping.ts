@@ -48,7 +48,8 @@ function first(path: string | undefined, record: unknown): string | undefined {
 function kindOf(mapping: ResponseMapping, record: unknown): RecordKind {
   if (typeof mapping.kind === 'string') return mapping.kind;
   const value = first(mapping.kind.path, record);
-  return value !== undefined && mapping.kind.company.includes(value) ? 'company' : 'person';
+  // `*`: any value of the field means a company (multisource's companyname, null for a person).
+  return value !== undefined && (mapping.kind.company.includes(value) || mapping.kind.company.includes('*')) ? 'company' : 'person';
 }
 
 /** A time as the CRM wrote it: ISO 8601 (or anything `Date` reads), or seconds / milliseconds since 1970. */
@@ -57,6 +58,18 @@ function timeOf(value: string | undefined): Date | undefined {
   const number = /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
   const date = number === undefined ? new Date(value) : new Date(number < 1e11 ? number * 1000 : number);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The record's own address from the answer, only as an absolute http(s) URL (never a `javascript:` link on a card). */
+function ownLink(path: string | undefined, record: unknown): string | undefined {
+  const value = first(path, record);
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface MappingContext {
@@ -98,10 +111,14 @@ export function mapAnswer(answer: unknown, mapping: ResponseMapping, idPattern: 
     const name = mapping.name.flatMap((path) => texts(select(path, record)).slice(0, 1)).join(' ');
     const customData: Record<string, string> = {};
     for (const [label, path] of Object.entries(mapping.customData)) {
+      if (typeof path !== 'string') {
+        customData[label] = path.value;
+        continue;
+      }
       const values = texts(select(path, record));
       if (values.length > 0) customData[label] = values.join(', ').slice(0, MAX_TEXT);
     }
-    const contactUri = mapping.contactUrl === undefined ? undefined : context.link('contactUrl', recordId);
+    const contactUri = mapping.contactUrl === undefined ? ownLink(mapping.link, record) : context.link('contactUrl', recordId);
     const companyUri = mapping.companyUrl === undefined ? undefined : context.link('companyUrl', recordId);
     const modifiedAt = timeOf(first(mapping.modified, record));
     candidates.push({

@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import { parseRetryAfter } from '../../core/retry-after';
 import { SourceError } from '../../core/source-error';
 import { NOT_SENT_OVER_BUDGET, RateBudget } from '../../resilience/rate-budget';
-import type { RedisConnection } from '../../shared-state/redis-connection';
+import { REDIS_UNAVAILABLE, type RedisConnection } from '../../shared-state/redis-connection';
+import { SharedSignIn } from '../../shared-state/shared-sign-in';
 import { SharedRateBudget } from '../../shared-state/shared-rate-budget';
 import { CrmHttpClient, refusalAnswer, type CrmRefusal } from '../crm-http-client';
 import { encodeQueryValue, render, type Placeholder, type PlaceholderValues, type TemplatePart } from './placeholders';
 import { select } from './response-mapping';
-import type { CompiledBody, CompiledRequest, LoadedTemplate } from './template-loader';
+import { readErrorBody, readXmlAnswer } from './xml-answer';
+import type { CompiledBody, CompiledRequest, CompiledWrite, LoadedTemplate } from './template-loader';
 import { templateKey, type TemplateSettings } from './template-settings';
 
 /** A request needs at least this much time left to be worth sending. */
@@ -23,12 +25,21 @@ const DEFAULT_TOKEN_LIFETIME_MS = 30 * 60_000;
 
 /** One request as it goes out: the path with its query, the headers and the body, and its text for traces (no credentials). */
 export interface PreparedRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   readonly pathAndQuery: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: unknown;
   /** `GET /api/v2/persons/search?term=…` without the credentials. */
   readonly text: string;
+}
+
+/** What `prepare` renders: a lookup's request or a workflow's write, its strings split at load. */
+interface Renderable {
+  readonly method: PreparedRequest['method'];
+  readonly path: readonly TemplatePart[];
+  readonly query: ReadonlyArray<readonly [string, readonly TemplatePart[]]>;
+  readonly headers: ReadonlyArray<readonly [string, readonly TemplatePart[]]>;
+  readonly body?: CompiledBody;
 }
 
 /**
@@ -38,6 +49,19 @@ export interface PreparedRequest {
  * left out; elsewhere an unset parameter is empty.
  */
 export function prepareRequest(compiled: CompiledRequest, values: PlaceholderValues): PreparedRequest {
+  return prepare({ ...compiled, method: compiled.request.method }, values, 'lookup');
+}
+
+/**
+ * Renders a workflow's write (or find): as a lookup's request, except in the body, where a string that is
+ * one placeholder alone keeps its value's type (`{{call.talkSeconds}}` a number, `{{call.outgoing}}` a
+ * boolean), and an entry whose placeholder has no value (no contact, no user) is left out.
+ */
+export function prepareWrite(compiled: CompiledWrite, values: PlaceholderValues): PreparedRequest {
+  return prepare(compiled, values, 'write');
+}
+
+function prepare(compiled: Renderable, values: PlaceholderValues, mode: 'lookup' | 'write'): PreparedRequest {
   const path = render(compiled.path, 'path', values) ?? '';
   const query = compiled.query.flatMap(([name, parts]) => {
     const value = render(parts, 'query', values);
@@ -49,9 +73,9 @@ export function prepareRequest(compiled: CompiledRequest, values: PlaceholderVal
     if (value !== undefined) headers[name] = value;
   }
   const pathAndQuery = query.length > 0 ? `${path}?${query.join('&')}` : path;
-  const body = compiled.body === undefined ? undefined : renderBody(compiled.body, values);
-  const text = `${compiled.request.method} ${pathAndQuery}${body === undefined ? '' : ` ${JSON.stringify(body)}`}`;
-  return { method: compiled.request.method, pathAndQuery, headers, body, text };
+  const body = compiled.body === undefined ? undefined : mode === 'lookup' ? renderBody(compiled.body, values) : renderWriteBody(compiled.body, values);
+  const text = `${compiled.method} ${pathAndQuery}${body === undefined ? '' : ` ${JSON.stringify(body)}`}`;
+  return { method: compiled.method, pathAndQuery, headers, body, text };
 }
 
 /**
@@ -70,6 +94,26 @@ function renderBody(body: CompiledBody, values: PlaceholderValues): unknown {
   return body.value;
 }
 
+/** A write's body: typed values for a placeholder alone, entries without a value left out (undefined). */
+function renderWriteBody(body: CompiledBody, values: PlaceholderValues): unknown {
+  if ('text' in body) {
+    const only = body.text.length === 1 ? body.text[0] : undefined;
+    if (only !== undefined && typeof only !== 'string' && only.filter === undefined) {
+      const value = values(only);
+      // Through render for its checks (control characters), then as the value's own type.
+      if (value === undefined || render(body.text, 'json', values) === undefined) return undefined;
+      return value;
+    }
+    return render(body.text, 'json', values);
+  }
+  if ('list' in body) return body.list.map((item) => renderWriteBody(item, values)).filter((item) => item !== undefined);
+  if ('map' in body) return Object.fromEntries(body.map.flatMap(([key, item]) => {
+    const value = renderWriteBody(item, values);
+    return value === undefined ? [] : [[key, value]];
+  }));
+  return body.value;
+}
+
 /** A parameter's value for this tenant: `<PREFIX>_<NAME>` (with `BASE_URL` and `TOKEN_URL` among them). */
 export function parameterValues(loaded: LoadedTemplate, settings: TemplateSettings): (name: string) => string | undefined {
   return (name) => settings[templateKey(loaded.template, name)];
@@ -78,6 +122,13 @@ export function parameterValues(loaded: LoadedTemplate, settings: TemplateSettin
 interface CachedToken {
   readonly accessToken: string;
   readonly expiresAt: number;
+}
+
+/** How one request is exchanged: a read (sent again on a stale connection) or a write, the statuses that mean "none", XML or JSON. */
+interface Exchange {
+  readonly read: boolean;
+  readonly emptyStatuses: readonly number[];
+  readonly xml: boolean;
 }
 
 /** Which token a request went out with, to drop that one (and no newer one) when it is answered 401. */
@@ -97,6 +148,10 @@ export class TemplateClient extends CrmHttpClient {
   private readonly slots: Slots;
   private readonly param: (name: string) => string | undefined;
   private token: CachedToken | undefined;
+  /** The token the CRM last refused (401): a shared one equal to it is not taken again. */
+  private refusedToken: CachedToken | undefined;
+  /** With `REDIS_URL`: one OAuth token for every replica (and tenant) signing in with these credentials. */
+  private readonly sharedToken: SharedSignIn<CachedToken> | undefined;
   /** Until when (a `Date.now()` time) the CRM asked not to be sent anything (its last 429). */
   private waitUntil = 0;
   private fetchingToken: Promise<CachedToken> | undefined;
@@ -115,6 +170,10 @@ export class TemplateClient extends CrmHttpClient {
       this.budget = redis?.configured ? new SharedRateBudget(redis, budgetKey(loaded, settings), perWindow, Math.round((1000 * perWindow) / requestsPerSecond)) : new RateBudget(perWindow, Math.round((1000 * perWindow) / requestsPerSecond));
     }
     this.slots = new Slots(concurrency);
+    this.sharedToken =
+      redis?.configured && loaded.template.auth.type === 'oauth2'
+        ? new SharedSignIn(redis, { key: tokenKey(loaded, settings), parse: parseCachedToken, same: (a, b) => a.accessToken === b.accessToken })
+        : undefined;
   }
 
   /** The parameter values of this tenant, for the placeholders of a request (and the number's, given by the caller). */
@@ -128,6 +187,19 @@ export class TemplateClient extends CrmHttpClient {
    * request sent again, once.
    */
   async fetch(compiled: CompiledRequest, prepared: PreparedRequest, deadlineAt: number): Promise<unknown> {
+    return this.exchange(prepared, deadlineAt, { read: true, emptyStatuses: compiled.request.emptyStatuses, xml: compiled.request.format === 'xml' });
+  }
+
+  /**
+   * Sends one workflow write by `deadlineAt`: never again on a kept-alive connection the CRM had closed (a
+   * write may have been carried out), but once more with a new OAuth token after a 401 (a refused
+   * request wrote nothing). `find` is a read: its `emptyStatuses` (404) mean "none", answered undefined.
+   */
+  async write(prepared: PreparedRequest, deadlineAt: number, find?: { readonly emptyStatuses: readonly number[] }): Promise<unknown> {
+    return this.exchange(prepared, deadlineAt, { read: find !== undefined, emptyStatuses: find?.emptyStatuses ?? [], xml: false });
+  }
+
+  private async exchange(prepared: PreparedRequest, deadlineAt: number, how: Exchange): Promise<unknown> {
     const latest = deadlineAt - MIN_USEFUL_MS;
     const wait = this.waitUntil - Date.now();
     if (wait > 0) {
@@ -138,12 +210,15 @@ export class TemplateClient extends CrmHttpClient {
     try {
       const sent: SentWith = {};
       try {
-        return await this.sendOnce(compiled, prepared, deadlineAt, sent);
+        return await this.sendOnce(prepared, deadlineAt, sent, how);
       } catch (error) {
         if (this.loaded.template.auth.type !== 'oauth2' || refusalAnswer(error)?.status !== 401 || Date.now() > latest) throw error;
         // Dropped only if no other request has fetched a new one meanwhile.
-        if (this.token === sent.token) this.token = undefined;
-        return await this.sendOnce(compiled, prepared, deadlineAt, {});
+        if (this.token === sent.token) {
+          this.refusedToken = sent.token;
+          this.token = undefined;
+        }
+        return await this.sendOnce(prepared, deadlineAt, {}, how);
       }
     } catch (error) {
       const failure = this.translate(error);
@@ -162,18 +237,19 @@ export class TemplateClient extends CrmHttpClient {
     if (this.loaded.template.auth.type === 'oauth2') await this.accessToken(deadlineAt);
   }
 
-  private async sendOnce(compiled: CompiledRequest, prepared: PreparedRequest, deadlineAt: number, sent: SentWith): Promise<unknown> {
+  private async sendOnce(prepared: PreparedRequest, deadlineAt: number, sent: SentWith, how: Exchange): Promise<unknown> {
     const { headers, query, token } = await this.credentials(deadlineAt);
     sent.token = token;
     const pathAndQuery = query ? `${prepared.pathAndQuery}${prepared.pathAndQuery.includes('?') ? '&' : '?'}${query}` : prepared.pathAndQuery;
+    const accept = how.xml ? 'application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' : 'application/json';
     try {
-      return await this.send<unknown>(
-        { method: prepared.method, path: pathAndQuery, headers: { Accept: 'application/json', ...prepared.headers, ...headers }, body: prepared.body, read: true },
-        deadlineAt,
-      );
+      const answer = await this.send<unknown>({ method: prepared.method, path: pathAndQuery, headers: { Accept: accept, ...prepared.headers, ...headers }, body: prepared.body, read: how.read }, deadlineAt);
+      if (!how.xml) return answer;
+      if (typeof answer !== 'string') throw new SourceError('UNAVAILABLE', `${this.crmName} answered something other than XML`);
+      return readXmlAnswer(answer, this.crmName);
     } catch (error) {
       const status = refusalAnswer(error)?.status;
-      if (status !== undefined && compiled.request.emptyStatuses.includes(status)) return undefined;
+      if (status !== undefined && how.emptyStatuses.includes(status)) return undefined;
       throw error;
     }
   }
@@ -206,9 +282,27 @@ export class TemplateClient extends CrmHttpClient {
 
   private async accessToken(deadlineAt: number): Promise<CachedToken> {
     if (this.token && this.token.expiresAt > Date.now()) return this.token;
-    this.fetchingToken ??= this.fetchToken(deadlineAt).finally(() => (this.fetchingToken = undefined));
+    this.fetchingToken ??= this.obtainToken(deadlineAt).finally(() => (this.fetchingToken = undefined));
     this.token = await this.fetchingToken;
+    this.refusedToken = undefined;
     return this.token;
+  }
+
+  /**
+   * A token: with Redis, the one every replica shares (fetched by one of them at a time, under a lock), unless
+   * it is the one the CRM just refused or has expired; else, or while Redis is away, this replica's own.
+   * Zoho, for one, allows only a few access tokens per refresh token in ten minutes.
+   */
+  private async obtainToken(deadlineAt: number): Promise<CachedToken> {
+    if (this.sharedToken) {
+      const stale = this.refusedToken ?? this.token;
+      const shared = await this.sharedToken.renew(stale, async (_latest, endBy) => {
+        const fetched = await this.fetchToken(Math.min(deadlineAt, endBy));
+        return { value: fetched, keepMs: Math.max(1, fetched.expiresAt - Date.now()) };
+      });
+      if (shared !== REDIS_UNAVAILABLE && shared.expiresAt > Date.now()) return shared;
+    }
+    return this.fetchToken(deadlineAt);
   }
 
   /** The template's token address with this tenant's parameters (`…/{{param.TENANT_ID}}/oauth2/v2.0/token`), each encoded as a path segment. */
@@ -263,11 +357,13 @@ export class TemplateClient extends CrmHttpClient {
   }
 
   /** The CRM's error answer in its words, through the template's `errors` paths. */
-  protected readRefusal(status: number, body: unknown): CrmRefusal {
+  protected readRefusal(status: number, answered: unknown): CrmRefusal {
     const { message, vendorCode } = this.loaded.template.errors;
+    const body = readErrorBody(answered);
     const text = (path: string | undefined): string | undefined => {
       if (path === undefined || typeof body !== 'object' || body === null) return undefined;
-      const found = select(path, body)[0];
+      // Flattened once: in an XML answer every element is a list.
+      const found = select(path, body).flat()[0];
       return typeof found === 'string' || typeof found === 'number' ? String(found).slice(0, 300) : undefined;
     };
     const said = text(message);
@@ -279,20 +375,31 @@ export class TemplateClient extends CrmHttpClient {
   protected override translate(error: unknown): SourceError {
     const translated = super.translate(error);
     if (translated.retryAfterMs !== undefined || !(error instanceof AxiosError) || !error.response) return translated;
-    for (const header of this.loaded.template.errors.retryAfterHeaders) {
-      const wait = parseRetryAfter(error.response.headers[header.toLowerCase()]);
-      if (wait !== undefined) {
-        return new SourceError(translated.code, translated.message, {
-          cause: error,
-          vendorCode: translated.vendorCode,
-          fields: translated.fields,
-          retryAfterMs: wait,
-          mayHaveWritten: translated.mayHaveWritten,
-        });
-      }
-    }
-    return translated;
+    const { retryAfterHeaders, retryAfterDefaultS } = this.loaded.template.errors;
+    let wait: number | undefined;
+    for (const header of retryAfterHeaders) wait ??= parseRetryAfter(error.response.headers[header.toLowerCase()]);
+    if (wait === undefined && translated.code === 'RATE_LIMITED' && retryAfterDefaultS !== undefined) wait = retryAfterDefaultS * 1000;
+    if (wait === undefined) return translated;
+    return new SourceError(translated.code, translated.message, {
+      cause: error,
+      vendorCode: translated.vendorCode,
+      fields: translated.fields,
+      retryAfterMs: wait,
+      mayHaveWritten: translated.mayHaveWritten,
+    });
   }
+}
+
+/** Names a shared token by the template and a digest of its token address and credentials: a key must never hold a secret. */
+function tokenKey(loaded: LoadedTemplate, settings: TemplateSettings): string {
+  const values = [settings[templateKey(loaded.template, 'TOKEN_URL')], ...loaded.template.parameters.map((p) => settings[templateKey(loaded.template, p.name)] ?? '')];
+  const digest = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
+  return `template-token:${loaded.template.id}:${digest}`;
+}
+
+function parseCachedToken(stored: unknown): CachedToken | undefined {
+  const { accessToken, expiresAt } = (stored ?? {}) as Partial<Record<keyof CachedToken, unknown>>;
+  return typeof accessToken === 'string' && typeof expiresAt === 'number' ? { accessToken, expiresAt } : undefined;
 }
 
 /** Names the budget by the template and a digest of the base URL and credentials: a key must never hold a secret. */

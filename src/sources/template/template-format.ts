@@ -13,7 +13,7 @@ export const LAST_DIGITS_FORM = /^last([4-9]|1[0-5])$/;
 export type NumberForm = NamedNumberForm | `last${number}`;
 
 /** Keys every template has, or that the core handles for every source: no parameter may take these names. */
-export const RESERVED_PARAMETER_NAMES = ['BASE_URL', 'TOKEN_URL', 'NAME', 'LOGO_URL', 'MAX_RPS'] as const;
+export const RESERVED_PARAMETER_NAMES = ['BASE_URL', 'TOKEN_URL', 'NAME', 'LOGO_URL', 'MAX_RPS', 'QUOTA_PER_DAY', 'QUOTA_PER_MONTH'] as const;
 
 export interface TemplateParameter {
   /** The key after the prefix: `API_TOKEN` is `<PREFIX>_API_TOKEN` in the tenant file. */
@@ -67,12 +67,21 @@ export interface ResponseMapping {
   /** Link templates: `{{record.id}}`, `{{param.X}}`, and `{{param.BASE_URL}}` at the start. */
   readonly contactUrl?: string;
   readonly companyUrl?: string;
+  /** JSONPath to the record's own web address in the answer (an Atom entry's link), when `contactUrl` cannot build it: used only when it is an http(s) URL. */
+  readonly link?: string;
   /** Every path's values are the record's phones, verified by the core. */
   readonly phones: readonly string[];
   readonly modified?: string;
-  /** Label → JSONPath: shown in the card's custom data. */
-  readonly customData: Readonly<Record<string, string>>;
+  /** Label → JSONPath, or a fixed text (`{ value: … }`, an attribution): shown in the card's custom data. */
+  readonly customData: Readonly<Record<string, string | { readonly value: string }>>;
 }
+
+/**
+ * How an answer is read before its paths are applied: JSON, or XML (an Atom feed), turned into the same
+ * kind of structure with every element a list, namespace prefixes dropped, attributes as `_name` and an
+ * element's text beside attributes as `_text` (docs/templates.md).
+ */
+export type AnswerFormat = 'json' | 'xml';
 
 export interface TemplateRequest {
   readonly name: string;
@@ -91,6 +100,7 @@ export interface TemplateRequest {
   readonly when?: { readonly param: string; readonly equals: string };
   /** A 2xx answer that is a failure when `path` selects something (JSON-RPC's `error`, answered with 200). */
   readonly failure?: { readonly path: string; readonly message?: string; readonly vendorCode?: string; readonly auth: readonly string[]; readonly code: 'UNAVAILABLE' | 'BAD_REQUEST' };
+  readonly format: AnswerFormat;
   readonly response: ResponseMapping;
 }
 
@@ -101,6 +111,8 @@ export interface TemplateLimits {
   readonly concurrency: number;
   /** Requests of one tenant to this CRM per second; 0: no limit of the template's own. */
   readonly requestsPerSecond: number;
+  /** The default of `<PREFIX>_QUOTA_PER_DAY` / `_PER_MONTH`: searches of one tenant per calendar day / month. */
+  readonly quota?: { readonly perDay?: number; readonly perMonth?: number };
 }
 
 export interface ErrorMapping {
@@ -110,6 +122,42 @@ export interface ErrorMapping {
   readonly vendorCode?: string;
   /** Headers read, in order, for how long to wait after a 429 (seconds, or an HTTP date). */
   readonly retryAfterHeaders: readonly string[];
+  /** The wait after a 429 that names none (seconds; search.ch's 429 means the month's quota is used); none when absent. */
+  readonly retryAfterDefaultS?: number;
+}
+
+/** The workflows a template may write (the contract's); each carries the call's key for exactly-once delivery. */
+export const TEMPLATE_WORKFLOWS = ['CallFlow', 'CreateContact', 'CreateTicket'] as const;
+export type TemplateWorkflowName = (typeof TEMPLATE_WORKFLOWS)[number];
+
+/** One write of a workflow: placeholders of the call (`{{call.subject}}`), its contact, the earlier record, the user and the tenant's parameters. */
+export interface TemplateWrite {
+  readonly method: 'POST' | 'PATCH' | 'PUT';
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  /** JSON: a string that is one placeholder alone keeps its value's type; an entry whose placeholder has no value is left out. */
+  readonly body?: unknown;
+}
+
+export interface TemplateWorkflow {
+  readonly name: TemplateWorkflowName;
+  /** The type of the record it writes, in the gateway's ids (`phonecall`). */
+  readonly objectType: string;
+  /** The form of those records' ids, from `^` to `$`. */
+  readonly idPattern: string;
+  /** Creates the record; `id` is the JSONPath to its id in the answer. */
+  readonly create: TemplateWrite & { readonly id: string };
+  /** Updates the record an earlier request of the call wrote (`{{previous.id}}`): CallFlow's later requests. */
+  readonly update?: TemplateWrite;
+  /**
+   * Finds the record an earlier try of the create wrote, by `{{call.key}}`: without it a create whose
+   * answer was lost is never sent again blindly. `id` is the JSONPath to the found record's id; an answer
+   * of one of `emptyStatuses` (404) or without an id means none.
+   */
+  readonly find?: { readonly path: string; readonly query: Readonly<Record<string, string>>; readonly headers: Readonly<Record<string, string>>; readonly emptyStatuses: readonly number[]; readonly id: string };
+  /** The record's link in the answer (`{{record.id}}`, `{{param.X}}`). */
+  readonly url?: string;
 }
 
 export interface Template {
@@ -126,6 +174,13 @@ export interface Template {
   readonly requests: readonly TemplateRequest[];
   readonly limits: TemplateLimits;
   readonly errors: ErrorMapping;
+  /** `fallback`: asked only when no other source of the tenant matched (a public directory). */
+  readonly tier: 'primary' | 'fallback';
+  /** False: its answers are never kept (terms that do not allow it); each lookup asks again. */
+  readonly cache: boolean;
+  /** Asked only for numbers of these countries (ISO 3166 codes); every number when absent. */
+  readonly countries?: readonly string[];
+  readonly workflows: readonly TemplateWorkflow[];
 }
 
 const NAME = '^[A-Z][A-Z0-9_]*$';
@@ -135,6 +190,37 @@ const NUMBER_FORM = { type: 'string', pattern: `^(${NAMED_NUMBER_FORMS.join('|')
 /** One JSONPath, or a list of them (a pattern applies to a string only, items to a list only). */
 const PATHS = (most: number) => ({ type: ['string', 'array'], pattern: '^\\$', maxLength: 300, minItems: 1, maxItems: most, items: JSON_PATH });
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string', maxLength: 2000 }, maxProperties: 50 };
+const WRITE = {
+  method: { enum: ['POST', 'PATCH', 'PUT'] },
+  path: { type: 'string', pattern: '^/', maxLength: 500 },
+  query: STRING_MAP,
+  headers: STRING_MAP,
+  body: {},
+};
+const WORKFLOW = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['objectType', 'idPattern', 'create'],
+  properties: {
+    objectType: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' },
+    idPattern: { type: 'string', minLength: 1, maxLength: 200 },
+    url: { type: 'string', pattern: '^(https?://|\\{\\{\\s*param\\.BASE_URL\\s*\\}\\})', maxLength: 500 },
+    create: { type: 'object', additionalProperties: false, required: ['method', 'path', 'id'], properties: { ...WRITE, id: JSON_PATH } },
+    update: { type: 'object', additionalProperties: false, required: ['method', 'path'], properties: WRITE },
+    find: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path', 'id'],
+      properties: {
+        path: WRITE.path,
+        query: STRING_MAP,
+        headers: STRING_MAP,
+        empty: { type: 'object', additionalProperties: false, properties: { statuses: { type: 'array', items: { type: 'integer', minimum: 200, maximum: 599 }, uniqueItems: true } } },
+        id: JSON_PATH,
+      },
+    },
+  },
+};
 
 /**
  * The JSON Schema of a template file (draft 2020-12 as Ajv reads it). Unknown keys are refused at every
@@ -155,6 +241,10 @@ export const TEMPLATE_SCHEMA = {
       properties: { letters: { type: 'string', pattern: '^[A-Za-z0-9]{1,3}$' }, color: { type: 'string', pattern: '^#[0-9A-Fa-f]{6}$' } },
     },
     baseUrl: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
+    tier: { enum: ['primary', 'fallback'] },
+    cache: { type: 'boolean' },
+    countries: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z]{2}$' } },
+    workflows: { type: 'object', additionalProperties: false, properties: { CallFlow: WORKFLOW, CreateContact: WORKFLOW, CreateTicket: WORKFLOW } },
     parameters: {
       type: 'array',
       maxItems: 30,
@@ -250,6 +340,7 @@ export const TEMPLATE_SCHEMA = {
               code: { enum: ['UNAVAILABLE', 'BAD_REQUEST'] },
             },
           },
+          format: { enum: ['json', 'xml'] },
           response: {
             type: 'object',
             additionalProperties: false,
@@ -271,9 +362,21 @@ export const TEMPLATE_SCHEMA = {
               company: JSON_PATH,
               contactUrl: { type: 'string', pattern: '^(https?://|\\{\\{\\s*param\\.BASE_URL\\s*\\}\\})', maxLength: 500 },
               companyUrl: { type: 'string', pattern: '^(https?://|\\{\\{\\s*param\\.BASE_URL\\s*\\}\\})', maxLength: 500 },
+              link: JSON_PATH,
               phones: PATHS(20),
               modified: JSON_PATH,
-              customData: { type: 'object', additionalProperties: JSON_PATH, maxProperties: 20 },
+              customData: {
+                type: 'object',
+                maxProperties: 20,
+                additionalProperties: {
+                  type: ['string', 'object'],
+                  pattern: '^\\$',
+                  maxLength: 300,
+                  additionalProperties: false,
+                  required: ['value'],
+                  properties: { value: { type: 'string', minLength: 1, maxLength: 200 } },
+                },
+              },
             },
           },
         },
@@ -286,6 +389,12 @@ export const TEMPLATE_SCHEMA = {
         timeoutMs: { type: 'integer', minimum: 100, maximum: 30000 },
         concurrency: { type: 'integer', minimum: 1, maximum: 64 },
         requestsPerSecond: { type: 'number', minimum: 0, maximum: 1000 },
+        quota: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { perDay: { type: 'integer', minimum: 1, maximum: 10000000 }, perMonth: { type: 'integer', minimum: 1, maximum: 100000000 } },
+        },
       },
     },
     errors: {
@@ -295,6 +404,7 @@ export const TEMPLATE_SCHEMA = {
         message: JSON_PATH,
         vendorCode: JSON_PATH,
         retryAfterHeaders: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' }, maxItems: 5 },
+        retryAfterDefaultS: { type: 'integer', minimum: 1, maximum: 900 },
       },
     },
   },

@@ -92,6 +92,23 @@ describe('template files', () => {
     expect(problemsOf(withLine(line, text))).toEqual(expected);
   });
 
+  it('reads the keys of a fallback tier: tier, cache, countries, an XML answer, a quota, a default wait after a 429, fixed custom data', () => {
+    const text = VALID.replace('baseUrl: https://crm.example.ch/', 'baseUrl: https://crm.example.ch/\ntier: fallback\ncache: false\ncountries: [CH, LI]')
+      .replace('    response:\n', '    format: xml\n    response:\n')
+      .replace('      phones: "$.phone"\n', '      phones: "$.phone"\n      link: "$.link[0]._href"\n      customData:\n        Source: { value: "Directory AG" }\n        City: "$.city"\nlimits:\n  quota: { perMonth: 1000 }\nerrors:\n  retryAfterDefaultS: 900\n');
+    const { template } = loadTemplateText(text, 'templates/demo.yaml');
+    expect(template).toMatchObject({ tier: 'fallback', cache: false, countries: ['CH', 'LI'], limits: { quota: { perMonth: 1000 } }, errors: { retryAfterDefaultS: 900 } });
+    expect(template.requests[0]).toMatchObject({ format: 'xml', response: { link: '$.link[0]._href', customData: { Source: { value: 'Directory AG' }, City: '$.city' } } });
+    expect(loadTemplateText(VALID, 'templates/demo.yaml').template).toMatchObject({ tier: 'primary', cache: true });
+    expect(loadTemplateText(VALID, 'templates/demo.yaml').template.requests[0]!.format).toBe('json');
+    expect(problemsOf(text.replace('tier: fallback', 'tier: last'))).toEqual(['templates/demo.yaml:6:7: tier: must be one of "primary", "fallback"']);
+    expect(problemsOf(text.replace('countries: [CH, LI]', 'countries: [ch]'))).toEqual(['templates/demo.yaml:8:13: countries[0]: must match pattern "^[A-Z]{2}$"']);
+    expect(problemsOf(text.replace('link: "$.link[0]._href"', 'link: "$..[?(@.rel)]"'))).toEqual([
+      'templates/demo.yaml:31:13: requests[0].response.link: a plain JSONPath without ( ) ? @ or ` (no scripts or filters)',
+    ]);
+    expect(problemsOf(text.replace('quota: { perMonth: 1000 }', 'quota: { perWeek: 1000 }'))[0]).toMatch(/limits\.quota\.perWeek: unknown key/);
+  });
+
   it('names the line of a YAML syntax error', () => {
     const [problem] = problemsOf(withLine(15, '    method: [GET'));
     expect(problem).toMatch(/^templates\/demo\.yaml:1[56]:\d+: /);

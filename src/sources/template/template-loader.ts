@@ -3,10 +3,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { isMissing } from '../../config/file-errors';
-import { parseTemplateString, placeholdersOf, PlaceholderSyntaxError, type TemplatePart } from './placeholders';
+import { CONTACT_ID_OF_TYPE, parseTemplateString, placeholdersOf, PlaceholderSyntaxError, type TemplatePart } from './placeholders';
 import { UNSAFE_PATH_CHARACTERS } from './response-mapping';
 import {
   RESERVED_PARAMETER_NAMES,
+  type AnswerFormat,
   TEMPLATE_SCHEMA,
   type ErrorMapping,
   type KindMapping,
@@ -17,6 +18,9 @@ import {
   type TemplateLimits,
   type TemplateParameter,
   type TemplateRequest,
+  type TemplateWorkflow,
+  type TemplateWorkflowName,
+  type TemplateWrite,
 } from './template-format';
 
 /** The templates shipped with the gateway: `templates/` at the repository root (beside `dist/` when built). */
@@ -67,10 +71,29 @@ export interface CompiledAuth {
   readonly fields: Readonly<Record<string, readonly TemplatePart[]>>;
 }
 
+/** One write of a workflow, its strings split. */
+export interface CompiledWrite {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  readonly path: readonly TemplatePart[];
+  readonly query: ReadonlyArray<readonly [string, readonly TemplatePart[]]>;
+  readonly headers: ReadonlyArray<readonly [string, readonly TemplatePart[]]>;
+  readonly body?: CompiledBody;
+}
+
+export interface CompiledWorkflow {
+  readonly workflow: TemplateWorkflow;
+  readonly idPattern: RegExp;
+  readonly create: CompiledWrite;
+  readonly update?: CompiledWrite;
+  readonly find?: CompiledWrite;
+  readonly url?: readonly TemplatePart[];
+}
+
 /** A template as the source uses it: checked, its strings split, its patterns compiled. */
 export interface LoadedTemplate {
   readonly template: Template;
   readonly requests: readonly CompiledRequest[];
+  readonly workflows: readonly CompiledWorkflow[];
   readonly auth: CompiledAuth;
   readonly parameterPatterns: ReadonlyMap<string, RegExp>;
 }
@@ -216,10 +239,32 @@ interface RawTemplate {
     empty?: { statuses?: number[] };
     when?: { param: string; equals: string };
     failure?: { path: string; message?: string; vendorCode?: string; auth?: string[]; code?: 'UNAVAILABLE' | 'BAD_REQUEST' };
-    response: Omit<ResponseMapping, 'name' | 'phones' | 'customData' | 'kind'> & { name: string | string[]; phones: string | string[]; customData?: Record<string, string>; kind: KindMapping };
+    format?: AnswerFormat;
+    response: Omit<ResponseMapping, 'name' | 'phones' | 'kind'> & { name: string | string[]; phones: string | string[]; kind: KindMapping };
   }>;
   limits?: Partial<TemplateLimits>;
   errors?: Partial<ErrorMapping>;
+  tier?: 'primary' | 'fallback';
+  cache?: boolean;
+  countries?: string[];
+  workflows?: Partial<Record<TemplateWorkflowName, RawWorkflow>>;
+}
+
+interface RawWrite {
+  method: 'POST' | 'PATCH' | 'PUT';
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+interface RawWorkflow {
+  objectType: string;
+  idPattern: string;
+  url?: string;
+  create: RawWrite & { id: string };
+  update?: RawWrite;
+  find?: { path: string; query?: Record<string, string>; headers?: Record<string, string>; empty?: { statuses?: number[] }; id: string };
 }
 
 function compile(raw: RawTemplate, file: string, at: Locator, problems: TemplateProblem[]): LoadedTemplate {
@@ -247,7 +292,7 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
   const paramNames = new Set(['BASE_URL', ...(raw.auth.type === 'oauth2' ? ['TOKEN_URL'] : []), ...parameters.map((p) => p.name)]);
 
   /** Splits a string of the file, checking its placeholders for where it is used. */
-  const parts = (path: YamlPath, text: string, allowed: { number?: 'all' | 'named'; record?: boolean }): TemplatePart[] => {
+  const parts = (path: YamlPath, text: string, allowed: { number?: 'all' | 'named'; record?: boolean; write?: 'create' | 'update' | 'find' }): TemplatePart[] => {
     let split: TemplatePart[];
     try {
       split = parseTemplateString(text);
@@ -265,7 +310,11 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
       } else if (placeholder.source === 'number' && placeholder.name === 'form' && allowed.number !== 'all') {
         flag(path, `${written}: only a request with forEach.numberForm has a current form`);
       } else if (placeholder.source === 'record' && !allowed.record) {
-        flag(path, `${written}: a record's values are known in contactUrl and companyUrl only`);
+        flag(path, `${written}: a record's values are known in contactUrl, companyUrl and a workflow's url only`);
+      } else if ((placeholder.source === 'call' || placeholder.source === 'contact' || placeholder.source === 'user') && allowed.write === undefined) {
+        flag(path, `${written}: the call's values are known in a workflow's writes only`);
+      } else if (placeholder.source === 'previous' && allowed.write !== 'update') {
+        flag(path, `${written}: the earlier record is known in a workflow's update only`);
       }
     }
     return split;
@@ -313,6 +362,7 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
       emptyStatuses: r.empty?.statuses ?? [],
       ...(r.when ? { when: r.when } : {}),
       ...(r.failure ? { failure: { ...r.failure, auth: r.failure.auth ?? [], code: r.failure.code ?? 'UNAVAILABLE' } } : {}),
+      format: r.format ?? 'json',
       response,
     };
     if (r.when && !paramNames.has(r.when.param)) flag([...here, 'when', 'param'], `no parameter ${r.when.param} is declared (declared: ${[...paramNames].join(', ')})`);
@@ -333,7 +383,15 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
     };
   });
 
-  const errors: ErrorMapping = { message: raw.errors?.message, vendorCode: raw.errors?.vendorCode, retryAfterHeaders: raw.errors?.retryAfterHeaders ?? ['retry-after'] };
+  const objectTypes = new Set(raw.requests.map((r) => r.response.objectType));
+  const workflows = Object.entries(raw.workflows ?? {}).map(([name, w]) => compileWorkflow(name as TemplateWorkflowName, w, parts, flag, objectTypes));
+
+  const errors: ErrorMapping = {
+    message: raw.errors?.message,
+    vendorCode: raw.errors?.vendorCode,
+    retryAfterHeaders: raw.errors?.retryAfterHeaders ?? ['retry-after'],
+    ...(raw.errors?.retryAfterDefaultS === undefined ? {} : { retryAfterDefaultS: raw.errors.retryAfterDefaultS }),
+  };
   for (const key of ['message', 'vendorCode'] as const) {
     const path = errors[key];
     if (path !== undefined && UNSAFE_PATH_CHARACTERS.test(path)) flag(['errors', key], 'a plain JSONPath without ( ) ? @ or ` (no scripts or filters)');
@@ -348,10 +406,103 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
     parameters,
     auth: raw.auth,
     requests: requests.map((r) => r.request),
-    limits: { timeoutMs: raw.limits?.timeoutMs, concurrency: raw.limits?.concurrency ?? DEFAULT_CONCURRENCY, requestsPerSecond: raw.limits?.requestsPerSecond ?? 0 },
+    limits: {
+      timeoutMs: raw.limits?.timeoutMs,
+      concurrency: raw.limits?.concurrency ?? DEFAULT_CONCURRENCY,
+      requestsPerSecond: raw.limits?.requestsPerSecond ?? 0,
+      ...(raw.limits?.quota ? { quota: raw.limits.quota } : {}),
+    },
     errors,
+    tier: raw.tier ?? 'primary',
+    cache: raw.cache ?? true,
+    ...(raw.countries ? { countries: raw.countries } : {}),
+    workflows: workflows.map((w) => w.workflow),
   };
-  return { template, requests, auth, parameterPatterns };
+  return { template, requests, workflows, auth, parameterPatterns };
+}
+
+type PartsOf = (path: YamlPath, text: string, allowed: { number?: 'named'; record?: boolean; write?: 'create' | 'update' | 'find' }) => TemplatePart[];
+
+/** A workflow's writes: the call's values in each, the earlier record in the update only, the record's id in the url only. */
+function compileWorkflow(
+  name: TemplateWorkflowName,
+  raw: RawWorkflow,
+  parts: PartsOf,
+  flag: (path: YamlPath, problem: string, options?: { key?: boolean }) => void,
+  objectTypes: ReadonlySet<string>,
+): CompiledWorkflow {
+  const here = ['workflows', name] as const;
+  // `{{contact.<type>Id}}` names a type the lookups hand out; else it would never have a value.
+  const checked: PartsOf = (path, text, allowed) => {
+    const split = parts(path, text, allowed);
+    for (const p of placeholdersOf(split)) {
+      const type = p.source === 'contact' ? CONTACT_ID_OF_TYPE.exec(p.name)?.[1] : undefined;
+      if (type !== undefined && !objectTypes.has(type)) flag(path, `{{contact.${p.name}}}: no request of this template hands out records of type ${type} (types: ${[...objectTypes].join(', ')})`);
+    }
+    return split;
+  };
+  const usesKey = (w: CompiledWrite): boolean => {
+    const all = [...w.path, ...w.query.flatMap(([, p]) => p), ...w.headers.flatMap(([, p]) => p), ...(w.body ? bodyParts(w.body) : [])];
+    return placeholdersOf(all).some((p) => p.source === 'call' && p.name === 'key');
+  };
+  let idPattern = /^$/;
+  if (!raw.idPattern.startsWith('^') || !raw.idPattern.endsWith('$')) flag([...here, 'idPattern'], 'must match whole ids: start it with ^ and end it with $');
+  try {
+    idPattern = new RegExp(raw.idPattern);
+  } catch (error) {
+    flag([...here, 'idPattern'], `not a regular expression (${(error as Error).message})`);
+  }
+  for (const [key, path] of [['create', raw.create.id], ['find', raw.find?.id]] as const) {
+    if (path !== undefined && UNSAFE_PATH_CHARACTERS.test(path)) flag([...here, key, 'id'], 'a plain JSONPath without ( ) ? @ or ` (no scripts or filters)');
+  }
+  const write = (kind: 'create' | 'update' | 'find', w: RawWrite | NonNullable<RawWorkflow['find']>): CompiledWrite => {
+    const at = [...here, kind] as const;
+    const method = 'method' in w ? w.method : 'GET';
+    const body = 'body' in w ? w.body : undefined;
+    const entries = (key: 'query' | 'headers', map: Record<string, string> | undefined) =>
+      Object.entries(map ?? {}).map(([entry, text]) => {
+        if (key === 'query' && !QUERY_NAME.test(entry)) flag([...at, key, entry], 'a query parameter name of letters, digits and _ . $ [ ] - (no placeholders)', { key: true });
+        if (key === 'headers' && !HEADER_NAME.test(entry)) flag([...at, key, entry], 'a header name of letters, digits and - (no placeholders)', { key: true });
+        else if (key === 'headers' && FORBIDDEN_HEADERS.includes(entry.toLowerCase())) flag([...at, key, entry], 'the gateway sets this header itself', { key: true });
+        return [entry, checked([...at, key, entry], text, { number: 'named', write: kind })] as const;
+      });
+    return {
+      method,
+      path: checked([...at, 'path'], w.path, { number: 'named', write: kind }),
+      query: entries('query', w.query),
+      headers: entries('headers', w.headers),
+      ...(body === undefined ? {} : { body: compileBody(body, [...at, 'body'], (path, text) => checked(path, text, { number: 'named', write: kind })) }),
+    };
+  };
+  const plain = (w: RawWrite): TemplateWrite => ({ method: w.method, path: w.path, query: w.query ?? {}, headers: w.headers ?? {}, ...(w.body === undefined ? {} : { body: w.body }) });
+  const workflow: TemplateWorkflow = {
+    name,
+    objectType: raw.objectType,
+    idPattern: raw.idPattern,
+    create: { ...plain(raw.create), id: raw.create.id },
+    ...(raw.update ? { update: plain(raw.update) } : {}),
+    ...(raw.find ? { find: { path: raw.find.path, query: raw.find.query ?? {}, headers: raw.find.headers ?? {}, emptyStatuses: raw.find.empty?.statuses ?? [], id: raw.find.id } } : {}),
+    ...(raw.url === undefined ? {} : { url: raw.url }),
+  };
+  const create = write('create', raw.create);
+  const find = raw.find ? write('find', raw.find) : undefined;
+  if (find && !usesKey(create)) flag([...here, 'create'], 'a workflow with find must send {{call.key}} with its create: find looks the record up by it');
+  if (find && !usesKey(find)) flag([...here, 'find'], 'find must look the record up by {{call.key}}');
+  return {
+    workflow,
+    idPattern,
+    create,
+    ...(raw.update ? { update: write('update', raw.update) } : {}),
+    ...(find ? { find } : {}),
+    ...(raw.url === undefined ? {} : { url: parts([...here, 'url'], raw.url, { record: true }) }),
+  };
+}
+
+function bodyParts(body: CompiledBody): TemplatePart[] {
+  if ('text' in body) return [...body.text];
+  if ('list' in body) return body.list.flatMap(bodyParts);
+  if ('map' in body) return body.map.flatMap(([, item]) => bodyParts(item));
+  return [];
 }
 
 function compileAuth(
@@ -405,14 +556,15 @@ function compileResponse(raw: RawTemplate['requests'][number]['response'], here:
     ...(raw.contactUrl === undefined ? {} : { contactUrl: raw.contactUrl }),
     ...(raw.companyUrl === undefined ? {} : { companyUrl: raw.companyUrl }),
     ...(raw.modified === undefined ? {} : { modified: raw.modified }),
+    ...(raw.link === undefined ? {} : { link: raw.link }),
   };
   const paths: Array<[YamlPath, string]> = [
     [[...here, 'records'], mapping.records],
     [[...here, 'id'], mapping.id],
     ...mapping.name.map((p, i): [YamlPath, string] => [[...here, 'name', ...(Array.isArray(raw.name) ? [i] : [])], p]),
     ...mapping.phones.map((p, i): [YamlPath, string] => [[...here, 'phones', ...(Array.isArray(raw.phones) ? [i] : [])], p]),
-    ...Object.entries(mapping.customData).map(([label, p]): [YamlPath, string] => [[...here, 'customData', label], p]),
-    ...(['company', 'modified'] as const).flatMap((key): Array<[YamlPath, string]> => (mapping[key] === undefined ? [] : [[[...here, key], mapping[key]]])),
+    ...Object.entries(mapping.customData).flatMap(([label, p]): Array<[YamlPath, string]> => (typeof p === 'string' ? [[[...here, 'customData', label], p]] : [])),
+    ...(['company', 'modified', 'link'] as const).flatMap((key): Array<[YamlPath, string]> => (mapping[key] === undefined ? [] : [[[...here, key], mapping[key]]])),
     ...(typeof mapping.kind === 'object' ? [[[...here, 'kind', 'path'], mapping.kind.path] as [YamlPath, string]] : []),
   ];
   for (const [path, text] of paths) {

@@ -1,17 +1,18 @@
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { Logger, Module, type InjectionToken } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { globalSettings, type ResolvedGlobalSettings } from '../../config/global-settings';
 import { RedisConnection } from '../../shared-state/redis-connection';
 import { crmHttpOptions } from '../connection-pool';
 import { loadTemplates, SHIPPED_TEMPLATES_DIR } from './template-loader';
 import { TemplateSource } from './template.source';
+import { TEMPLATE_SOURCES } from './template-sources.token';
+import { TemplateWorkflowHandlers } from './template-workflows';
 
 /** Open sockets per CRM host, at most, for all templates together: a hanging CRM cannot pile up more. */
 export const TEMPLATE_MAX_SOCKETS = 128;
 
-/** One source per template file: the shipped ones (`templates/`), then those of `TEMPLATES_DIR`. */
-export const TEMPLATE_SOURCES: InjectionToken<readonly TemplateSource[]> = Symbol('TEMPLATE_SOURCES');
+export { TEMPLATE_SOURCES };
 
 /**
  * Reads the template files at start: a file that is not a valid template stops the start, naming the
@@ -30,6 +31,7 @@ export const TEMPLATE_SOURCES: InjectionToken<readonly TemplateSource[]> = Symbo
         return loadTemplates(settings.TEMPLATES_DIR).map((loaded) => new TemplateSource(loaded, http, redis));
       },
     },
+    TemplateWorkflowHandlers,
   ],
   exports: [TEMPLATE_SOURCES],
 })

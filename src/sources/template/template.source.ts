@@ -2,9 +2,9 @@ import type { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import type { SettingProblem } from '../../config/settings-validation';
 import type { RecordIdPattern, RecordIdPatterns } from '../../core/record-id';
-import type { Candidate, SourceBadge, SourceSearch, TenantAttachment } from '../../core/source';
+import type { Candidate, QuotaLimits, SourceBadge, SourceSearch, SourceTier, TenantAttachment } from '../../core/source';
 import { SourceError } from '../../core/source-error';
-import type { PhoneIncomingNumber } from '../../phone';
+import type { IncomingNumber, PhoneIncomingNumber } from '../../phone';
 import type { RedisConnection } from '../../shared-state/redis-connection';
 import { AttachedTenants, type SourceWithTenants } from '../attached-tenants';
 import { distinctForms, numberForm } from './number-forms';
@@ -48,6 +48,9 @@ export class TemplateSource implements SourceWithTenants<TemplateSettings, Templ
   readonly settingsSchema: new () => TemplateSettings;
   readonly tenants: AttachedTenants<TemplateSettings, TemplateTenant>;
   readonly template: Template;
+  readonly tier: SourceTier;
+  readonly cacheable: boolean;
+  readonly quota: QuotaLimits | undefined;
   private readonly logger: Logger;
 
   constructor(
@@ -61,10 +64,29 @@ export class TemplateSource implements SourceWithTenants<TemplateSettings, Templ
     this.keyPrefix = template.prefix;
     this.defaultDisplayName = template.name;
     this.badge = template.badge;
-    this.recordIds = recordIdPatterns(loaded.requests);
+    this.recordIds = recordIdPatterns(loaded);
     this.settingsSchema = templateSettingsSchema(template);
     this.tenants = new AttachedTenants(template.name);
+    this.tier = template.tier;
+    this.cacheable = template.cache;
+    this.quota = template.limits.quota;
     this.logger = new Logger(`Template ${template.id}`);
+  }
+
+  /** A template that names its countries (search.ch: CH) is asked only for their numbers. */
+  covers(number: IncomingNumber): boolean {
+    const { countries } = this.template;
+    return countries === undefined || (number.kind === 'phone' && number.country !== undefined && countries.includes(number.country));
+  }
+
+  /** The template as loaded (its compiled requests and workflows). */
+  get loadedTemplate(): LoadedTemplate {
+    return this.loaded;
+  }
+
+  /** The client of the tenant these settings are (its credentials, budget and tokens), for the workflows' writes. */
+  clientOf(settings: TemplateSettings): TemplateClient {
+    return this.tenants.of(settings).client;
   }
 
   isEnabled(settings: TemplateSettings): boolean {
@@ -167,9 +189,11 @@ export class TemplateSource implements SourceWithTenants<TemplateSettings, Templ
   }
 }
 
-/** The object types the template's requests hand out, each with its ids' form (any request's, when two share a type). */
-function recordIdPatterns(requests: readonly CompiledRequest[]): RecordIdPatterns {
+/** The object types the template's requests and workflows hand out, each with its ids' form (any one's, when two share a type). */
+function recordIdPatterns({ requests, workflows }: LoadedTemplate): RecordIdPatterns {
   const byType = new Map<string, RegExp[]>();
-  for (const { request, idPattern } of requests) byType.set(request.response.objectType, [...(byType.get(request.response.objectType) ?? []), idPattern]);
+  const add = (type: string, pattern: RegExp): void => void byType.set(type, [...(byType.get(type) ?? []), pattern]);
+  for (const { request, idPattern } of requests) add(request.response.objectType, idPattern);
+  for (const { workflow, idPattern } of workflows) add(workflow.objectType, idPattern);
   return Object.fromEntries([...byType].map(([type, patterns]): [string, RecordIdPattern] => [type, { test: (id: string) => patterns.some((p) => p.test(id)) }]));
 }

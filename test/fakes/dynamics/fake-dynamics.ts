@@ -23,6 +23,20 @@ import { LoopbackFake, readBody, sendJson } from '../loopback-fake';
  *   carry `_parentcustomerid_value@OData.Community.Display.V1.FormattedValue`, the company's name.
  * - Service protection: `throttled` answers 429 with `Retry-After` (seconds) and code `0x80072322`;
  *   `hang` never answers.
+ * - Writes (reference §3.8): `POST /api/data/v9.2/phonecalls|contacts|incidents` with a JSON body whose
+ *   key column (`activityid`, `contactid`, `incidentid`) may be set by the client: a GUID, or 400; an id
+ *   already taken is refused 412 `0x80040237` "A record with matching key values already exists.".
+ *   `Prefer: return=representation` answers 201 with the `$select`ed columns, else 204 with
+ *   `OData-EntityId`. `GET <set>(<id>)` answers the row, or 404 `0x80040217` "<type> With Id = <id> Does
+ *   Not Exist". `PATCH <set>(<id>)` with `If-Match: *` updates (204) or answers that 404; without it, a
+ *   PATCH of a missing id creates the record (an upsert), as Dataverse does. Unknown columns and
+ *   navigation names (case-sensitive) are refused 400 `0x80048d19`; a binding must read `/<set>(<guid>)`
+ *   and name a record that exists (else 404 `0x80040217`; the status is UNCONFIRMED). A case needs its
+ *   customer (`customerid_contact` or `customerid_account`; the code of that refusal is UNCONFIRMED).
+ *   Nothing else is required (business-required columns are not enforced by the server); `statecode` in
+ *   a create is ignored. A created contact is found by later lookups. Switches: `incidentsEnabled`
+ *   (false: no Customer Service, 404 for the set), `denyWrites` (403 `0x80040220`), and
+ *   `commitThenDrop` (the next write is carried out, then its connection is cut without an answer).
  */
 
 export interface FakeDataverseContact {
@@ -66,6 +80,17 @@ export interface DataverseArrival {
   answered?: number;
 }
 
+/** One write (or a look-up of one record) that arrived, after the token was checked. */
+export interface DataverseWrite {
+  readonly method: string;
+  readonly entitySet: string;
+  /** The id in the path (`phonecalls(<id>)`), if any. */
+  readonly id?: string;
+  readonly headers: IncomingMessage['headers'];
+  body?: Record<string, unknown>;
+  status?: number;
+}
+
 export const DYNAMICS_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const DYNAMICS_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 export const DYNAMICS_CLIENT_SECRET = 'Qx8Q~kR2.fakeSecret_Value-0123456789abcdef';
@@ -99,6 +124,24 @@ const COLUMNS: Record<string, readonly string[]> = {
   accounts: ['accountid', 'name', 'telephone1', 'telephone2', 'telephone3', 'emailaddress1', 'modifiedon'],
 };
 const ENTITY_TYPE: Record<string, string> = { contacts: 'contact', accounts: 'account' };
+
+/** The columns and navigation properties a write may set, per entity set, and the key column. */
+const WRITABLE: Record<string, { readonly type: string; readonly key: string; readonly columns: readonly string[]; readonly binds: Readonly<Record<string, string>> }> = {
+  phonecalls: {
+    type: 'phonecall',
+    key: 'activityid',
+    columns: ['activityid', 'subject', 'description', 'phonenumber', 'directioncode', 'actualdurationminutes', 'actualstart', 'actualend', 'scheduledstart', 'scheduledend', 'statecode', 'statuscode'],
+    binds: { regardingobjectid_contact_phonecall: 'contacts', regardingobjectid_account_phonecall: 'accounts' },
+  },
+  contacts: { type: 'contact', key: 'contactid', columns: ['contactid', 'firstname', 'lastname', 'telephone1', 'telephone2', 'mobilephone', 'emailaddress1', 'description'], binds: { parentcustomerid_account: 'accounts' } },
+  incidents: {
+    type: 'incident',
+    key: 'incidentid',
+    columns: ['incidentid', 'title', 'description', 'caseorigincode', 'prioritycode', 'statecode', 'statuscode'],
+    binds: { customerid_contact: 'contacts', customerid_account: 'accounts' },
+  },
+};
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export class FilterSyntaxError extends Error {}
 
@@ -179,11 +222,31 @@ export class FakeDynamics extends LoopbackFake {
   /** Answers every data request 429 (service protection: requests over the 5-minute window). */
   throttled = false;
   retryAfterS = 5;
+  readonly phonecalls = new Map<string, Record<string, unknown>>();
+  readonly incidents = new Map<string, Record<string, unknown>>();
+  readonly writes: DataverseWrite[] = [];
+  incidentsEnabled = true;
+  /** Answers every write 403 (the application user's role lacks the privilege). */
+  denyWrites = false;
+  /** Carries out the next write, then cuts its connection without an answer. */
+  commitThenDrop = false;
   private readonly tokens = new Map<string, IssuedToken>();
   private issued = 0;
 
   get tokenUrl(): string {
     return `${this.url}/${this.tenantId}/oauth2/v2.0/token`;
+  }
+
+  /** The tenant-file lines that turn the Dynamics template on against this fake. */
+  tenantKeys(): string[] {
+    return [
+      'TEMPLATES=dynamics',
+      `DYNAMICS_BASE_URL=${this.url}`,
+      `DYNAMICS_TOKEN_URL=${this.tokenUrl}`,
+      `DYNAMICS_TENANT_ID=${this.tenantId}`,
+      `DYNAMICS_CLIENT_ID=${this.clientId}`,
+      `DYNAMICS_CLIENT_SECRET=${this.clientSecret}`,
+    ];
   }
 
   /** Ends every token handed out so far: the next request with one is answered 401. */
@@ -195,9 +258,15 @@ export class FakeDynamics extends LoopbackFake {
     this.requestCount++;
     const url = new URL(req.url ?? '/', 'http://dataverse.invalid');
     if (req.method === 'POST' && url.pathname.endsWith('/oauth2/v2.0/token')) return this.token(req, res, url.pathname.split('/')[1] ?? '');
-    req.resume();
+    const text = await readBody(req);
     if (this.hang) return; // the connection stays open until the client gives up (or the fake stops)
-    const entitySet = /^\/api\/data\/v9\.2\/([a-z]+)$/.exec(url.pathname)?.[1];
+    const one = /^\/api\/data\/v9\.2\/([a-z]+)\(([^)]*)\)$/.exec(url.pathname);
+    const collection = /^\/api\/data\/v9\.2\/([a-z]+)$/.exec(url.pathname)?.[1];
+    const writeSet = one?.[1] ?? (req.method === 'POST' ? collection : undefined);
+    if (writeSet !== undefined && WRITABLE[writeSet] !== undefined && (writeSet !== 'incidents' || this.incidentsEnabled)) {
+      return this.record(req, res, url, writeSet, one?.[2], text);
+    }
+    const entitySet = collection;
     if (req.method !== 'GET' || entitySet === undefined || COLUMNS[entitySet] === undefined) {
       return this.error(res, 404, '0x8006088a', `Resource not found for the segment '${url.pathname.split('/').at(-1) ?? ''}'.`);
     }
@@ -207,14 +276,7 @@ export class FakeDynamics extends LoopbackFake {
       arrival.status = status;
       this.error(res, status, code, message, headers);
     };
-    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = bearer === undefined ? undefined : this.tokens.get(bearer);
-    if (!token) return answer(401, '', 'InvalidAuthTicket: the request has no valid bearer token', { 'WWW-Authenticate': `Bearer authorization_uri=${this.url}/${this.tenantId}/oauth2/authorize` });
-    if (token.expiresAt <= Date.now()) return answer(401, '', 'ExpiredAuthTicket: the bearer token has expired', { 'WWW-Authenticate': 'Bearer error=invalid_token, error_description="The token is expired"' });
-    if (req.headers['odata-version'] !== '4.0') return answer(400, '', `OData-Version ${JSON.stringify(req.headers['odata-version'] ?? null)}: this service speaks OData-Version 4.0`);
-    if (this.throttled) {
-      return answer(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.', { 'Retry-After': String(this.retryAfterS) });
-    }
+    if (this.refused(req, answer)) return;
     const columns = COLUMNS[entitySet];
     const unknown = (name: string): void => answer(400, '0x80060888', `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${ENTITY_TYPE[entitySet]}'.`);
     for (const name of url.searchParams.keys()) {
@@ -250,6 +312,154 @@ export class FakeDynamics extends LoopbackFake {
     const body: Record<string, unknown> = { '@odata.context': `${this.url}/api/data/v9.2/$metadata#${entitySet}(${select.join(',')})`, value: page };
     if (rows.length > page.length && top > page.length) body['@odata.nextLink'] = `${this.url}/api/data/v9.2/${entitySet}?${url.searchParams.toString()}&$skiptoken=page2`;
     sendJson(res, 200, body, 'application/json; odata.metadata=minimal', { 'OData-Version': '4.0', ...(prefer ? { 'Preference-Applied': prefer } : {}) });
+  }
+
+  /** The checks every data request passes first: its token, its OData version, service protection. True when one refused it (answered). */
+  private refused(req: IncomingMessage, answer: (status: number, code: string, message: string, headers?: Record<string, string>) => void): boolean {
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer === undefined ? undefined : this.tokens.get(bearer);
+    if (!token) {
+      answer(401, '', 'InvalidAuthTicket: the request has no valid bearer token', { 'WWW-Authenticate': `Bearer authorization_uri=${this.url}/${this.tenantId}/oauth2/authorize` });
+    } else if (token.expiresAt <= Date.now()) {
+      answer(401, '', 'ExpiredAuthTicket: the bearer token has expired', { 'WWW-Authenticate': 'Bearer error=invalid_token, error_description="The token is expired"' });
+    } else if (req.headers['odata-version'] !== '4.0') {
+      answer(400, '', `OData-Version ${JSON.stringify(req.headers['odata-version'] ?? null)}: this service speaks OData-Version 4.0`);
+    } else if (this.throttled) {
+      answer(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.', { 'Retry-After': String(this.retryAfterS) });
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** The rows of a writable entity set, by id (a created contact is one of `contacts`). */
+  private rowsOf(entitySet: string): Map<string, Record<string, unknown>> {
+    if (entitySet === 'phonecalls') return this.phonecalls;
+    if (entitySet === 'incidents') return this.incidents;
+    const rows = new Map<string, Record<string, unknown>>();
+    for (const contact of this.contacts) rows.set(contact.contactid.toLowerCase(), contactRow(contact));
+    return rows;
+  }
+
+  private exists(entitySet: string, id: string): boolean {
+    if (entitySet === 'accounts') return this.accounts.some((a) => a.accountid.toLowerCase() === id.toLowerCase());
+    return this.rowsOf(entitySet).has(id.toLowerCase());
+  }
+
+  /** POST <set>, GET <set>(<id>), PATCH <set>(<id>): Dataverse's writes and its look-up of one record. */
+  private record(req: IncomingMessage, res: ServerResponse, url: URL, entitySet: string, id: string | undefined, text: string): void {
+    const spec = WRITABLE[entitySet]!;
+    const write: DataverseWrite = { method: req.method ?? '', entitySet, ...(id === undefined ? {} : { id }), headers: req.headers };
+    this.writes.push(write);
+    const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}): void => {
+      write.status = status;
+      this.error(res, status, code, message, headers);
+    };
+    if (this.refused(req, answer)) return;
+    const missing = (): void => answer(404, '0x80040217', `${spec.type} With Id = ${id ?? ''} Does Not Exist`);
+    if (id !== undefined && !GUID.test(id)) return answer(400, '0x80060888', `Bad Request - Error in query syntax: '${id}' is not a valid key of ${entitySet}.`);
+    if (req.method === 'GET' && id !== undefined) {
+      const row = this.rowsOf(entitySet).get(id.toLowerCase());
+      if (!row) return missing();
+      write.status = 200;
+      return sendJson(res, 200, { '@odata.context': `${this.url}/api/data/v9.2/$metadata#${entitySet}/$entity`, ...this.selected(row, url, spec.key) }, 'application/json; odata.metadata=minimal', { 'OData-Version': '4.0' });
+    }
+    if (req.method !== 'POST' && req.method !== 'PATCH') return answer(405, '', `The HTTP method '${req.method ?? ''}' is not allowed on ${entitySet}.`);
+    if (this.denyWrites) return answer(403, '0x80040220', `Principal user (Id=${this.clientId}, type=8) is missing prv${req.method === 'POST' ? 'Create' : 'Write'}${spec.type} privilege.`);
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return answer(415, '', 'The content type of the request must be application/json.');
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return answer(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${entitySet}'. The body is not a JSON object.`);
+    }
+    write.body = body;
+    const row: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(body)) {
+      const bind = /^(.+)@odata\.bind$/.exec(name)?.[1];
+      if (bind !== undefined) {
+        const target = spec.binds[bind];
+        const ref = /^\/?([a-z]+)\(([0-9a-fA-F-]{36})\)$/.exec(typeof value === 'string' ? value : '');
+        if (target === undefined || !ref || ref[1] !== target) {
+          return answer(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${entitySet}'. ----> InnerException : An undeclared property '${bind}' which only has property annotations in the payload but no property value was found in the payload, or its value is not a reference to ${target ?? 'an entity'}.`);
+        }
+        if (!this.exists(target, ref[2]!)) return answer(404, '0x80040217', `${target.slice(0, -1)} With Id = ${ref[2]!} Does Not Exist`);
+        row[`_${bind.replace(/_(contact|account)(_phonecall)?$/, '')}_value`] = ref[2]!.toLowerCase();
+        continue;
+      }
+      if (!spec.columns.includes(name)) {
+        return answer(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${entitySet}'. ----> InnerException : Microsoft.OData.ODataException: Invalid property '${name}' was found in entity 'Microsoft.Dynamics.CRM.${spec.type}'.`);
+      }
+      if (name === 'directioncode' && typeof value !== 'boolean') return answer(400, '0x80048d19', `Cannot convert the literal '${String(value)}' to the expected type 'Edm.Boolean'.`);
+      if (name === 'actualdurationminutes' && !(Number.isInteger(value) && (value as number) >= 0)) return answer(400, '0x80048d19', `Cannot convert the literal '${String(value)}' to the expected type 'Edm.Int32'.`);
+      if (typeof value === 'string' && value.length > (name === 'description' ? 2000 : 200)) return answer(400, '0x80044331', `A validation error occurred. The length of the '${name}' attribute of the '${spec.type}' entity exceeded the maximum allowed length.`);
+      if (name === 'statecode' && req.method === 'POST') continue; // ignored on create
+      row[name] = value;
+    }
+    const rows = this.rowsOf(entitySet);
+    const upsert = req.method === 'PATCH' && req.headers['if-match'] !== '*';
+    if (req.method === 'PATCH' && !upsert) {
+      const existing = rows.get(id!.toLowerCase());
+      if (!existing) return missing();
+      this.store(entitySet, { ...existing, ...row, modifiedon: new Date().toISOString() });
+      return this.written(req, res, write, 204);
+    }
+    const key: unknown = req.method === 'PATCH' ? id : row[spec.key];
+    if (key !== undefined && (typeof key !== 'string' || !GUID.test(key))) return answer(400, '0x80048d19', `Cannot convert the literal '${JSON.stringify(key)}' to the expected type 'Edm.Guid'.`);
+    const newId = (key ?? crypto.randomUUID()).toLowerCase();
+    if (rows.has(newId) && req.method === 'POST') return answer(412, '0x80040237', 'A record with matching key values already exists.');
+    if (entitySet === 'incidents' && row._customerid_value === undefined && !rows.has(newId)) {
+      return answer(400, '0x80040278', 'You should specify a parent contact or account.');
+    }
+    this.store(entitySet, { ...rows.get(newId), ...row, [spec.key]: newId, modifiedon: new Date().toISOString(), ...(entitySet === 'incidents' ? { ticketnumber: `CAS-${String(1000 + this.incidents.size + 1).padStart(5, '0')}-F4K3` } : {}) });
+    const location = `${this.url}/api/data/v9.2/${entitySet}(${newId})`;
+    if (/return=representation/.test(String(req.headers.prefer ?? ''))) {
+      const stored = this.rowsOf(entitySet).get(newId)!;
+      return this.written(req, res, write, 201, { '@odata.context': `${this.url}/api/data/v9.2/$metadata#${entitySet}/$entity`, ...this.selected(stored, url, spec.key) }, { 'Preference-Applied': 'return=representation' });
+    }
+    return this.written(req, res, write, 204, undefined, { 'OData-EntityId': location });
+  }
+
+  private store(entitySet: string, row: Record<string, unknown>): void {
+    if (entitySet === 'phonecalls') this.phonecalls.set(String(row.activityid), row);
+    else if (entitySet === 'incidents') this.incidents.set(String(row.incidentid), row);
+    else {
+      const fullname = [row.firstname, row.lastname].filter((v) => typeof v === 'string' && v !== '').join(' ');
+      const contact: FakeDataverseContact = {
+        contactid: String(row.contactid),
+        fullname,
+        ...(typeof row.telephone1 === 'string' ? { telephone1: row.telephone1 } : {}),
+        ...(typeof row.mobilephone === 'string' ? { mobilephone: row.mobilephone } : {}),
+        modifiedon: String(row.modifiedon),
+      };
+      this.contacts = [...this.contacts.filter((c) => c.contactid.toLowerCase() !== contact.contactid.toLowerCase()), contact];
+    }
+  }
+
+  /** The answer to a write that was carried out: or, with `commitThenDrop`, a cut connection instead. */
+  private written(req: IncomingMessage, res: ServerResponse, write: DataverseWrite, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    if (this.commitThenDrop) {
+      this.commitThenDrop = false;
+      write.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    write.status = status;
+    if (body === undefined) {
+      res.writeHead(status, { 'OData-Version': '4.0', ...headers }).end();
+      return;
+    }
+    sendJson(res, status, body, 'application/json; odata.metadata=minimal', { 'OData-Version': '4.0', ...headers });
+  }
+
+  /** The key, its etag, and the `$select`ed columns of a row (all of them without `$select`). */
+  private selected(row: Record<string, unknown>, url: URL, key: string): Record<string, unknown> {
+    const select = url.searchParams.get('$select')?.split(',');
+    const out: Record<string, unknown> = { '@odata.etag': `W/"${81359849 + this.writes.length}"`, [key]: row[key] };
+    for (const [column, value] of Object.entries(row)) if (select === undefined || select.includes(column)) out[column] = value;
+    return out;
   }
 
   /** A row as Dataverse answers it: the columns asked for (the key always), its etag, and the lookup's formatted value when asked. */
