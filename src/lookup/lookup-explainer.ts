@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { globalSettings, type ResolvedGlobalSettings } from '../config/global-settings';
 import type { Candidate, VerifiedCandidate } from '../core/source';
 import { MatchStrength, normalizeIncoming, MAX_NUMBER_LENGTH, tooLongForANumber, type IncomingNumber } from '../phone';
-import { CIRCUIT_OPEN, skipText, SourceAccess, type DoorTraceEvent, type SourcePlan } from '../source-access/source-access';
+import { CIRCUIT_OPEN, QUOTA_USED, SourceAccess, type DoorTraceEvent, type SourcePlan } from '../source-access/source-access';
 import { WorkflowRegistry } from '../sources/workflow-registry';
 import type { Tenant, TenantSource } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
@@ -161,10 +161,11 @@ function resultOf(plan: SourcePlan, outcome: SourceOutcome<VerifiedCandidate> | 
       notes: [...notes, `its last good answer (from the cache) stands in: ${extra.reason ?? outcome}`],
     };
   };
-  if (plan.kind === 'skipped') return failed('skipped', { reason: skipText(plan) });
+  if (plan.kind === 'skipped') return failed('skipped', { reason: plan.reason });
   if (outcome?.status === 'ok') return asked('ok', { ms: outcome.elapsedMs }, outcome.candidates);
   if (outcome?.status === 'timeout') return failed('timeout', { ms: outcome.elapsedMs, reason: 'no answer within the lookup deadline' });
   if (outcome?.status === 'error' && outcome.vendorCode === CIRCUIT_OPEN) return failed('skipped', { reason: 'circuit open' });
+  if (outcome?.status === 'error' && outcome.vendorCode === QUOTA_USED) return failed('skipped', { reason: `quota used: ${outcome.reason}` });
   if (outcome?.status === 'error') return failed('error', { ms: outcome.elapsedMs, reason: `${outcome.code}${outcome.vendorCode ? ` (${outcome.vendorCode})` : ''}: ${outcome.reason}` });
   return asked('error', { reason: 'no outcome' }, []);
 }

@@ -13,7 +13,7 @@ import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import type { VerifiedCandidate } from '../core/source';
 import { rankCandidates } from './rank';
 import { FALLBACK_MIN_MS, tiersOf } from './source-tiers';
-import { CIRCUIT_OPEN, skipText, SourceAccess, type SourcePlan } from '../source-access/source-access';
+import { CIRCUIT_OPEN, QUOTA_USED, SourceAccess, type SourcePlan } from '../source-access/source-access';
 import { SourceHealth } from '../observability/source-health';
 import { LookupHistory } from './lookup-history';
 import type { RecentSourceOutcome } from './lookup-insight';
@@ -130,9 +130,8 @@ export class LookupService {
   ): SourceResult {
     if (plan.kind === 'cached') return { outcome: 'cached', verified: plan.verified };
     if (plan.kind === 'skipped') {
-      const reason = skipText(plan);
-      this.logger.debug({ ...logFields(tenant, request, sourceId), reason }, `Source ${sourceId} skipped (${reason})`);
-      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason, verified: [] });
+      this.logger.debug({ ...logFields(tenant, request, sourceId), reason: plan.reason }, `Source ${sourceId} skipped (${plan.reason})`);
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: plan.reason, verified: [] });
     }
     if (outcome?.status === 'ok') return { outcome: 'ok', ms: outcome.elapsedMs, verified: outcome.candidates };
     if (outcome?.status === 'timeout') {
@@ -144,6 +143,10 @@ export class LookupService {
     }
     if (outcome?.status === 'error' && outcome.vendorCode === CIRCUIT_OPEN) {
       return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: 'circuit open', verified: [] });
+    }
+    if (outcome?.status === 'error' && outcome.vendorCode === QUOTA_USED) {
+      this.logger.debug({ ...logFields(tenant, request, sourceId), reason: outcome.reason }, `Source ${sourceId} skipped (${outcome.reason})`);
+      return this.staleOr(sourceId, plan.stale, { outcome: 'skipped', reason: `quota used: ${outcome.reason}`, verified: [] });
     }
     if (outcome?.status === 'error') {
       this.logger.warn(

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { eventually } from '../../test/support/eventually';
 import { RedisServer } from '../../test/support/redis-server';
 import type { ResolvedGlobalSettings } from '../config/global-settings';
@@ -12,9 +13,13 @@ describe('SharedQuota (a real Redis)', () => {
   let now = Date.parse('2026-12-06T10:00:00Z');
 
   beforeAll(async () => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     server = await RedisServer.start();
   });
   afterAll(async () => {
+    jest.restoreAllMocks();
     await Promise.all(opened.map((c) => c.onApplicationShutdown()));
     await server.dispose();
   });

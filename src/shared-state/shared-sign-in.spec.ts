@@ -96,6 +96,18 @@ describe('SharedSignIn', () => {
     expect(Date.now() - started).toBeLessThan(2000); // not the lock's 10 s
   });
 
+  it("waits for another replica's sign-in no longer than the caller's deadline", async () => {
+    const [a, b] = [await replica(), await replica()];
+    const hanging = pendingSignIn('late');
+    const first = a.signIn.renew(undefined, hanging.run);
+    await eventually(() => hanging.calls.length > 0);
+    const never = jest.fn<Promise<SignedIn<Session>>, [Session | undefined]>();
+    await expect(b.signIn.renew(undefined, never, Date.now() + 200)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(never).not.toHaveBeenCalled();
+    hanging.finish();
+    expect(await first).toEqual({ token: 'late' });
+  });
+
   it('takes over a lock left by a replica that died once it expires', async () => {
     const { redis, signIn: shared } = await replica(400);
     expect(await redis.attempt((client) => client.set(redis.key(key, 'lock'), 'dead-replica', 'PX', 400))).toBe('OK');

@@ -71,13 +71,13 @@ export class SharedSignIn<T> {
   /**
    * A sign-in other than `stale` (undefined: any sign-in): the one stored, when another replica already
    * replaced `stale`; else `signIn` run here under the lock, given the latest sign-in known and when it
-   * must have ended, and stored. While another replica holds the lock, waits for what it stores, and takes
-   * the lock when it is released or has expired without one.
+   * must have ended, and stored. While another replica holds the lock, waits for what it stores (until
+   * `latestAt`, when given), and takes the lock when it is released or has expired without one.
    */
-  async renew(stale: T | undefined, signIn: (latest: T | undefined, endBy: number) => Promise<SignedIn<T>>): Promise<RedisAttempt<T>> {
+  async renew(stale: T | undefined, signIn: (latest: T | undefined, endBy: number) => Promise<SignedIn<T>>, latestAt?: number): Promise<RedisAttempt<T>> {
     // A holder that keeps failing releases the lock each time: this replica then tries itself; a chain of
-    // holders that each let the lock expire stops here.
-    const giveUpAt = Date.now() + 2 * this.lockMs;
+    // holders that each let the lock expire stops here, and a caller with a deadline waits no longer than it.
+    const giveUpAt = Math.min(Date.now() + 2 * this.lockMs, latestAt ?? Infinity);
     for (;;) {
       const stored = await this.read();
       if (stored === REDIS_UNAVAILABLE) return REDIS_UNAVAILABLE;

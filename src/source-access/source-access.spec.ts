@@ -8,7 +8,7 @@ import { SourceError } from '../core/source-error';
 import { overBudget } from '../resilience/rate-budget';
 import { MatchStrength, normalizeIncoming, type IncomingNumber } from '../phone';
 import type { Tenant, TenantSource } from '../tenants/tenant';
-import { CIRCUIT_OPEN, verify, type SourcePlan } from './source-access';
+import { CIRCUIT_OPEN, QUOTA_USED, verify, type SourcePlan } from './source-access';
 
 const ANNA = factory.candidate({ sourceId: 'alpha', recordId: 'anna', phones: ['+41 78 907 22 28'] });
 const OTHER = factory.candidate({ sourceId: 'alpha', recordId: 'other', phones: ['+41 44 111 22 33'] });
@@ -203,45 +203,47 @@ describe.each([
 
   describe('quota (<PREFIX>_QUOTA_PER_DAY / _PER_MONTH)', () => {
     const THIRD = phone('41793334455');
+    const QUOTA_REFUSAL = { code: 'RATE_LIMITED', vendorCode: QUOTA_USED, message: "today's share of the quota (2 searches) is used (ALPHA_QUOTA_PER_DAY, _PER_MONTH): not asked" };
 
-    it("skips a source whose day's share is used, naming it, and asks it again the next day (in the tenant's time zone)", async () => {
+    it("refuses a search over the day's share without sending it, naming it, and asks again the next day (in the tenant's time zone)", async () => {
       now = Date.parse('2026-12-06T10:00:00Z');
       source = { ...source, quota: { perDay: 2 } };
       tenant = { ...tenant, sources: [source], cache: { ...POLICY, ttlMs: 0 } };
       await ask(CALLER);
       await ask(SOMEONE_ELSE);
-      expect(await planOf(THIRD)).toEqual({ kind: 'skipped', reason: 'quota used', detail: "today's share of the quota (2 searches) is used", stale: undefined });
+      await expect(ask(THIRD)).rejects.toMatchObject(QUOTA_REFUSAL);
       expect(alpha.searches).toHaveLength(2);
-      await expect(ctx.door.findByNumber(tenant, source, THIRD, Date.now() + 1000)).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('ALPHA_QUOTA_PER_DAY') });
+      await expect(ctx.door.findByNumber(tenant, source, THIRD, Date.now() + 1000)).rejects.toMatchObject(QUOTA_REFUSAL);
+      // Not a failure of the source: its circuit stays closed.
+      expect(ctx.breakers.isOpen(tenant.id, 'alpha')).toBe(false);
       now = Date.parse('2026-12-06T23:30:00Z'); // 00:30 on the 7th in Zurich
-      expect((await planOf(THIRD)).kind).toBe('live');
+      await ask(THIRD);
+      expect(alpha.searches).toHaveLength(3);
     });
 
-    it('spends none for a lookup that joins a query already running, nor for one the budget keeps back', async () => {
+    it('spends none for a lookup that joins a search already running, nor for a planned search never run (no time left)', async () => {
       now = Date.parse('2026-12-06T10:00:00Z');
-      source = { ...source, quota: { perDay: 1 }, maxRps: 1 };
+      source = { ...source, quota: { perDay: 1 }, maxRps: 2 };
       tenant = { ...tenant, sources: [source], cache: { ...POLICY, ttlMs: 0 } };
       alpha.script = { kind: 'answer', candidates: [ANNA], delayMs: 100 };
-      const first = ask();
-      await eventually(() => alpha.searches.length === 1);
-      expect((await planOf()).kind).toBe('live'); // joins
-      expect(await planOf(SOMEONE_ELSE)).toMatchObject({ kind: 'skipped', reason: 'over budget' });
-      await first;
+      // Two lookups of the same number planned together (one call ringing two phones): one search, one unit.
+      const [first, second] = [await planOf(), await planOf()];
+      expect(await Promise.all([run(first), run(second)])).toEqual([verifiedAs(ANNA), verifiedAs(ANNA)]);
+      expect(alpha.searches).toHaveLength(1);
+      // Planned, then never run (the fan-out found no time left): nothing spent, so the refusal below is the quota's.
       now += 1000;
-      // Once the budget has a slot again (a shared budget counts on Redis's clock): the quota, spent by the first search alone.
-      await eventually(async () => {
-        const plan = await planOf(SOMEONE_ELSE);
-        return plan.kind === 'skipped' && plan.reason === 'quota used';
-      }, 3000);
+      await eventually(async () => (await planOf(SOMEONE_ELSE)).kind === 'live', 3000);
+      await expect(ask(SOMEONE_ELSE)).rejects.toMatchObject({ vendorCode: QUOTA_USED });
       expect(alpha.searches).toHaveLength(1);
     });
 
-    it('does not ask a source for a number it does not cover, and spends nothing on it', async () => {
+    it('does not ask a source for a number it does not cover, spends nothing on it, and finds no duplicate there', async () => {
       source = { ...source, quota: { perDay: 1 } };
       Object.assign(alpha, { covers: (number: IncomingNumber) => number.kind === 'phone' && number.country === 'CH' });
       expect(await planOf(phone('+4930123456'))).toEqual({ kind: 'skipped', reason: 'not its numbers' });
-      expect((await planOf()).kind).toBe('live');
-      expect(alpha.searches).toHaveLength(0);
+      expect(await ctx.door.findByNumber(tenant, source, phone('+4930123456'), Date.now() + 1000)).toEqual([]);
+      await ask();
+      expect(alpha.searches).toHaveLength(1);
     });
   });
 

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { CachePolicy, Tenant, TenantSource } from '../tenants/tenant';
 import { GatewayMetrics } from '../observability/gateway-metrics';
 import { MatchStrength, scoreStoredPhones, type IncomingNumber } from '../phone';
-import { NOT_SENT_OVER_BUDGET, RateBudget } from '../resilience/rate-budget';
+import { RateBudget } from '../resilience/rate-budget';
 import { MemoryQuota, type QuotaDecision } from '../resilience/call-quota';
 import { SharedQuota } from '../shared-state/shared-quota';
 import { REDIS_UNAVAILABLE, RedisConnection } from '../shared-state/redis-connection';
@@ -22,7 +22,7 @@ import { SourceError } from '../core/source-error';
 /** How one source takes part in one lookup (or one workflow's search). */
 export type SourcePlan =
   | { readonly kind: 'cached'; readonly verified: readonly VerifiedCandidate[] }
-  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail?: string; readonly stale?: readonly VerifiedCandidate[] }
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly stale?: readonly VerifiedCandidate[] }
   | {
       readonly kind: 'live';
       run(signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]>;
@@ -46,12 +46,10 @@ export interface TracedLookup {
 }
 
 /** Why the door does not ask a source now. */
-export type SkipReason = 'circuit open' | 'over budget' | 'quota used' | 'not its numbers';
+export type SkipReason = 'circuit open' | 'over budget' | 'not its numbers';
 
-/** A skip as told to the admin: its reason, and what was used up when it was a quota. */
-export function skipText(plan: { readonly reason: SkipReason; readonly detail?: string }): string {
-  return plan.detail === undefined ? plan.reason : `${plan.reason}: ${plan.detail}`;
-}
+/** The vendor code of a search the source's quota refused (`<PREFIX>_QUOTA_PER_DAY`, `_PER_MONTH`): nothing was sent. */
+export const QUOTA_USED = 'QUOTA_USED';
 
 /** The vendor code of the failure a source gets while its circuit is open. */
 export const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
@@ -111,7 +109,9 @@ export class SourceAccess {
   async findByNumber(tenant: Tenant, tenantSource: TenantSource, number: IncomingNumber, deadlineAt: number): Promise<readonly VerifiedCandidate[]> {
     const plan = await this.planWith(tenant, tenantSource, number, (verified) => verified.length > 0);
     if (plan.kind === 'cached') return plan.verified;
-    if (plan.kind === 'skipped') throw refusal(plan, tenantSource);
+    // A source that cannot know the number has no record of it: nothing to check.
+    if (plan.kind === 'skipped' && plan.reason === 'not its numbers') return [];
+    if (plan.kind === 'skipped') throw refusal(plan.reason, tenantSource);
     const controller = new AbortController();
     const timeoutMs = Math.max(0, deadlineAt - Date.now());
     const deadline = deadlineIn(timeoutMs, () => controller.abort(new SourceError('TIMEOUT', `no answer within ${timeoutMs} ms`)));
@@ -150,12 +150,10 @@ export class SourceAccess {
     const flights = this.flightsOf(tenantSource.settings);
     const joins = !traced && flights.has(key.text);
     if (!joins && !(await this.budgetFor(tenant.id, tenantSource).tryTake())) return { kind: 'skipped', reason: 'over budget', stale };
-    // After the budget, so a search the budget keeps back spends no quota.
-    if (!joins && tenantSource.quota) {
-      const decision = await this.quotaFor(tenant.id, sourceId).tryTake(tenantSource.quota, tenant.timezone);
-      if (!decision.taken) return { kind: 'skipped', reason: 'quota used', detail: decision.reason, stale };
-    }
     const query = async (signal: AbortSignal, deadlineAt: number): Promise<readonly VerifiedCandidate[]> => {
+      // Counted by the one asker that sends (others join it), and only when it is run: a search the
+      // deadline leaves no time for spends nothing.
+      if (tenantSource.quota) await this.takeQuota(tenant, tenantSource, tenantSource.quota);
       const started = performance.now();
       let complete = true;
       const trace = traced?.trace;
@@ -248,6 +246,15 @@ export class SourceAccess {
     return flights;
   }
 
+  /** Counts one search against the source's quota, or refuses it (RATE_LIMITED, `QUOTA_USED`: nothing was sent). */
+  private async takeQuota(tenant: Tenant, tenantSource: TenantSource, limits: QuotaLimits): Promise<void> {
+    const decision = await this.quotaFor(tenant.id, tenantSource.source.id).tryTake(limits, tenant.timezone);
+    if (!decision.taken) {
+      const keys = `${tenantSource.source.keyPrefix}_QUOTA_PER_DAY, _PER_MONTH`;
+      throw new SourceError('RATE_LIMITED', `${decision.reason} (${keys}): not asked`, { vendorCode: QUOTA_USED });
+    }
+  }
+
   /** `<PREFIX>_QUOTA_PER_DAY` / `_PER_MONTH`: one count for every replica sharing the Redis, this replica's own while Redis is away. */
   private quotaFor(tenantId: string, sourceId: string): { tryTake(limits: QuotaLimits, timezone: string): QuotaDecision | Promise<QuotaDecision> } {
     const key = sourceKey(tenantId, sourceId);
@@ -281,14 +288,12 @@ interface Budget {
 const UNLIMITED: Budget = { tryTake: () => true };
 
 /** Not asked: said as a failure of the source, so a workflow answers as it does when the CRM is down. */
-function refusal(plan: Extract<SourcePlan, { kind: 'skipped' }>, tenantSource: TenantSource): SourceError {
-  switch (plan.reason) {
+function refusal(reason: SkipReason, tenantSource: TenantSource): SourceError {
+  switch (reason) {
     case 'circuit open':
       return new SourceError('UNAVAILABLE', 'circuit open after repeated failures: not asked, nothing written', { vendorCode: CIRCUIT_OPEN });
     case 'over budget':
       return new SourceError('RATE_LIMITED', `over its budget of ${tenantSource.maxRps} requests per second (${tenantSource.source.keyPrefix}_MAX_RPS): not asked, nothing written`);
-    case 'quota used':
-      return new SourceError('RATE_LIMITED', `${skipText(plan)} (${tenantSource.source.keyPrefix}_QUOTA_PER_DAY, _PER_MONTH): not asked, nothing written`, { vendorCode: NOT_SENT_OVER_BUDGET });
     case 'not its numbers':
       return new SourceError('BAD_REQUEST', `${tenantSource.displayName} does not know numbers of this kind: not asked`);
   }

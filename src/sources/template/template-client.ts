@@ -62,7 +62,10 @@ export function prepareWrite(compiled: CompiledWrite, values: PlaceholderValues)
 }
 
 function prepare(compiled: Renderable, values: PlaceholderValues, mode: 'lookup' | 'write'): PreparedRequest {
-  const path = render(compiled.path, 'path', values) ?? '';
+  const rendered = render(compiled.path, 'path', values);
+  // A write to the base URL itself because a value of its path is missing would hit another resource.
+  if (rendered === undefined && mode === 'write') throw new SourceError('BAD_REQUEST', 'a value of the write\'s path is missing (no contact, user or number for this call): nothing was sent', { vendorCode: 'TEMPLATE_VALUE_MISSING' });
+  const path = rendered ?? '';
   const query = compiled.query.flatMap(([name, parts]) => {
     const value = render(parts, 'query', values);
     return value === undefined ? [] : [`${queryName(name)}=${encodeQueryValue(value)}`];
@@ -296,10 +299,14 @@ export class TemplateClient extends CrmHttpClient {
   private async obtainToken(deadlineAt: number): Promise<CachedToken> {
     if (this.sharedToken) {
       const stale = this.refusedToken ?? this.token;
-      const shared = await this.sharedToken.renew(stale, async (_latest, endBy) => {
-        const fetched = await this.fetchToken(Math.min(deadlineAt, endBy));
-        return { value: fetched, keepMs: Math.max(1, fetched.expiresAt - Date.now()) };
-      });
+      const shared = await this.sharedToken.renew(
+        stale,
+        async (_latest, endBy) => {
+          const fetched = await this.fetchToken(Math.min(deadlineAt, endBy));
+          return { value: fetched, keepMs: Math.max(1, fetched.expiresAt - Date.now()) };
+        },
+        deadlineAt,
+      );
       if (shared !== REDIS_UNAVAILABLE && shared.expiresAt > Date.now()) return shared;
     }
     return this.fetchToken(deadlineAt);
@@ -392,7 +399,13 @@ export class TemplateClient extends CrmHttpClient {
 
 /** Names a shared token by the template and a digest of its token address and credentials: a key must never hold a secret. */
 function tokenKey(loaded: LoadedTemplate, settings: TemplateSettings): string {
-  const values = [settings[templateKey(loaded.template, 'TOKEN_URL')], ...loaded.template.parameters.map((p) => settings[templateKey(loaded.template, p.name)] ?? '')];
+  // Everything the token request depends on: the scope of Dataverse's token is the org's URL (BASE_URL).
+  const values = [
+    loaded.template.auth.type === 'oauth2' ? loaded.template.auth.grant : '',
+    settings[templateKey(loaded.template, 'BASE_URL')],
+    settings[templateKey(loaded.template, 'TOKEN_URL')],
+    ...loaded.template.parameters.map((p) => settings[templateKey(loaded.template, p.name)] ?? ''),
+  ];
   const digest = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
   return `template-token:${loaded.template.id}:${digest}`;
 }

@@ -78,8 +78,8 @@ export interface ResponseMapping {
 
 /**
  * How an answer is read before its paths are applied: JSON, or XML (an Atom feed), turned into the same
- * kind of structure with every element a list, namespace prefixes dropped, attributes as `_name` and an
- * element's text beside attributes as `_text` (docs/templates.md).
+ * kind of structure with every element a list, named with its prefix as written (`tel:phone`), attributes
+ * as `_name` and an element's text beside attributes as `_text` (docs/templates.md).
  */
 export type AnswerFormat = 'json' | 'xml';
 

@@ -343,7 +343,8 @@ function compile(raw: RawTemplate, file: string, at: Locator, problems: Template
       flag([...here, 'response', 'idPattern'], 'must match whole ids: start it with ^ and end it with $');
     }
     try {
-      idPattern = new RegExp(r.response.idPattern);
+      // Anchored whole, whatever the alternatives inside (`^a|b$` would match parts of ids).
+      idPattern = new RegExp(`^(?:${r.response.idPattern})$`);
     } catch (error) {
       flag([...here, 'response', 'idPattern'], `not a regular expression (${(error as Error).message})`);
     }
@@ -448,7 +449,7 @@ function compileWorkflow(
   let idPattern = /^$/;
   if (!raw.idPattern.startsWith('^') || !raw.idPattern.endsWith('$')) flag([...here, 'idPattern'], 'must match whole ids: start it with ^ and end it with $');
   try {
-    idPattern = new RegExp(raw.idPattern);
+    idPattern = new RegExp(`^(?:${raw.idPattern})$`);
   } catch (error) {
     flag([...here, 'idPattern'], `not a regular expression (${(error as Error).message})`);
   }

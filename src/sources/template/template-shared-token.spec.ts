@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { readFileSync } from 'node:fs';
@@ -23,9 +24,13 @@ describe('OAuth tokens of a template shared over Redis (the Dynamics template, a
   const number = normalizeIncoming('+41446681800', 'CH') as PhoneIncomingNumber;
 
   beforeAll(async () => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     [server] = await Promise.all([RedisServer.start(), fake.start()]);
   });
   afterAll(async () => {
+    jest.restoreAllMocks();
     await Promise.all(opened.map((c) => c.onApplicationShutdown()));
     await Promise.all([server.dispose(), fake.stop()]);
   });

@@ -1,7 +1,10 @@
 import { workflowCall } from '../../../test/support/workflow-calls';
 import { prepareWrite } from './template-client';
 import { loadTemplateText, TemplateError } from './template-loader';
-import { callValue, writeValues } from './template-workflows';
+import { SourceError } from '../../core/source-error';
+import type { PreparedRequest, TemplateClient } from './template-client';
+import type { TemplateSource } from './template.source';
+import { callValue, TemplateWorkflowHandler, writeValues } from './template-workflows';
 
 /** A template with a CallFlow (create, update, find) beside its lookup; the tests break one piece at a time. */
 const TEMPLATE = `id: demo
@@ -99,6 +102,8 @@ describe('templated workflows', () => {
     const call = workflowCall({}, { callKey: KEY, previous: { sourceId: 'demo', objectType: 'call', recordId: '../admin' } });
     expect(prepareWrite(callFlow.update!, writeValues(client, call)).pathAndQuery).toBe('/calls/..%2Fadmin');
     expect(prepareWrite(callFlow.find!, writeValues(client, call)).pathAndQuery).toBe(`/calls/${KEY}`);
+    // No earlier record: the update's path would be /calls/, another resource: refused, nothing sent.
+    expect(() => prepareWrite(callFlow.update!, writeValues(client, workflowCall({})))).toThrow(/a value of the write's path is missing/);
   });
 
   it("says every call value as the core computed it", () => {
@@ -132,5 +137,51 @@ describe('templated workflows', () => {
   it('refuses a workflow the contract does not name, and a write method that is not one', () => {
     expect(problemsOf(TEMPLATE.replace('  CallFlow:', '  SendFax:'))[0]).toMatch(/workflows\.SendFax: unknown key/);
     expect(problemsOf(TEMPLATE.replace('      method: PATCH', '      method: DELETE'))[0]).toMatch(/workflows\.CallFlow\.update\.method: must be one of "POST", "PATCH", "PUT"/);
+  });
+
+  describe('a handler', () => {
+    /** A client that answers each write by its method (a create, an update, a find) as scripted. */
+    function handlerWith(answers: Record<string, () => unknown>): { handler: TemplateWorkflowHandler; sent: PreparedRequest[] } {
+      const sent: PreparedRequest[] = [];
+      const client = {
+        paramValue: () => undefined,
+        write: (prepared: PreparedRequest) => {
+          sent.push(prepared);
+          return Promise.resolve().then(answers[prepared.method]);
+        },
+      } as unknown as TemplateClient;
+      const source = { id: 'demo', template: loaded.template, loadedTemplate: loaded, clientOf: () => client } as unknown as TemplateSource;
+      return { handler: new TemplateWorkflowHandler(source, callFlow), sent };
+    }
+
+    it('creates, answering the id of the form its pattern says, and the link', async () => {
+      const { handler, sent } = handlerWith({ POST: () => ({ id: KEY }) });
+      expect(await handler.run(workflowCall({}, { callKey: KEY }))).toEqual({ objectType: 'call', recordId: KEY, url: `https://crm.example.ch/calls/${KEY}` });
+      expect(sent.map((p) => p.method)).toEqual(['POST']);
+      expect(handler).toMatchObject({ sourceId: 'demo', workflow: 'CallFlow', updates: ['call'], previousTypes: { call: 'a call logged by CallFlow' } });
+    });
+
+    it('updates the earlier record of the call instead of creating', async () => {
+      const { handler, sent } = handlerWith({ PATCH: () => undefined });
+      expect(await handler.run(workflowCall({}, { previous: { sourceId: 'demo', objectType: 'call', recordId: KEY } }))).toMatchObject({ recordId: KEY });
+      expect(sent.map((p) => `${p.method} ${p.pathAndQuery}`)).toEqual([`PATCH /calls/${KEY}`]);
+    });
+
+    it('adopts the record of its own key when the create is refused as a duplicate (an earlier try was carried out after all)', async () => {
+      const { handler, sent } = handlerWith({
+        POST: () => {
+          throw new SourceError('BAD_REQUEST', 'CRM answered 412: A record with matching key values already exists.');
+        },
+        GET: () => ({ id: KEY }),
+      });
+      expect(await handler.run(workflowCall({}, { callKey: KEY }))).toMatchObject({ recordId: KEY });
+      expect(sent.map((p) => `${p.method} ${p.pathAndQuery}`)).toEqual(['POST /calls', `GET /calls/${KEY}`]);
+    });
+
+    it('passes a refusal on when the key finds nothing, and fails a create answered without an id (it may have written)', async () => {
+      const refused = new SourceError('BAD_REQUEST', 'CRM answered 400: bad field');
+      await expect(handlerWith({ POST: () => Promise.reject(refused), GET: () => undefined }).handler.run(workflowCall({}, { callKey: KEY }))).rejects.toBe(refused);
+      await expect(handlerWith({ POST: () => ({ id: 'not-a-uuid' }) }).handler.run(workflowCall({}, { callKey: KEY }))).rejects.toMatchObject({ code: 'UNAVAILABLE', mayHaveWritten: true });
+    });
   });
 });

@@ -130,7 +130,16 @@ export class TemplateWorkflowHandler implements WorkflowHandler<TemplateSettings
       await client.write(prepareWrite(this.compiled.update, values), crmWriteDeadline());
       return this.result(previous.recordId, client);
     }
-    const answer = await client.write(prepareWrite(this.compiled.create, values), crmWriteDeadline());
+    let answer: unknown;
+    try {
+      answer = await client.write(prepareWrite(this.compiled.create, values), crmWriteDeadline());
+    } catch (error) {
+      // A create refused as a duplicate of its own key (Dataverse's 412 when an earlier try was carried
+      // out after all): the record is there, found by the key.
+      const found = error instanceof SourceError && error.code === 'BAD_REQUEST' && this.findWritten && call.callKey ? await this.find(call) : undefined;
+      if (found) return found;
+      throw error;
+    }
     const id = this.idIn(answer, this.compiled.workflow.create.id);
     if (id === undefined) {
       throw new SourceError('UNAVAILABLE', `${this.source.template.name} answered the ${this.workflow} write without an id of the form ${this.compiled.idPattern.source}`, { mayHaveWritten: true });
