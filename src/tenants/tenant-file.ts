@@ -5,7 +5,7 @@ import { recordIdKey } from '../core/record-id';
 import type { LookupSource, QuotaLimits } from '../core/source';
 import { ConfigurationError, declaredKeys, describeValue, unknownKeyProblem, validateSettings, type SettingProblem } from '../config/settings-validation';
 import { TemplateSource } from '../sources/template/template.source';
-import { listedTemplates } from '../sources/template/template-settings';
+import { listedTemplates, TEMPLATES_KEY } from '../sources/template/template-settings';
 import type { CustomDataField, Tenant, TenantSource } from './tenant';
 import { sourceCommonSchema, TenantCoreSettings } from './tenant-settings';
 
@@ -125,7 +125,12 @@ export function parseTenantFile(
   }
 
   const enabled: TenantSource[] = [];
+  const rawKeys = Object.keys(raw);
+  const listed = listedTemplates(raw[TEMPLATES_KEY]);
   for (const { source, settingsSchema, displaySchema } of perSource) {
+    // A template the file neither lists nor sets a key of is off, with nothing to check: skipped, as
+    // validating every shipped template's keys for every file made a start of 10,000 tenants 1.5× slower.
+    if (isUnusedTemplate(source, listed, rawKeys)) continue;
     const own = validateSettings(settingsSchema, raw);
     const display = validateSettings(displaySchema, raw);
     const crossKey = own.problems.length === 0 ? (source.settingProblems?.(own.settings) ?? []) : [];
@@ -174,6 +179,11 @@ export function parseTenantFile(
       recordIdKey: recordIdSecret === undefined ? undefined : recordIdKey(recordIdSecret, id),
     },
   };
+}
+
+/** A template this file does not list in `TEMPLATES` and sets no `<PREFIX>_…` key of. */
+function isUnusedTemplate(source: LookupSource, listed: readonly string[], rawKeys: readonly string[]): boolean {
+  return source instanceof TemplateSource && !listed.includes(source.id) && !rawKeys.some((key) => key.startsWith(`${source.keyPrefix}_`));
 }
 
 /** The tenant's quota keys over the source's defaults; 0 lifts a cap. Undefined when nothing is capped. */
