@@ -12,7 +12,7 @@ import { presentCard } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import type { ExplainedCandidate, ExplainedSource, LookupExplanation, SourceOutcomeName } from './lookup-insight';
 import { rankCandidates } from './rank';
-import { FALLBACK_MIN_MS, tiersOf } from './source-tiers';
+import { tiersOf, whyNoFallback } from './source-tiers';
 
 /** Asked for a tenant the registry does not have. */
 export class UnknownTenantError extends Error {
@@ -98,13 +98,9 @@ export class LookupExplainer {
     const { primary, fallback } = tiersOf(tenant);
     await this.ask(tenant, primary, number, options, started, results);
     if (fallback.length > 0) {
-      const matched = [...results.values()].some((r) => r.verified.length > 0);
-      const leftMs = this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - started);
-      if (!matched && leftMs >= FALLBACK_MIN_MS) await this.ask(tenant, fallback, number, options, started, results);
-      else {
-        const reason = matched ? 'not asked: another source matched (a fallback is asked only for callers no other source knows)' : 'not asked: too little of the deadline left after the other sources';
-        for (const tenantSource of fallback) results.set(tenantSource, { outcome: 'skipped', reason, verified: [], listed: [], queries: [], notes: [] });
-      }
+      const why = whyNoFallback([...results.values()].some((r) => r.verified.length > 0), this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - started));
+      if (why === undefined) await this.ask(tenant, fallback, number, options, started, results);
+      else for (const tenantSource of fallback) results.set(tenantSource, { outcome: 'skipped', reason: `not asked: ${why}`, verified: [], listed: [], queries: [], notes: [] });
     }
     const verified = [...results.values()].flatMap((r) => r.verified);
     const order = { sourceOrder: tenant.sourceOrder, maxResults: this.settings.LOOKUP_MAX_RESULTS };

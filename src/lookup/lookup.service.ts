@@ -12,7 +12,7 @@ import { presentCard, type Card } from './card.presenter';
 import { fanOut, type SourceOutcome, type SourceTask } from './fan-out';
 import type { VerifiedCandidate } from '../core/source';
 import { rankCandidates } from './rank';
-import { FALLBACK_MIN_MS, tiersOf } from './source-tiers';
+import { tiersOf, whyNoFallback } from './source-tiers';
 import { CIRCUIT_OPEN, QUOTA_USED, SourceAccess, type SourcePlan } from '../source-access/source-access';
 import { SourceHealth } from '../observability/source-health';
 import { LookupHistory } from './lookup-history';
@@ -71,11 +71,12 @@ export class LookupService {
     const recent: RecentSourceOutcome[] | undefined = this.history.keeping ? [] : undefined;
     const { primary, fallback } = tiersOf(tenant);
     await this.ask(tenant, primary, number, request, receivedAt, results, recent);
-    // A fallback (the public directory) only for a caller none of the tenant's own sources knows.
-    if (fallback.length > 0 && ![...results.values()].some((r) => r.verified.length > 0)) {
-      const leftMs = this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - receivedAt);
-      if (leftMs >= FALLBACK_MIN_MS) await this.ask(tenant, fallback, number, request, receivedAt, results, recent);
-      else for (const tenantSource of fallback) this.note(tenantSource, { outcome: 'skipped', reason: 'too little of the deadline left after the other sources', verified: [] }, results, recent);
+    if (fallback.length > 0) {
+      const matched = [...results.values()].some((r) => r.verified.length > 0);
+      const why = whyNoFallback(matched, this.settings.LOOKUP_TIMEOUT_MS - (performance.now() - receivedAt));
+      if (why === undefined) await this.ask(tenant, fallback, number, request, receivedAt, results, recent);
+      // Not part of a lookup another source answered: no log line, metric or health record for it then.
+      else if (!matched) for (const tenantSource of fallback) this.note(tenantSource, { outcome: 'skipped', reason: why, verified: [] }, results, recent);
     }
 
     const ranked = rankCandidates(

@@ -16,3 +16,14 @@ export function tiersOf(tenant: Tenant): { primary: readonly TenantSource[]; fal
   for (const tenantSource of tenant.sources) (tenantSource.source.tier === 'fallback' ? fallback : primary).push(tenantSource);
   return { primary, fallback };
 }
+
+/**
+ * Why the fallback sources are not asked in this lookup, or undefined when they are: only for a caller
+ * none of the tenant's other sources knows (`matched`: one has a verified record), and only with at least
+ * `FALLBACK_MIN_MS` of the deadline left.
+ */
+export function whyNoFallback(matched: boolean, leftMs: number): string | undefined {
+  if (matched) return 'another source matched (a fallback is asked only for callers no other source knows)';
+  if (leftMs < FALLBACK_MIN_MS) return 'too little of the deadline left after the other sources';
+  return undefined;
+}

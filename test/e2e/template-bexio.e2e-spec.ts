@@ -1,8 +1,8 @@
 import { FakeBexio } from '../fakes/bexio/fake-bexio';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 2000;
 /** In the phone book of the tenants that have one, so a lookup answers something while bexio fails. */
 const BOOK = 'name,phone\nDirectory Person,+41 44 668 18 00\n';
@@ -42,10 +42,7 @@ describe('the shipped bexio template (e2e against the fake bexio)', () => {
     await Promise.all([fake.stop(), hanging.stop(), overLimit.stop()]);
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
-  const lastFailure = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'bexio').at(-1);
+  const { lookup, cards, names, lastFailure } = templateLookups(() => gateway, 'bexio');
 
   it('finds contacts stored as "044 668 18 00", "+41 44 668 18 00", "0041446681800" and "+41446681800" when called as 41446681800, beside the directory', async () => {
     const before = fake.searches.length;

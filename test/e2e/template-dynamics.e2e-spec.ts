@@ -6,8 +6,8 @@ import { loadTemplateText, SHIPPED_TEMPLATES_DIR } from '../../src/sources/templ
 import { FakeDynamics, parseFilter, type FilterClause } from '../fakes/dynamics/fake-dynamics';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 1500;
 /** In the phone book of every tenant: the built-in source beside the template, and an answer while Dynamics fails. */
 const BOOK = 'name,phone\nDirectory Person,+41 44 668 18 00\n';
@@ -51,12 +51,9 @@ describe('the shipped Dynamics 365 / Dataverse template (e2e against the fake Da
     await Promise.all([fake.stop(), hanging.stop(), throttled.stop()]);
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
+  const { lookup, cards, names, lastFailure } = templateLookups(() => gateway, 'dynamics');
   /** Token requests with the right secret (the badsecret tenant signs in at the same fake, and may try again in the background). */
   const signIns = () => fake.tokenRequests.filter((form) => form.get('client_secret') === fake.clientSecret);
-  const lastFailure = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'dynamics').at(-1);
 
   it('finds contacts stored as "044 668 18 00", "+41 44 668 18 00" (mobile) and "0041446681800" and the account, called as 41446681800, beside the directory\'s card', async () => {
     const before = fake.arrivals.length;

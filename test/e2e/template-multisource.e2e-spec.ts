@@ -2,8 +2,8 @@ import { FakeMultisource } from '../fakes/multisource/fake-multisource';
 import { FakeSearchCh } from '../fakes/searchch/fake-searchch';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 2000;
 const BOOK = 'name,phone\nKnown Customer,+41 44 111 22 33\n';
 
@@ -37,9 +37,7 @@ describe('the shipped multisource template, a fallback tier (e2e against the fak
     await Promise.all([fake.stop(), hanging.stop(), searchch.stop()]);
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const lastFailure = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'multisource').at(-1);
+  const { lookup, cards, lastFailure } = templateLookups(() => gateway, 'multisource');
 
   it('names a company no source of the tenant knows, from the E.164 number it sent (+ encoded), with the attribution', async () => {
     const before = fake.arrivals.length;

@@ -1,8 +1,8 @@
 import { FakeOdoo } from '../fakes/odoo/fake-odoo';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 2000;
 /** In the phone book of the tenants that have one, so a lookup answers something while Odoo fails. */
 const BOOK = 'name,phone\nDirectory Person,+41 44 668 18 00\n';
@@ -60,10 +60,7 @@ describe('the shipped Odoo template (e2e against the fake Odoo, JSON-2 and JSON-
     await Promise.all([odoo19.stop(), odoo17.stop(), hanging.stop(), down.stop()]);
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
-  const lastFailure = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'odoo').at(-1);
+  const { lookup, cards, names, lastFailure } = templateLookups(() => gateway, 'odoo');
 
   describe.each(['json2', 'jsonrpc'] as const)('ODOO_API=%s', (api) => {
     it('finds partners stored as "044 668 18 00", "+41 44 668 18 00", "0041446681800" and "(044) 668-18.00" when called as 41446681800, beside the directory, with one search', async () => {

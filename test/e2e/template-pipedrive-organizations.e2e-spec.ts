@@ -1,7 +1,7 @@
 import { FakePipedrive } from '../fakes/pipedrive/fake-pipedrive';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 1500;
 
 function tenant(token: string, fake: FakePipedrive, extra: string[] = []): string {
@@ -45,9 +45,7 @@ describe('the shipped Pipedrive template: organizations by a custom phone field 
     await Promise.all(fakes.map((f) => f.stop()));
   });
 
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> =>
-    (await gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
+  const { cards, names } = templateLookups(() => gateway, 'pipedrive');
 
   it('finds an organization whose custom phone field holds "+41 (0)44 668 18 00" when called as +41446681800, beside its person, with one search each', async () => {
     const [persons, organizations] = [fake.searches.length, fake.organizationSearches.length];

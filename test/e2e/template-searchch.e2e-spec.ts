@@ -2,6 +2,7 @@ import { LookupExplainer } from '../../src/lookup/lookup-explainer';
 import { FakeBexio } from '../fakes/bexio/fake-bexio';
 import { FakeSearchCh, type DirectoryEntry } from '../fakes/searchch/fake-searchch';
 import { INJECTION_VALUES } from '../support/injection-values';
+import { templateLookups } from '../support/template-lookups';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const HEADER = 'X-Execution-Token';
@@ -64,7 +65,7 @@ describe('the shipped search.ch template, a fallback tier (e2e against the fake 
     return { cards: response.body as Array<Record<string, unknown>>, outcome: line?.lookup?.sources?.searchch?.outcome, ms };
   };
   const names = async (number: string, token: string): Promise<unknown[]> => (await lookup(number, token)).cards.map((c) => c.Name);
-  const lastFailure = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'searchch').at(-1);
+  const { lastFailure } = templateLookups(() => gateway, 'searchch');
 
   it.each(['+41 44 668 18 00', '0041446681800', '044 668 18 00', '41446681800'])(
     'answers a caller no source of the tenant knows (%s) from the public directory, saying where the card comes from',

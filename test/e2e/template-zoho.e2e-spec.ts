@@ -6,8 +6,8 @@ import { loadTemplateText, SHIPPED_TEMPLATES_DIR } from '../../src/sources/templ
 import { FakeZoho } from '../fakes/zoho/fake-zoho';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 1500;
 /** In the phone book of every tenant: the built-in source beside the template, and an answer while Zoho fails. */
 const BOOK = 'name,phone\nDirectory Person,+41 44 668 18 00\n';
@@ -54,12 +54,9 @@ describe('the shipped Zoho CRM template (e2e against the fake Zoho CRM and its Z
     await Promise.all([fake.stop(), hanging.stop(), throttled.stop()]);
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
+  const { lookup, cards, names, failures } = templateLookups(() => gateway, 'zoho');
   /** Token requests with the right refresh token (the badrefresh tenant signs in at the same fake). */
   const signIns = () => fake.tokenRequests.filter((form) => form.get('refresh_token') === fake.refreshToken);
-  const failures = (tenantId: string) => gateway.logs.lines.filter((l) => l.tenant === tenantId && l.source === 'zoho');
 
   it('finds contacts, a lead and an account stored as "044 668 18 00", "+41 44 668 18 00", "0041446681800", "0446681800", "+41446681800" and "41446681800", called as 41446681800, beside the directory\'s card', async () => {
     const before = fake.arrivals.length;

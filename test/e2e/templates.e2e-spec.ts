@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { FakePipedrive } from '../fakes/pipedrive/fake-pipedrive';
 import { INJECTION_VALUES } from '../support/injection-values';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { templateLookups } from '../support/template-lookups';
 
-const HEADER = 'X-Execution-Token';
 const DEADLINE_MS = 1500;
 const ROOT = join(__dirname, '../..');
 /** In the phone book of every tenant, so a lookup answers something while Pipedrive fails. */
@@ -79,9 +79,7 @@ describe('a declarative HTTP source: the shipped Pipedrive template (e2e against
     rmSync(templatesDir, { recursive: true, force: true });
   });
 
-  const lookup = (number: string, token: string) => gateway.http.get('/lookup').query({ PhoneNumber: number }).set(HEADER, token);
-  const cards = async (number: string, token: string): Promise<Array<Record<string, unknown>>> => (await lookup(number, token).expect(200)).body as Array<Record<string, unknown>>;
-  const names = async (number: string, token: string): Promise<unknown[]> => (await cards(number, token)).map((c) => c.Name);
+  const { lookup, cards, names } = templateLookups(() => gateway, 'pipedrive');
 
   it('finds a person stored as "044 668 18 00" when called as +41446681800, searching the significant digits', async () => {
     const before = fake.searches.length;

@@ -170,12 +170,12 @@ export class TemplateClient extends CrmHttpClient {
     const { requestsPerSecond, concurrency } = loaded.template.limits;
     if (requestsPerSecond > 0) {
       const perWindow = Math.max(1, Math.round(requestsPerSecond));
-      this.budget = redis?.configured ? new SharedRateBudget(redis, budgetKey(loaded, settings), perWindow, Math.round((1000 * perWindow) / requestsPerSecond)) : new RateBudget(perWindow, Math.round((1000 * perWindow) / requestsPerSecond));
+      this.budget = redis?.configured ? new SharedRateBudget(redis, `budget:template-${loaded.template.id}:${accountDigest(loaded, settings)}`, perWindow, Math.round((1000 * perWindow) / requestsPerSecond)) : new RateBudget(perWindow, Math.round((1000 * perWindow) / requestsPerSecond));
     }
     this.slots = new Slots(concurrency);
     this.sharedToken =
       redis?.configured && loaded.template.auth.type === 'oauth2'
-        ? new SharedSignIn(redis, { key: tokenKey(loaded, settings), parse: parseCachedToken, same: (a, b) => a.accessToken === b.accessToken })
+        ? new SharedSignIn(redis, { key: `template-token:${loaded.template.id}:${accountDigest(loaded, settings)}`, parse: parseCachedToken, same: (a, b) => a.accessToken === b.accessToken })
         : undefined;
   }
 
@@ -397,17 +397,15 @@ export class TemplateClient extends CrmHttpClient {
   }
 }
 
-/** Names a shared token by the template and a digest of its token address and credentials: a key must never hold a secret. */
-function tokenKey(loaded: LoadedTemplate, settings: TemplateSettings): string {
-  // Everything the token request depends on: the scope of Dataverse's token is the org's URL (BASE_URL).
-  const values = [
-    loaded.template.auth.type === 'oauth2' ? loaded.template.auth.grant : '',
-    settings[templateKey(loaded.template, 'BASE_URL')],
-    settings[templateKey(loaded.template, 'TOKEN_URL')],
-    ...loaded.template.parameters.map((p) => settings[templateKey(loaded.template, p.name)] ?? ''),
-  ];
-  const digest = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
-  return `template-token:${loaded.template.id}:${digest}`;
+/**
+ * A digest of everything a tenant's account at the CRM is: its base URL (Dataverse's token scope is the
+ * org's URL), its token address and every parameter. Keys of what the replicas share (a budget, a token)
+ * are named by it: a key must never hold a secret.
+ */
+function accountDigest(loaded: LoadedTemplate, settings: TemplateSettings): string {
+  const key = (name: string): string | undefined => settings[templateKey(loaded.template, name)];
+  const values = [key('BASE_URL'), key('TOKEN_URL'), ...loaded.template.parameters.map((p) => key(p.name) ?? '')];
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
 }
 
 function parseCachedToken(stored: unknown): CachedToken | undefined {
@@ -415,12 +413,6 @@ function parseCachedToken(stored: unknown): CachedToken | undefined {
   return typeof accessToken === 'string' && typeof expiresAt === 'number' ? { accessToken, expiresAt } : undefined;
 }
 
-/** Names the budget by the template and a digest of the base URL and credentials: a key must never hold a secret. */
-function budgetKey(loaded: LoadedTemplate, settings: TemplateSettings): string {
-  const secrets = loaded.template.parameters.map((p) => settings[templateKey(loaded.template, p.name)] ?? '');
-  const digest = createHash('sha256').update(JSON.stringify([settings[templateKey(loaded.template, 'BASE_URL')], ...secrets])).digest('hex').slice(0, 16);
-  return `budget:template-${loaded.template.id}:${digest}`;
-}
 
 /**
  * At most `limit` requests in flight; the next waits for a free one until `latestAt`, then is refused
